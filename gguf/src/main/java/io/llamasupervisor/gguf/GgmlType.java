@@ -101,7 +101,9 @@ public enum GgmlType {
     return Optional.ofNullable(BY_ID[(int) id]);
   }
 
-  /** The type with this (case-insensitive) name as used by llama-server's flags, e.g. {@code q8_0}. */
+  /**
+   * The type with this (case-insensitive) name as used by llama-server's flags, e.g. {@code q8_0}.
+   */
   public static Optional<GgmlType> byName(String name) {
     for (GgmlType t : values()) {
       if (t.name().equalsIgnoreCase(name)) {

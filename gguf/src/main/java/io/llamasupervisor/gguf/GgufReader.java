@@ -22,16 +22,22 @@ import java.util.Set;
 public final class GgufReader {
   /** llama.cpp's own cap on a single string. */
   static final long MAX_STRING = 1L << 30;
+
   /** Longest metadata key accepted. */
   static final int MAX_KEY = 1 << 16;
+
   /** String values longer than this are kept truncated to it. */
   static final int KEEP_STRING = 1 << 20;
+
   /** Arrays of scalars up to this length keep their values. */
   static final int KEEP_ARRAY = 1 << 13;
+
   /** ggml's GGML_MAX_DIMS. */
   static final int MAX_DIMS = 4;
+
   /** ggml's GGML_MAX_NAME (including the terminating NUL). */
   static final int MAX_TENSOR_NAME = 64;
+
   /** Deepest nesting of arrays accepted. */
   static final int MAX_ARRAY_DEPTH = 8;
 
@@ -228,7 +234,13 @@ public final class GgufReader {
     if (type == null) {
       throw new GgufFormatException(
           Reason.INVALID_VALUE_TYPE,
-          "array '" + key + "' at offset " + at + " has element type " + typeId + ": expected 0..12");
+          "array '"
+              + key
+              + "' at offset "
+              + at
+              + " has element type "
+              + typeId
+              + ": expected 0..12");
     }
     long len = in.i64();
     if (len < 0 || len > in.remaining() / type.minSize()) {
