@@ -3,7 +3,6 @@ package io.llamasupervisor.gguf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -14,13 +13,19 @@ import java.nio.charset.StandardCharsets;
 final class ByteSource {
   private static final int BUFFER = 1 << 16;
 
-  private final FileChannel channel;
+  /** Positional reads: fill {@code dst} from file offset {@code position}; -1 at end of file. */
+  @FunctionalInterface
+  interface ReadAt {
+    int read(ByteBuffer dst, long position) throws IOException;
+  }
+
+  private final ReadAt channel;
   private final long size;
   private final ByteBuffer buf = ByteBuffer.allocate(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
   private long bufStart; // file offset of buf[0]
   private Section section = Section.HEADER;
 
-  ByteSource(FileChannel channel, long size) {
+  ByteSource(ReadAt channel, long size) {
     this.channel = channel;
     this.size = size;
     buf.limit(0);

@@ -54,11 +54,26 @@ public final class GgufReader {
    */
   public static GgufFile read(Path path) throws GgufFormatException, IOException {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-      return read(path, ch, ch.size());
+      return read(path, ch::read, ch.size());
     }
   }
 
-  static GgufFile read(Path path, FileChannel ch, long size)
+  /** Parses an in-memory image of the first {@code size} bytes of a file. */
+  static GgufFile read(Path path, byte[] image, int size) throws GgufFormatException, IOException {
+    return read(
+        path,
+        (dst, pos) -> {
+          if (pos >= size) {
+            return -1;
+          }
+          int n = (int) Math.min(dst.remaining(), size - pos);
+          dst.put(image, (int) pos, n);
+          return n;
+        },
+        size);
+  }
+
+  static GgufFile read(Path path, ByteSource.ReadAt ch, long size)
       throws GgufFormatException, IOException {
     if (size == 0) {
       throw new GgufFormatException(Reason.EMPTY_FILE, "empty file (0 bytes)");

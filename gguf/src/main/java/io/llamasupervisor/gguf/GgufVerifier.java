@@ -33,6 +33,17 @@ public final class GgufVerifier {
     return checkLayout(path, file);
   }
 
+  /** Verifies an in-memory image of the first {@code size} bytes of a file (tests, fuzzing). */
+  static Verdict verify(Path label, byte[] image, int size) {
+    try {
+      return checkLayout(label, GgufReader.read(label, image, size));
+    } catch (GgufFormatException e) {
+      return Verdict.rejected(label, e.reason(), e.getMessage(), null);
+    } catch (IOException e) {
+      return Verdict.rejected(label, Reason.IO_ERROR, "cannot read " + label + ": " + e, null);
+    }
+  }
+
   static Verdict checkLayout(Path path, GgufFile file) {
     long expected = 0;
     for (TensorInfo t : file.tensors()) {

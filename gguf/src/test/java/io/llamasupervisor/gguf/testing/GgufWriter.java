@@ -98,10 +98,12 @@ public final class GgufWriter {
     return this;
   }
 
-  /** Adds a tensor with explicit type id, offset and size (for broken files). */
-  public GgufWriter rawTensor(String name, int typeId, long offset, long bytes, long... dims) {
-    tensors.add(new Tensor(name, dims, typeId, offset, bytes));
-    dataSize = Math.max(dataSize, offset + bytes);
+  /**
+   * Adds a tensor info with explicit type id and offset (for broken files). Writes no data for it:
+   * the data section holds only what {@link #tensor} calls need.
+   */
+  public GgufWriter rawTensor(String name, int typeId, long offset, long... dims) {
+    tensors.add(new Tensor(name, dims, typeId, offset, 0));
     return this;
   }
 
