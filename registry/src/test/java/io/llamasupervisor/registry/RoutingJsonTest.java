@@ -1,0 +1,82 @@
+package io.llamasupervisor.registry;
+
+import static io.llamasupervisor.registry.Routes.T0;
+import static io.llamasupervisor.registry.Routes.backend;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RoutingJsonTest {
+  private final RoutingTable table =
+      new RoutingTable(
+          "lq3x-00ff",
+          7,
+          List.of(
+              new ModelRoute(
+                  "qwen",
+                  "chat",
+                  "ready",
+                  List.of(
+                      backend(8081, 1, BackendState.DRAINING),
+                      backend(8082, 2, BackendState.READY)))));
+
+  @Test
+  void writesTheDocumentedShape() throws IOException {
+    JsonNode root = new ObjectMapper().readTree(RoutingJson.toJson(table));
+
+    assertEquals(List.of("epoch", "version", "models"), fields(root));
+    assertEquals("lq3x-00ff", root.get("epoch").asText());
+    assertEquals(7, root.get("version").asLong());
+    JsonNode model = root.get("models").get(0);
+    assertEquals(List.of("id", "alias", "state", "backends"), fields(model));
+    JsonNode b = model.get("backends").get(1);
+    assertEquals(
+        List.of("url", "host", "port", "generation", "state", "since", "slotsTotal", "slotsIdle"),
+        fields(b));
+    assertEquals("http://127.0.0.1:8082", b.get("url").asText());
+    assertEquals("READY", b.get("state").asText());
+    assertEquals("2026-01-01T00:00:00Z", b.get("since").asText());
+    assertEquals(4, b.get("slotsIdle").asInt());
+  }
+
+  @Test
+  void readsWhatItWrites() throws IOException {
+    assertEquals(table, RoutingJson.readTable(RoutingJson.toBytes(table)));
+  }
+
+  @Test
+  void readsNumericInstantsAndIgnoresUnknownFields() throws IOException {
+    String json =
+        "{\"epoch\":\"e\",\"version\":2,\"extra\":true,\"models\":[{\"id\":\"m\",\"state\":\"ready\","
+            + "\"backends\":[{\"host\":\"10.0.0.2\",\"port\":8080,\"generation\":1,"
+            + "\"state\":\"READY\",\"since\":1767225600.000000000,\"slotsTotal\":2,\"slotsIdle\":1,"
+            + "\"new\":1}]}]}";
+    RoutingTable t = RoutingJson.readTable(json);
+    BackendRoute b = t.models().get(0).backends().get(0);
+    assertEquals(T0, b.since());
+    assertEquals("http://10.0.0.2:8080", b.url(), "a missing url is derived");
+    assertEquals("m", t.models().get(0).alias());
+  }
+
+  @Test
+  void rejectsAnInvalidTableWithTheReason() {
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> RoutingJson.readTable("{\"epoch\":\"e\",\"version\":0,\"models\":[]}"));
+    assertTrue(e.getMessage().contains("version must be at least 1"), e.getMessage());
+  }
+
+  private static List<String> fields(JsonNode node) {
+    List<String> names = new ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+}
