@@ -1,0 +1,101 @@
+package io.llamasupervisor.health;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@link HealthProbe} over HTTP: {@code GET <base>/health}, mapped as llama-server (b10470, and the
+ * older b4748 body layout) answers it:
+ *
+ * <ul>
+ *   <li>200 with a JSON object whose {@code status} is {@code "ok"} -> {@link HealthStatus#READY};
+ *   <li>503 whose body says {@code Loading model} ({@code error.message}, or {@code status} in old
+ *       builds) -> {@link HealthStatus#LOADING};
+ *   <li>connection refused / reset / closed, or no complete answer within the timeout -> {@link
+ *       HealthStatus#UNREACHABLE};
+ *   <li>anything else (another status, another 503, a 200 with a different body) -> {@link
+ *       HealthStatus#FAILED}.
+ * </ul>
+ *
+ * <p>Thread-safe and stateless apart from its {@link HttpClient}: share one instance for all
+ * instances of a supervisor (each JDK client owns a selector thread until it is garbage collected).
+ */
+public final class HttpHealthProbe implements HealthProbe {
+  /** The path probed; {@code /v1/health} is identical on current builds but absent on old ones. */
+  public static final String PATH = "/health";
+
+  private final HttpClient client;
+
+  /** A probe with its own HTTP/1.1 client. */
+  public HttpHealthProbe() {
+    this(HttpCall.newClient());
+  }
+
+  /** A probe using {@code client} (e.g. one shared with the other probes of this package). */
+  public HttpHealthProbe(HttpClient client) {
+    this.client = Objects.requireNonNull(client, "client");
+  }
+
+  @Override
+  public CompletableFuture<ProbeResult> probe(URI base, Duration timeout) {
+    Objects.requireNonNull(base, "base");
+    requirePositive(timeout);
+    return HttpCall.send(client, HttpCall.get(base, PATH, timeout).build(), timeout)
+        .thenApply(
+            reply ->
+                reply instanceof HttpCall.Response r
+                    ? classify(r.status(), r.body())
+                    : ((HttpCall.Failure) reply).result());
+  }
+
+  /** Maps one {@code /health} answer onto a result. Pure; public for the tests of callers. */
+  public static ProbeResult classify(int httpStatus, String body) {
+    Object json;
+    try {
+      json = Json.parse(body);
+    } catch (Json.JsonException e) {
+      json = null;
+    }
+    if (httpStatus == 200) {
+      String status = Json.stringAt(json, "status").orElse(null);
+      if ("ok".equalsIgnoreCase(status)) {
+        return ProbeResult.ready();
+      }
+      return ProbeResult.badResponse(
+          200,
+          json == null
+              ? "body is not JSON: " + ProbeResult.excerpt(body)
+              : "expected {\"status\":\"ok\"}, got " + ProbeResult.excerpt(body));
+    }
+    if (httpStatus == 503 && saysLoading(json, body)) {
+      return ProbeResult.loading();
+    }
+    return ProbeResult.unexpectedStatus(httpStatus, errorMessage(json).orElse(body));
+  }
+
+  private static boolean saysLoading(Object json, String body) {
+    String message =
+        Json.stringAt(json, "error", "message").or(() -> Json.stringAt(json, "status")).orElse("");
+    if (message.toLowerCase(Locale.ROOT).contains("loading model")) {
+      return true;
+    }
+    return json == null && body != null && body.toLowerCase(Locale.ROOT).contains("loading model");
+  }
+
+  /** llama-server's error bodies are {@code {"error":{"message":...}}}; quote just the message. */
+  private static Optional<String> errorMessage(Object json) {
+    return Json.stringAt(json, "error", "message");
+  }
+
+  static void requirePositive(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isZero() || timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    }
+  }
+}
