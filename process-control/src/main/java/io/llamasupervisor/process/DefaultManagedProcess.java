@@ -1,0 +1,203 @@
+package io.llamasupervisor.process;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ManagedProcess} behind {@link DefaultProcessLauncher}: a {@link Leader}, its {@link
+ * LogTailer} and, once stopping, one {@link Termination}. Tailing and exit handling run on the
+ * launcher's scheduler; futures handed to callers complete on the launcher's event executor, so
+ * slow callbacks never delay log tailing.
+ */
+final class DefaultManagedProcess implements ManagedProcess {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultManagedProcess.class);
+
+  private final String id;
+  private final Leader leader;
+  private final long pgid;
+  private final ProcessIdentity identity;
+  private final Instant startInstant;
+  private final List<String> argv;
+  private final boolean adopted;
+  private final LogTailer tailer;
+  private final ProcFs proc;
+  private final GroupSignaller signaller;
+  private final ScheduledExecutorService scheduler;
+  private final Executor events;
+  private final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
+  private volatile ScheduledFuture<?> tailing;
+  private Termination termination;
+  private CompletableFuture<ExitStatus> stopped;
+
+  DefaultManagedProcess(
+      String id,
+      Leader leader,
+      long pgid,
+      ProcessIdentity identity,
+      Instant startInstant,
+      List<String> argv,
+      boolean adopted,
+      LogTailer tailer,
+      ProcFs proc,
+      GroupSignaller signaller,
+      ScheduledExecutorService scheduler,
+      Executor events) {
+    this.id = id;
+    this.leader = leader;
+    this.pgid = pgid;
+    this.identity = identity;
+    this.startInstant = startInstant;
+    this.argv = List.copyOf(argv);
+    this.adopted = adopted;
+    this.tailer = tailer;
+    this.proc = proc;
+    this.signaller = signaller;
+    this.scheduler = scheduler;
+    this.events = events;
+  }
+
+  /** Starts tailing and exit handling; called once by the launcher. */
+  void begin(Duration pollInterval) {
+    long nanos = pollInterval.toNanos();
+    tailing = scheduler.scheduleWithFixedDelay(tailer::poll, nanos, nanos, TimeUnit.NANOSECONDS);
+    leader.exit().whenCompleteAsync((status, error) -> leaderExited(status, error), scheduler);
+  }
+
+  private void leaderExited(ExitStatus status, Throwable error) {
+    tailer.drain();
+    if (error != null) {
+      LOG.warn("[{}] cannot read the exit of pid {}", id, leader.pid(), error);
+      status = ExitStatus.unknown();
+    }
+    LOG.info("[{}] pid {} {}", id, leader.pid(), status.describe());
+    ExitStatus result = status;
+    events.execute(() -> exited.complete(result));
+    synchronized (this) {
+      if (termination != null) {
+        return;
+      }
+      List<ProcFs.Stat> left = pgid > 0 ? proc.runningGroupMembers(pgid) : List.of();
+      if (left.isEmpty()) {
+        closeTailer();
+        return;
+      }
+      LOG.warn(
+          "[{}] leader pid {} exited but {} processes of its group are still running; stopping them",
+          id,
+          leader.pid(),
+          left.size());
+      startTermination(ProcessLauncher.ORPHAN_GRACE);
+    }
+  }
+
+  @Override
+  public synchronized CompletableFuture<ExitStatus> stop(Duration grace) {
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("grace must not be negative, got " + grace);
+    }
+    if (stopped == null) {
+      startTermination(grace);
+    }
+    return stopped;
+  }
+
+  @Override
+  public synchronized CompletableFuture<ExitStatus> kill() {
+    if (stopped == null) {
+      startTermination(Duration.ZERO);
+    } else {
+      try {
+        termination.escalateNow();
+      } catch (RejectedExecutionException e) {
+        // launcher closed: the stop future has already failed or will never be driven
+      }
+    }
+    return stopped;
+  }
+
+  private void startTermination(Duration grace) {
+    termination = new Termination(id, leader, pgid, proc, signaller, scheduler);
+    stopped =
+        termination
+            .finished()
+            .thenCompose(done -> exited)
+            .whenComplete((status, error) -> scheduler.execute(this::closeTailer))
+            .thenApplyAsync(Function.identity(), events);
+    try {
+      termination.begin(grace);
+    } catch (RejectedExecutionException e) {
+      stopped =
+          CompletableFuture.failedFuture(
+              new IllegalStateException(
+                  "the launcher of " + this + " is closed; attach the process to a new one"));
+    }
+  }
+
+  private void closeTailer() {
+    if (tailing != null) {
+      tailing.cancel(false);
+    }
+    tailer.close();
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public long pid() {
+    return leader.pid();
+  }
+
+  @Override
+  public ProcessIdentity identity() {
+    return identity;
+  }
+
+  @Override
+  public Instant startInstant() {
+    return startInstant;
+  }
+
+  @Override
+  public List<String> argv() {
+    return argv;
+  }
+
+  @Override
+  public ProcessLog logs() {
+    return tailer;
+  }
+
+  @Override
+  public boolean isAlive() {
+    return leader.isAlive();
+  }
+
+  @Override
+  public boolean adopted() {
+    return adopted;
+  }
+
+  @Override
+  public CompletableFuture<ExitStatus> onExit() {
+    return exited.copy();
+  }
+
+  @Override
+  public String toString() {
+    return "ManagedProcess[" + id + ", pid " + leader.pid() + (adopted ? ", adopted]" : "]");
+  }
+}
