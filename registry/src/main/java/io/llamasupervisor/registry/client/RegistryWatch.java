@@ -1,20 +1,22 @@
 package io.llamasupervisor.registry.client;
 
 import io.llamasupervisor.registry.RoutingTable;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running {@link RegistryClient#watch}: a chain of blocking queries, each sent when the
- * previous one has been handled, so the listener is never called concurrently. Uses no thread of
- * its own while waiting.
+ * One running {@link RegistryClient#watch}: a daemon thread that sends one blocking query at a time
+ * and calls the listener on itself, so calls never overlap.
+ *
+ * <p>A thread of its own (rather than {@code HttpClient.sendAsync}) because the JDK completes
+ * asynchronous sends on the common fork-join pool, which on a machine with two cores or fewer
+ * starts a new thread for every response; a blocking send runs inline.
  */
 public final class RegistryWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RegistryWatch.class);
@@ -23,13 +25,13 @@ public final class RegistryWatch implements AutoCloseable {
   private final Consumer<RoutingTable> listener;
   private final Backoff backoff;
   private final Clock clock;
+  private final Thread thread;
+  private final Object pause = new Object();
   private volatile boolean closed;
-  private volatile CompletableFuture<?> inFlight;
   private volatile RoutingTable last;
-  // only touched by the query chain, one step at a time
-  private volatile String epoch;
-  private volatile long index;
   private volatile int failures;
+  private String epoch; // of the last table delivered; only touched by the watch thread
+  private long index; // version of the last table delivered
 
   RegistryWatch(
       RegistryClient client,
@@ -42,6 +44,8 @@ public final class RegistryWatch implements AutoCloseable {
     this.backoff =
         new Backoff(initialBackoff, maxBackoff, () -> ThreadLocalRandom.current().nextDouble());
     this.clock = clock;
+    this.thread = new Thread(this::run, "registry-watch");
+    thread.setDaemon(true);
   }
 
   /** The last table delivered to the listener, or null before the first. */
@@ -59,85 +63,67 @@ public final class RegistryWatch implements AutoCloseable {
   }
 
   /**
-   * Stops the watch: no further query is sent and the one in flight is cancelled. A delivery
-   * already under way may still finish. Idempotent.
+   * Stops the watch: interrupts the query in flight and sends no other. A listener call already
+   * under way finishes (its thread is interrupted). Does not wait for the thread; idempotent.
    */
   @Override
   public void close() {
     closed = true;
-    CompletableFuture<?> f = inFlight;
-    if (f != null) {
-      f.cancel(true);
+    synchronized (pause) {
+      pause.notifyAll();
     }
+    thread.interrupt();
     client.forget(this);
   }
 
   void start() {
-    poll();
+    thread.start();
   }
 
-  private void poll() {
-    if (closed) {
-      return;
-    }
-    long sentAt = clock.millis();
-    CompletableFuture<HttpResponse<byte[]>> f =
-        client
-            .http()
-            .sendAsync(client.blockingQuery(epoch, index), HttpResponse.BodyHandlers.ofByteArray());
-    inFlight = f;
-    f.whenComplete((r, e) -> handle(r, e, sentAt));
-    if (closed) {
-      f.cancel(true);
-    }
-  }
-
-  private void handle(HttpResponse<byte[]> response, Throwable error, long sentAt) {
-    if (closed) {
-      return;
-    }
-    RoutingTable table;
-    try {
-      if (error != null) {
-        throw error;
+  private void run() {
+    while (!closed) {
+      long sentAt = clock.millis();
+      RoutingTable table;
+      try {
+        HttpResponse<byte[]> response =
+            client
+                .http()
+                .send(client.blockingQuery(epoch, index), HttpResponse.BodyHandlers.ofByteArray());
+        table = client.accept(response);
+      } catch (InterruptedException e) {
+        return; // closed
+      } catch (IOException | RuntimeException e) {
+        if (!closed) {
+          pause(failed(e));
+        }
+        continue;
       }
-      table = client.accept(response);
-    } catch (Throwable e) {
-      failed(e);
-      return;
-    }
-    if (failures > 0) {
-      log.info("routing watch on {} reconnected after {} failures", response.uri(), failures);
-    }
-    failures = 0;
-    if (deliverIfNew(table)) {
-      poll();
-      return;
-    }
-    Duration wait = client.waitTime();
-    if (clock.millis() - sentAt < wait.toMillis() / 2) {
-      // "nothing changed" long before the wait ran out: the server is not holding queries
-      log.debug("registry answered a blocking query early without a change; backing off");
-      failures = 1;
-      later(backoff.delay(1));
-    } else {
-      poll();
+      if (failures > 0) {
+        log.info("routing watch reconnected after {} failures", failures);
+        failures = 0;
+      }
+      if (!deliverIfNew(table) && clock.millis() - sentAt < client.waitTime().toMillis() / 2) {
+        // "nothing changed" long before the wait ran out: the server is not holding queries
+        log.debug("registry answered a blocking query early without a change; backing off");
+        pause(backoff.delay(1));
+      }
     }
   }
 
   /** Delivers {@code table} when it is news; returns whether it was. */
   private boolean deliverIfNew(RoutingTable table) {
-    if (epoch != null && table.epoch().equals(epoch) && table.version() == index) {
+    boolean sameEpoch = table.epoch().equals(epoch);
+    if (sameEpoch && table.version() == index) {
       return false;
     }
-    if (epoch != null && !table.epoch().equals(epoch)) {
+    if (epoch != null && !sameEpoch) {
       log.info(
           "registry restarted: epoch {} -> {}, version {} -> {}",
           epoch,
           table.epoch(),
           index,
           table.version());
-    } else if (epoch != null && table.version() < index) {
+    } else if (sameEpoch && table.version() < index) {
       log.warn(
           "registry version went back from {} to {} within epoch {}; following it",
           index,
@@ -155,7 +141,7 @@ public final class RegistryWatch implements AutoCloseable {
     return true;
   }
 
-  private void failed(Throwable e) {
+  private Duration failed(Exception e) {
     int n = ++failures;
     Duration delay = backoff.delay(n);
     if (n == 1) {
@@ -163,10 +149,21 @@ public final class RegistryWatch implements AutoCloseable {
     } else {
       log.debug("routing watch failed {} times ({}); retrying in {} ms", n, e, delay.toMillis());
     }
-    later(delay);
+    return delay;
   }
 
-  private void later(Duration delay) {
-    CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS).execute(this::poll);
+  /** Waits {@code delay} or until closed. */
+  private void pause(Duration delay) {
+    long deadline = System.nanoTime() + delay.toNanos();
+    synchronized (pause) {
+      long left;
+      while (!closed && (left = deadline - System.nanoTime()) > 0) {
+        try {
+          pause.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          return; // closed
+        }
+      }
+    }
   }
 }
