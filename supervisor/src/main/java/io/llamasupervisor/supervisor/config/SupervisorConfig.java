@@ -1,0 +1,41 @@
+package io.llamasupervisor.supervisor.config;
+
+import io.llamasupervisor.supervisor.catalog.CatalogOptions;
+import io.llamasupervisor.supervisor.launch.LaunchConfig;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The validated {@code supervisor.*} configuration: what the catalog and the launch planner need,
+ * and the merged tree itself so other components read their keys from the same source.
+ *
+ * @param catalog catalog options; {@link CatalogOptions#modelsDir()} is {@code null} when no models
+ *     directory is configured
+ * @param launch launch defaults and per-model overrides
+ * @param tree the merged configuration document
+ */
+public record SupervisorConfig(CatalogOptions catalog, LaunchConfig launch, ConfigTree tree) {
+  public SupervisorConfig {
+    Objects.requireNonNull(catalog, "catalog");
+    Objects.requireNonNull(launch, "launch");
+    Objects.requireNonNull(tree, "tree");
+  }
+
+  /** Binds and validates a configuration tree. */
+  public static SupervisorConfig of(ConfigTree tree) {
+    return ConfigBinder.bind(tree);
+  }
+
+  /**
+   * The models directory.
+   *
+   * @throws ConfigException when none is configured
+   */
+  public Path requireModelsDir() {
+    if (catalog.modelsDir() == null) {
+      throw new ConfigException(
+          "supervisor.models-dir", "not set (use --models-dir DIR or set it in the config file)");
+    }
+    return catalog.modelsDir();
+  }
+}
