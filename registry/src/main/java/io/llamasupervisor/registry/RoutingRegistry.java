@@ -65,7 +65,7 @@ public final class RoutingRegistry implements AutoCloseable {
    * stopped by {@link #close}).
    */
   public RoutingRegistry(Clock clock) {
-    this(clock, newEpoch(clock), DelayScheduler.daemon("routing-watch-timeouts"), notifierPool());
+    this(clock, newEpoch(clock), new OwnedThreads());
   }
 
   /**
@@ -76,9 +76,13 @@ public final class RoutingRegistry implements AutoCloseable {
     this(clock, epoch, scheduler, notifier, List.of());
   }
 
-  private RoutingRegistry(
-      Clock clock, String epoch, DelayScheduler.Daemon scheduler, ExecutorService notifier) {
-    this(clock, epoch, scheduler, notifier, List.of(scheduler, notifier::shutdown));
+  private RoutingRegistry(Clock clock, String epoch, OwnedThreads threads) {
+    this(
+        clock,
+        epoch,
+        threads.timeouts,
+        threads.notifier,
+        List.of(threads.timeouts, threads.notifier::shutdown));
   }
 
   private RoutingRegistry(
@@ -293,15 +297,22 @@ public final class RoutingRegistry implements AutoCloseable {
     pendingWaiters.decrementAndGet();
   }
 
-  private static ExecutorService notifierPool() {
-    AtomicInteger n = new AtomicInteger();
-    return Executors.newFixedThreadPool(
-        2,
-        r -> {
-          Thread t = new Thread(r, "routing-notify-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+  /** The threads of a registry built with defaults, stopped by {@link #close}. */
+  private static final class OwnedThreads {
+    final DelayScheduler.Daemon timeouts = DelayScheduler.daemon("routing-watch-timeouts");
+    final ExecutorService notifier;
+
+    OwnedThreads() {
+      AtomicInteger n = new AtomicInteger();
+      notifier =
+          Executors.newFixedThreadPool(
+              2,
+              r -> {
+                Thread t = new Thread(r, "routing-notify-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+    }
   }
 
   /** A subscription; closing it is idempotent and stops further deliveries. */

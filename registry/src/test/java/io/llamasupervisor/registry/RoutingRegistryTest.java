@@ -207,7 +207,7 @@ class RoutingRegistryTest {
       }
       assertEquals(10_000, real.watcherCount());
       assertTrue(
-          threads.getThreadCount() - before <= 4,
+          threads.getThreadCount() - before < 50, // 3 of its own; slack for JVM threads
           "threads grew from " + before + " to " + threads.getThreadCount());
 
       real.update(b -> b.put(ready("a", 8001)));
