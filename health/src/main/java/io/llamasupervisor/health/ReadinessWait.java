@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * ReadinessResult}.
  *
  * <p>Each pass asks, in order: cancelled? exited? past the deadline? and only then probes. The
- * first pass runs at once in {@link #start}; after a probe that is not ready the next pass follows
- * after the {@link PollSchedule} delay (default 50, 75, 112, 168, 252, 378, then every 500 ms),
- * measured from the probe's completion. Each probe is given {@code min(probeTimeout, time left)}.
+ * first pass runs at once in {@link #start}; after a probe that is not ready the next pass starts
+ * the {@link PollSchedule} delay (default 50, 75, 112, 168, 252, 378, then every 500 ms) after the
+ * previous probe <i>started</i>, or at once if that probe took longer; probes never overlap. Each
+ * probe is given {@code min(probeTimeout, time left)}.
  *
  * <ul>
  *   <li><b>Exit</b>: when the caller's {@code exited} future completes (normally or not), the wait
@@ -100,6 +101,7 @@ public final class ReadinessWait {
     private ScheduledFuture<?> nextPass;
     private ScheduledFuture<?> deadlineTimer;
     private boolean probeInFlight;
+    private Instant probeStartedAt;
     private int probes;
     private ProbeResult last;
 
@@ -165,6 +167,7 @@ public final class ReadinessWait {
           Duration left = Duration.between(now, deadline);
           probeFor = left.compareTo(probeTimeout) < 0 ? left : probeTimeout;
           probeInFlight = true;
+          probeStartedAt = now;
           probes++;
         }
       }
@@ -194,9 +197,10 @@ public final class ReadinessWait {
         }
         log.debug("{} probe {}: {}", base, probes, res);
         if (!res.isReady()) {
-          Duration delay = schedule.delayAfter(probes);
-          if (clock.instant().plus(delay).isBefore(deadline)) {
-            nextPass = scheduler.schedule(this::pass, delay.toNanos(), TimeUnit.NANOSECONDS);
+          Instant nextAt = probeStartedAt.plus(schedule.delayAfter(probes));
+          if (nextAt.isBefore(deadline)) {
+            long delayNanos = Math.max(0, Duration.between(clock.instant(), nextAt).toNanos());
+            nextPass = scheduler.schedule(this::pass, delayNanos, TimeUnit.NANOSECONDS);
           } // else the deadline timer ends the wait
           return;
         }
