@@ -1,0 +1,128 @@
+package io.llamasupervisor.supervisor.supervise;
+
+import io.llamasupervisor.health.ProbeResult;
+import io.llamasupervisor.process.ManagedProcess;
+import io.llamasupervisor.process.ProcessIdentity;
+import io.llamasupervisor.process.ProcessLaunchException;
+import io.llamasupervisor.supervisor.launch.LaunchPlan;
+import io.llamasupervisor.supervisor.state.InstanceRecord;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes over the instances a previous supervisor run left alive. A recorded instance is adopted
+ * when its pid, start time and argv still match (so a reused pid is never taken for ours), it
+ * answers {@code /health} 200 and it still matches the model's plan; per model at most one is
+ * adopted, the one that was serving. Every other live recorded instance is stopped. A pid that now
+ * belongs to another process is left alone.
+ */
+final class Adopter {
+  private static final Logger LOG = LoggerFactory.getLogger(Adopter.class);
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+
+  private final FleetSupervisor s;
+
+  Adopter(FleetSupervisor supervisor) {
+    this.s = supervisor;
+  }
+
+  void adopt(List<InstanceRecord> records) {
+    Set<String> adoptedModels = new HashSet<>();
+    // the generation that was serving first, newest first
+    List<InstanceRecord> ordered =
+        records.stream()
+            .sorted(
+                Comparator.comparing(InstanceRecord::published)
+                    .thenComparing(InstanceRecord::generation)
+                    .reversed())
+            .toList();
+    for (InstanceRecord r : ordered) {
+      ProcessIdentity identity = new ProcessIdentity(r.pid(), r.startTicks(), r.argvHash());
+      if (!ProcessIdentity.isSameLiveProcess(identity)) {
+        LOG.info(
+            "model={} generation={} pid={}: recorded instance is gone (or its pid now belongs to"
+                + " another process); leaving that pid alone",
+            r.model(),
+            r.generation(),
+            r.pid());
+        continue;
+      }
+      ManagedProcess process;
+      try {
+        process =
+            s.launcher()
+                .attach(
+                    r.model() + "#" + r.generation(),
+                    identity,
+                    Path.of(r.logFile()),
+                    s.settings().log());
+      } catch (ProcessLaunchException e) {
+        LOG.warn("model={} pid={}: cannot attach: {}", r.model(), r.pid(), e.getMessage());
+        continue;
+      }
+      s.ports().reserve(r.port());
+      ModelRuntime m = s.modelsById().get(r.model());
+      String why = reasonNotToAdopt(m, r, adoptedModels);
+      if (why != null) {
+        LOG.info(
+            "model={} generation={} pid={}: not adopted ({}), stopping it",
+            r.model(),
+            r.generation(),
+            r.pid(),
+            why);
+        int port = r.port();
+        process.stop(s.settings().stopGrace()).whenComplete((st, e) -> s.ports().release(port));
+        continue;
+      }
+      LaunchPlan plan = s.planFor(m, r.port());
+      InstanceRuntime i =
+          new InstanceRuntime(
+              r.generation(), "127.0.0.1", r.port(), process, plan, r.planHash(), s.now());
+      i.state = InstanceState.READY;
+      i.readyAt = s.now();
+      m.nextGeneration = Math.max(m.nextGeneration, r.generation() + 1);
+      m.instances.add(i);
+      adoptedModels.add(m.id);
+      s.decide(
+          m,
+          Decision.of(
+              ReasonCode.ADOPTED, "adopted pid " + r.pid() + " on port " + r.port(), s.now()));
+      LOG.info(
+          "model={} generation={} port={} ready (adopted pid {})",
+          m.id,
+          r.generation(),
+          r.port(),
+          r.pid());
+      s.watchAdopted(m, i);
+    }
+  }
+
+  private String reasonNotToAdopt(ModelRuntime m, InstanceRecord r, Set<String> adopted) {
+    if (m == null) {
+      return "model gone";
+    }
+    if (adopted.contains(m.id)) {
+      return "another generation of the model is already adopted";
+    }
+    if (!s.desiredHashOf(m).map(r.planHash()::equals).orElse(false)) {
+      return "its launch plan or model file changed";
+    }
+    try {
+      ProbeResult result =
+          s.health()
+              .probe(URI.create("http://127.0.0.1:" + r.port()), PROBE_TIMEOUT)
+              .get(PROBE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      return result.isReady() ? null : "not healthy: " + result;
+    } catch (Exception e) {
+      return "health probe failed: " + e;
+    }
+  }
+}

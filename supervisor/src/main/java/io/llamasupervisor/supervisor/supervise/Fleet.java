@@ -1,0 +1,41 @@
+package io.llamasupervisor.supervisor.supervise;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the API and CLI may ask of the supervisor. Implemented by {@link FleetSupervisor}; tests use
+ * hand-written fakes. Every method is thread-safe and answers from a consistent snapshot.
+ */
+public interface Fleet {
+  /** Every known model (accepted, rejected, or still running after removal), in id order. */
+  List<ModelStatus> models();
+
+  /** One model by id or alias. */
+  Optional<ModelStatus> model(String idOrAlias);
+
+  /** The newest instance's last {@code n} output lines, or the last failed instance's. */
+  Optional<List<String>> logs(String idOrAlias, int n);
+
+  /** The outcome of an operator command. */
+  enum CommandResult {
+    /** Accepted; it happens asynchronously. */
+    ACCEPTED,
+    /** No model with that id or alias. */
+    NOT_FOUND,
+    /** The model's file was rejected by verification; it cannot run. */
+    REJECTED_MODEL
+  }
+
+  /** Clears an operator stop and any failure backoff, then starts the model if needed. */
+  CommandResult operatorStart(String idOrAlias);
+
+  /** Stops the model's instances and keeps it stopped until started again. */
+  CommandResult operatorStop(String idOrAlias);
+
+  /** Replaces a serving model blue-green (new generation, switch, drain old); else starts it. */
+  CommandResult operatorRestart(String idOrAlias);
+
+  /** Rescans the models directory now. */
+  void rescan();
+}

@@ -1,0 +1,61 @@
+package io.llamasupervisor.supervisor.supervise;
+
+import io.llamasupervisor.health.LivenessMonitor;
+import io.llamasupervisor.health.ReadinessWait;
+import io.llamasupervisor.process.ManagedProcess;
+import io.llamasupervisor.supervisor.launch.LaunchPlan;
+import java.time.Instant;
+
+/**
+ * One running (or stopping) generation of a model. Mutable; touched only on the supervisor's state
+ * thread.
+ */
+final class InstanceRuntime {
+  final int generation;
+  final int port;
+  final String host;
+  final ManagedProcess process;
+  final LaunchPlan plan;
+  final String desiredHash;
+  final Instant started;
+  InstanceState state = InstanceState.STARTING;
+  Instant since;
+  Instant readyAt;
+  Instant drainingSince;
+  ReasonCode stopReason;
+  ReadinessWait.Waiting readiness;
+  LivenessMonitor liveness;
+  boolean drainProbeInFlight;
+  int slotsIdle = -1;
+
+  InstanceRuntime(
+      int generation,
+      String host,
+      int port,
+      ManagedProcess process,
+      LaunchPlan plan,
+      String desiredHash,
+      Instant now) {
+    this.generation = generation;
+    this.host = host;
+    this.port = port;
+    this.process = process;
+    this.plan = plan;
+    this.desiredHash = desiredHash;
+    this.started = now;
+    this.since = now;
+  }
+
+  String url() {
+    return "http://" + host + ":" + port;
+  }
+
+  void stopWatching() {
+    if (readiness != null) {
+      readiness.cancel();
+    }
+    if (liveness != null) {
+      liveness.stop();
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package io.llamasupervisor.supervisor.supervise;
+
+import io.llamasupervisor.supervisor.catalog.CatalogEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Everything the supervisor tracks for one model. State thread only. */
+final class ModelRuntime {
+  final String id;
+  final RestartTracker tracker;
+  final List<InstanceRuntime> instances = new ArrayList<>();
+  CatalogEntry entry;
+  boolean operatorStopped;
+  int nextGeneration = 1;
+  int restartNonce;
+  int restarts;
+  ReasonCode changeReason = ReasonCode.MODEL_ADDED;
+  Decision lastDecision;
+  String lastExit;
+  Rollout rollout;
+
+  ModelRuntime(String id, RestartTracker tracker) {
+    this.id = id;
+    this.tracker = tracker;
+  }
+
+  Optional<InstanceRuntime> instance(int generation) {
+    return instances.stream().filter(i -> i.generation == generation).findFirst();
+  }
+
+  boolean has(InstanceState state) {
+    return instances.stream().anyMatch(i -> i.state == state);
+  }
+
+  String alias() {
+    return entry == null ? null : entry.alias();
+  }
+}

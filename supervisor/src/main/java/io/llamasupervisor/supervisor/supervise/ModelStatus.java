@@ -1,0 +1,56 @@
+package io.llamasupervisor.supervisor.supervise;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A read-only view of one model for the API and logs.
+ *
+ * @param id model id
+ * @param alias alias, may be null
+ * @param state model state: {@code pending}, {@code starting}, {@code ready}, {@code backoff},
+ *     {@code failed}, {@code stopped}, {@code rejected}, {@code unavailable}
+ * @param restarts automatic restarts so far
+ * @param failures consecutive failures counted by the restart policy
+ * @param nextAttempt next automatic start when backing off, else null
+ * @param lastExit description of the last unexpected exit, e.g. {@code EXITED(1)}, or null
+ * @param lastDecision the last decision with its reason
+ * @param rollout progress of the current or last blue-green replacement, or null
+ * @param instances live instances
+ */
+public record ModelStatus(
+    String id,
+    String alias,
+    String state,
+    int restarts,
+    int failures,
+    Instant nextAttempt,
+    String lastExit,
+    Decision lastDecision,
+    Rollout rollout,
+    List<InstanceStatus> instances) {
+
+  /**
+   * One instance.
+   *
+   * @param generation generation number
+   * @param state instance state
+   * @param pid process id
+   * @param port port
+   * @param url base URL
+   * @param since when it entered this state
+   * @param startedAt when it was spawned
+   * @param adopted taken over from an earlier supervisor run
+   * @param argv the exact command line
+   */
+  public record InstanceStatus(
+      int generation,
+      String state,
+      long pid,
+      int port,
+      String url,
+      Instant since,
+      Instant startedAt,
+      boolean adopted,
+      List<String> argv) {}
+}

@@ -1,0 +1,48 @@
+package io.llamasupervisor.supervisor.supervise;
+
+import io.llamasupervisor.registry.BackendRoute;
+import io.llamasupervisor.registry.BackendState;
+import io.llamasupervisor.registry.ModelRoute;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/** Projects the supervisor's models onto the routing table: accepted models and their backends. */
+final class RouteView {
+  private RouteView() {}
+
+  static Map<String, ModelRoute> routes(
+      Collection<ModelRuntime> models, Function<ModelRuntime, String> state) {
+    Map<String, ModelRoute> out = new LinkedHashMap<>();
+    for (ModelRuntime m : models) {
+      if (m.entry == null || !m.entry.accepted()) {
+        continue;
+      }
+      ModelRoute route = ModelRoute.of(m.id, m.alias(), state.apply(m));
+      for (InstanceRuntime i : m.instances) {
+        BackendState s =
+            switch (i.state) {
+              case STARTING -> BackendState.STARTING;
+              case READY -> BackendState.READY;
+              case DRAINING -> BackendState.DRAINING;
+              default -> null;
+            };
+        if (s != null) {
+          route =
+              route.withBackend(
+                  BackendRoute.of(
+                      i.host,
+                      i.port,
+                      i.generation,
+                      s,
+                      i.since,
+                      i.plan.parallel(),
+                      i.slotsIdle >= 0 ? i.slotsIdle : i.plan.parallel()));
+        }
+      }
+      out.put(m.id, route);
+    }
+    return out;
+  }
+}
