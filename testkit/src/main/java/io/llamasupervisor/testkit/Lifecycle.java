@@ -1,0 +1,145 @@
+package io.llamasupervisor.testkit;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Owns the server state, the count of requests in flight, the hang fault and process exit.
+ *
+ * <p>Signal contract (b10470): while loading, SIGTERM/SIGINT are not handled and kill the process
+ * (143/130). Once ready, the first signal logs {@code cleaning up before exit...}, closes the
+ * listener and abandons every request; the process exits 0 as soon as no client is waiting for an
+ * answer (at once when idle). A second signal prints {@code Received second interrupt, terminating
+ * immediately.} and exits 1.
+ */
+final class Lifecycle {
+  private final ServerLog log;
+  private final List<Runnable> onDrain = new ArrayList<>();
+  private final List<Runnable> beforeExit = new ArrayList<>();
+  private final CountDownLatch drained = new CountDownLatch(1);
+  private ServerState state = ServerState.LOADING;
+  private int inFlight;
+  private volatile boolean hung;
+
+  Lifecycle(ServerLog log) {
+    this.log = log;
+  }
+
+  synchronized ServerState state() {
+    return state;
+  }
+
+  synchronized void moveTo(ServerState to) {
+    if (!state.canMoveTo(to)) {
+      throw new IllegalStateException("cannot move from " + state + " to " + to);
+    }
+    state = to;
+  }
+
+  /** Registers work to do when draining starts (close the listener, wake queued requests). */
+  synchronized void onDrain(Runnable r) {
+    onDrain.add(r);
+  }
+
+  /**
+   * Registers a closer run right before the process exits. Closing sockets first matters: a JVM
+   * exits hundreds of milliseconds late while threads are blocked in accept or read.
+   */
+  synchronized void beforeExit(Runnable r) {
+    beforeExit.add(r);
+  }
+
+  /**
+   * A request was read. Always counted: even one that will never be answered keeps the process
+   * alive while draining, until its client hangs up.
+   *
+   * @return false when the request must not be answered (draining)
+   */
+  synchronized boolean begin() {
+    inFlight++;
+    return state != ServerState.DRAINING;
+  }
+
+  /** The request was answered or its client went away. */
+  void end() {
+    boolean exit;
+    synchronized (this) {
+      inFlight--;
+      exit = state == ServerState.DRAINING && inFlight == 0;
+    }
+    if (exit) {
+      exit(0);
+    }
+  }
+
+  synchronized int inFlight() {
+    return inFlight;
+  }
+
+  boolean isDraining() {
+    synchronized (this) {
+      return state == ServerState.DRAINING;
+    }
+  }
+
+  /** SIGTERM or SIGINT after the model is loaded. */
+  void signal() {
+    List<Runnable> actions;
+    boolean idle;
+    synchronized (this) {
+      if (state == ServerState.DRAINING) {
+        log.print(LogLine.raw("Received second interrupt, terminating immediately."));
+        exit(1);
+        return;
+      }
+      state = ServerState.DRAINING;
+      actions = List.copyOf(onDrain);
+      idle = inFlight == 0;
+    }
+    log.print(Failures.cleaningUp());
+    if (idle) {
+      exit(0);
+    }
+    drained.countDown();
+    actions.forEach(Runnable::run);
+  }
+
+  /** From now on no HTTP request is answered (fault injection). */
+  void hang() {
+    hung = true;
+  }
+
+  boolean isHung() {
+    return hung;
+  }
+
+  /** Blocks a request of a hung server until draining starts, then abandons it. */
+  void parkWhileHung() throws Abandoned {
+    if (!hung) {
+      return;
+    }
+    try {
+      drained.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    throw new Abandoned();
+  }
+
+  /** Ends the process now, without shutdown hooks (like the real server's exit paths). */
+  void exit(int code) {
+    List<Runnable> closers;
+    synchronized (this) {
+      closers = List.copyOf(beforeExit);
+    }
+    for (Runnable r : closers) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        // exiting anyway
+      }
+    }
+    Runtime.getRuntime().halt(code);
+  }
+}
