@@ -160,7 +160,7 @@ public final class ReadinessWait {
         }
         Instant now = clock.instant();
         if (exited.isDone()) {
-          outcome = exitedResult(exited.getNow(null), null);
+          outcome = exitedNow();
         } else if (!now.isBefore(deadline)) {
           outcome = timedOut();
         } else {
@@ -205,7 +205,8 @@ public final class ReadinessWait {
           return;
         }
       }
-      finish(new ReadinessResult.Ready(elapsed()));
+      // an exit already signalled wins over a 200 that raced with it
+      finish(exited.isDone() ? exitedNow() : new ReadinessResult.Ready(elapsed()));
     }
 
     private void onDeadline() {
@@ -231,6 +232,11 @@ public final class ReadinessWait {
 
     private ReadinessResult.Exited exitedResult(Object info, Throwable error) {
       return new ReadinessResult.Exited(error != null ? error : info, elapsed());
+    }
+
+    /** The result for an {@code exited} future that is done, normally or not. */
+    private ReadinessResult.Exited exitedNow() {
+      return exited.handle(this::exitedResult).join();
     }
 
     private Duration elapsed() {

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 /** Readiness gating with a fake clock, scheduler and probe: exact schedule, no real waiting. */
@@ -153,6 +154,31 @@ class ReadinessWaitTest {
     assertSame(cause, ((ReadinessResult.Exited) w.result().join()).exitInfo());
   }
 
+  /** Regression: a pass that saw a failed exit signal before its callback ran threw instead. */
+  @Test
+  void aFailedExitSignalSeenByAPassIsAnExitToo() {
+    IllegalStateException cause = new IllegalStateException("lost track of the process");
+    CompletableFuture<String> failedSilently = exitSeenOnlyByPasses();
+    ReadinessWait.Waiting w = wait.start(BASE, STARTUP, failedSilently);
+    failedSilently.completeExceptionally(cause);
+    scheduler.advance(Duration.ofMillis(50));
+
+    assertTrue(w.result().isDone());
+    assertSame(cause, ((ReadinessResult.Exited) w.result().getNow(null)).exitInfo());
+    assertEquals(1, probe.calls().size(), "the pass at 50 ms ended the wait without probing");
+  }
+
+  @Test
+  void aReadyAnswerArrivingAfterTheExitSignalDoesNotCountAsReady() {
+    probe.hang();
+    CompletableFuture<String> exit = exitSeenOnlyByPasses();
+    ReadinessWait.Waiting w = wait.start(BASE, STARTUP, exit);
+    exit.complete("exit code 1");
+    probe.inFlight().get(0).complete(ProbeResult.ready());
+
+    assertEquals("exit code 1", ((ReadinessResult.Exited) w.result().join()).exitInfo());
+  }
+
   @Test
   void cancelEndsTheWaitAndStopsPolling() {
     ReadinessWait.Waiting w = wait.start(BASE, STARTUP, exited);
@@ -201,6 +227,20 @@ class ReadinessWaitTest {
 
     // the first probe answers only at its 1 s timeout; the next one (due at 50 ms) starts at once
     assertEquals(List.of(0L, 1000L, 1075L, 1187L), callOffsets());
+  }
+
+  /**
+   * An exit signal whose completion callbacks never run, so that only the wait's own checks can see
+   * it: this stands for the window between completion and callback on another thread.
+   */
+  private static CompletableFuture<String> exitSeenOnlyByPasses() {
+    return new CompletableFuture<>() {
+      @Override
+      public CompletableFuture<String> whenComplete(
+          BiConsumer<? super String, ? super Throwable> action) {
+        return new CompletableFuture<>();
+      }
+    };
   }
 
   private List<Long> callOffsets() {
