@@ -20,7 +20,7 @@ class LivenessMonitorIT {
           Duration.ofMillis(100), Duration.ofMillis(100), 3, Duration.ZERO, Duration.ofMillis(200));
 
   private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
-  private final HttpClientHolder http = new HttpClientHolder();
+  private final HttpHealthProbe health = new HttpHealthProbe();
   private final List<UnhealthyEvent> events = new CopyOnWriteArrayList<>();
   private TestHttpServer server;
 
@@ -40,7 +40,7 @@ class LivenessMonitorIT {
   void aServerThatAcceptsButNeverAnswersBecomesUnhealthyThroughTimeouts() throws Exception {
     try (SilentServer silent = new SilentServer(false)) {
       LivenessMonitor m =
-          new LivenessMonitor(silent.base(), FAST, http.health, Clock.systemUTC(), scheduler);
+          new LivenessMonitor(silent.base(), FAST, health, Clock.systemUTC(), scheduler);
       m.start(events::add);
 
       await().atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
@@ -64,7 +64,7 @@ class LivenessMonitorIT {
   void healthyServerStaysHealthyThenFailingHealthIsReported() throws Exception {
     server = new TestHttpServer().route("GET /health", TestHttpServer.OK);
     LivenessMonitor m =
-        new LivenessMonitor(server.base(), FAST, http.health, Clock.systemUTC(), scheduler);
+        new LivenessMonitor(server.base(), FAST, health, Clock.systemUTC(), scheduler);
     m.start(events::add);
     await().atMost(Duration.ofSeconds(5)).until(() -> server.count("/health") >= 4);
     assertTrue(events.isEmpty());
@@ -80,7 +80,7 @@ class LivenessMonitorIT {
   void stopEndsProbing() throws Exception {
     server = new TestHttpServer().route("GET /health", TestHttpServer.OK);
     LivenessMonitor m =
-        new LivenessMonitor(server.base(), FAST, http.health, Clock.systemUTC(), scheduler);
+        new LivenessMonitor(server.base(), FAST, health, Clock.systemUTC(), scheduler);
     m.start(events::add);
     await().atMost(Duration.ofSeconds(5)).until(() -> server.count("/health") >= 2);
 
@@ -109,7 +109,7 @@ class LivenessMonitorIT {
         new LivenessMonitor(
             server.base(),
             withCanary,
-            http.health,
+            health,
             new HttpCanaryProbe(HttpCanaryProbe.Endpoint.COMPLETION),
             Clock.systemUTC(),
             scheduler);
@@ -127,10 +127,5 @@ class LivenessMonitorIT {
         server.requests().stream().filter(r -> r.path().equals("/completion")).findFirst().get();
     assertEquals("{\"prompt\":\"hi\",\"n_predict\":1}", canary.body());
     assertEquals("application/json", canary.headers().get("Content-type").get(0));
-  }
-
-  /** One client shared by the probes of a test, as a supervisor would share it. */
-  private static final class HttpClientHolder {
-    final HttpHealthProbe health = new HttpHealthProbe();
   }
 }
