@@ -25,14 +25,14 @@ final class DefaultManagedProcess implements ManagedProcess {
 
   private final String id;
   private final Leader leader;
-  private final long pgid;
+  private volatile long pgid;
   private final ProcessIdentity identity;
   private final Instant startInstant;
   private final List<String> argv;
   private final boolean adopted;
   private final LogTailer tailer;
   private final ProcFs proc;
-  private final GroupSignaller signaller;
+  private final GroupSignal signaller;
   private final ScheduledExecutorService scheduler;
   private final Executor events;
   private final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
@@ -50,7 +50,7 @@ final class DefaultManagedProcess implements ManagedProcess {
       boolean adopted,
       LogTailer tailer,
       ProcFs proc,
-      GroupSignaller signaller,
+      GroupSignal signaller,
       ScheduledExecutorService scheduler,
       Executor events) {
     this.id = id;
@@ -89,6 +89,7 @@ final class DefaultManagedProcess implements ManagedProcess {
       }
       List<ProcFs.Stat> left = pgid > 0 ? proc.runningGroupMembers(pgid) : List.of();
       if (left.isEmpty()) {
+        pgid = -1; // released: the number may be reused by an unrelated session from now on
         closeTailer();
         return;
       }
@@ -127,12 +128,13 @@ final class DefaultManagedProcess implements ManagedProcess {
   }
 
   private void startTermination(Duration grace) {
-    termination = new Termination(id, leader, pgid, proc, signaller, scheduler);
+    termination =
+        new Termination(id, leader, pgid, proc, signaller, scheduler, Termination.KILL_WAIT);
     stopped =
         termination
             .finished()
             .thenCompose(done -> exited)
-            .whenComplete((status, error) -> scheduler.execute(this::closeTailer))
+            .whenComplete((status, error) -> closeTailer())
             .thenApplyAsync(Function.identity(), events);
     try {
       termination.begin(grace);

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * kill -s SIG -- -PGID}, which the kernel delivers atomically to every member (including members
  * forked a moment ago). Refuses the supervisor's own group and groups 0 and 1.
  */
-final class GroupSignaller {
+final class GroupSignaller implements GroupSignal {
 
   private static final Logger LOG = LoggerFactory.getLogger(GroupSignaller.class);
   private static final List<Path> KILL_CANDIDATES =
@@ -38,11 +38,8 @@ final class GroupSignaller {
             () -> new IllegalStateException("no kill binary (procps) in " + KILL_CANDIDATES));
   }
 
-  /**
-   * Sends {@code signal} ("TERM", "KILL") to every member of group {@code pgid}. Returns true when
-   * at least one member received it; false when the group is empty or the signal failed.
-   */
-  boolean signalGroup(long pgid, String signal) {
+  @Override
+  public boolean signalGroup(long pgid, String signal) {
     if (pgid <= 1 || pgid == ownGroup) {
       throw new IllegalArgumentException("refusing to signal process group " + pgid);
     }

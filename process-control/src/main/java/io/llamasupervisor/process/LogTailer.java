@@ -143,26 +143,36 @@ final class LogTailer implements ProcessLog {
     if (position > settings.maxFileBytes()) {
       // Truncate right after a read that found the end, so that only bytes appended within that
       // instant are lost; a child that never pauses loses what it writes meanwhile.
-      readUpTo(ch, position + settings.maxFileBytes());
+      boolean atEnd = readUpTo(ch, position + settings.maxFileBytes());
       ch.truncate(0);
       position = 0;
       truncations++;
+      // What follows the truncation does not continue the pending line.
+      if (pendingLength > 0) {
+        emit(pending, 0, pendingLength, false);
+        pendingLength = 0;
+      }
+      discarding = false;
+      if (!atEnd) {
+        emit("[output lost while truncating the log file]");
+      }
     }
   }
 
-  /** Reads until {@code end} or until a read finds no more bytes. */
-  private void readUpTo(FileChannel ch, long end) throws IOException {
+  /** Reads until {@code end} or until a read finds no more bytes; true in the latter case. */
+  private boolean readUpTo(FileChannel ch, long end) throws IOException {
     while (position < end) {
       buffer.clear();
       buffer.limit((int) Math.min(CHUNK, end - position));
       int n = ch.read(buffer, position);
       if (n <= 0) {
-        return;
+        return true;
       }
       position += n;
       bytesRead += n;
       consume(buffer.array(), n);
     }
+    return false;
   }
 
   private void consume(byte[] bytes, int length) {

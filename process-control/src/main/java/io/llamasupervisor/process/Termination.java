@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * signal (orphans are re-parented and leave the tree) and again before the SIGKILL.
  *
  * <p>{@link #finished()} completes once the leader, the group and the snapshotted descendants are
- * all gone, or {@link #KILL_WAIT} after the SIGKILL at the latest: normally if only descendants
- * survived (they are logged), exceptionally if the leader itself survived.
+ * all gone, or {@code killWait} (normally {@link #KILL_WAIT}) after the SIGKILL at the latest:
+ * normally if only descendants survived (they are logged), exceptionally if the leader itself
+ * survived.
  *
  * <p>Phases move only forward: {@code GRACE -> KILLING -> DONE}. All work runs on the scheduler;
  * methods are synchronized.
@@ -47,30 +48,34 @@ final class Termination {
   private final Leader leader;
   private final long pgid;
   private final ProcFs proc;
-  private final GroupSignaller signaller;
+  private final GroupSignal signaller;
   private final ScheduledExecutorService scheduler;
+  private final Duration killWait;
   private final Map<Long, Member> tree = new LinkedHashMap<>();
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
   private final List<ScheduledFuture<?>> timers = new ArrayList<>();
   private Phase phase = Phase.NEW;
+  private boolean groupReleased;
 
   /**
-   * @param pgid the leader's own process group, or {@code -1} when it has none (then only the
-   *     leader and its descendants are signalled)
+   * @param pgid the leader's own process group, or {@code -1} when it has none or it may already
+   *     have been released (then only the leader and its descendants are signalled)
    */
   Termination(
       String id,
       Leader leader,
       long pgid,
       ProcFs proc,
-      GroupSignaller signaller,
-      ScheduledExecutorService scheduler) {
+      GroupSignal signaller,
+      ScheduledExecutorService scheduler,
+      Duration killWait) {
     this.id = id;
     this.leader = leader;
     this.pgid = pgid;
     this.proc = proc;
     this.signaller = signaller;
     this.scheduler = scheduler;
+    this.killWait = killWait;
   }
 
   CompletableFuture<Void> finished() {
@@ -104,7 +109,7 @@ final class Termination {
           pgid,
           tree.size(),
           grace);
-      if (pgid > 0) {
+      if (groupMayExist()) {
         signaller.signalGroup(pgid, "TERM");
       } else {
         leader.handle().destroy();
@@ -127,7 +132,7 @@ final class Termination {
     }
     phase = Phase.KILLING;
     snapshotTree();
-    if (pgid > 0) {
+    if (groupMayExist()) {
       signaller.signalGroup(pgid, "KILL");
     }
     leader.handle().destroyForcibly();
@@ -139,7 +144,7 @@ final class Termination {
       }
     }
     LOG.info("[{}] sent SIGKILL to group {} and {} descendants", id, pgid, survivors);
-    timers.add(scheduler.schedule(this::giveUp, KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS));
+    timers.add(scheduler.schedule(this::giveUp, killWait.toNanos(), TimeUnit.NANOSECONDS));
   }
 
   private synchronized void check() {
@@ -172,7 +177,7 @@ final class Termination {
     if (leader.isAlive()) {
       left.add(leader.pid());
     }
-    if (pgid > 0) {
+    if (groupMayExist()) {
       for (ProcFs.Stat s : proc.runningGroupMembers(pgid)) {
         if (!left.contains(s.pid())) {
           left.add(s.pid());
@@ -185,6 +190,21 @@ final class Termination {
       }
     }
     return left;
+  }
+
+  /**
+   * Whether {@code pgid} still names our group. Once the leader is gone and no member runs, the
+   * number is free for reuse by an unrelated session, so it is never signalled again.
+   */
+  private boolean groupMayExist() {
+    if (pgid <= 0 || groupReleased) {
+      return false;
+    }
+    if (!leader.isAlive() && proc.runningGroupMembers(pgid).isEmpty()) {
+      groupReleased = true;
+      return false;
+    }
+    return true;
   }
 
   private void snapshotTree() {

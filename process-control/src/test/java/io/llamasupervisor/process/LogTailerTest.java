@@ -119,6 +119,19 @@ class LogTailerTest {
     assertEquals(List.of(lastWritten, "after truncation"), t.lastLines(2));
   }
 
+  @Test
+  void aPartialLineIsNotJoinedWithWhatFollowsATruncation() throws IOException {
+    LogTailer t = tailer(settings);
+    append(lines(0, 3000));
+    t.poll();
+    append(lines(1000, 2000) + "partial");
+    t.poll();
+    assertEquals(1, t.truncations());
+    append("next\n");
+    t.poll();
+    assertEquals(List.of("partial", "next"), t.lastLines(2));
+  }
+
   private static String lines(int first, int minLength) {
     StringBuilder sb = new StringBuilder();
     for (int i = first; sb.length() < minLength; i++) {
