@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * normally if only descendants survived (they are logged), exceptionally if the leader itself
  * survived.
  *
- * <p>Phases move only forward: {@code GRACE -> KILLING -> DONE}. All work runs on the scheduler;
- * methods are synchronized.
+ * <p>Phases move only forward: {@code NEW -> GRACE -> KILLING -> DONE}. All work runs on the
+ * scheduler; methods are synchronized.
  */
 final class Termination {
 
