@@ -63,11 +63,12 @@ public record CatalogEntry(
 
   /** The sha256 of the launched file ({@link #path()}), when hashing is on. */
   public String sha256() {
-    return files.stream()
-        .filter(f -> f.path().equals(path))
-        .map(CatalogFile::sha256)
-        .findFirst()
-        .orElse(null);
+    for (CatalogFile f : files) {
+      if (f.path().equals(path)) {
+        return f.sha256();
+      }
+    }
+    return null;
   }
 
   CatalogEntry withAlias(String newAlias) {
