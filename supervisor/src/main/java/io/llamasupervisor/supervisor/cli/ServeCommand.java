@@ -1,10 +1,43 @@
 package io.llamasupervisor.supervisor.cli;
 
+import io.llamasupervisor.health.HttpCanaryProbe;
+import io.llamasupervisor.health.HttpHealthProbe;
+import io.llamasupervisor.health.HttpSlotsProbe;
+import io.llamasupervisor.process.DefaultProcessLauncher;
+import io.llamasupervisor.process.PortAllocator;
+import io.llamasupervisor.registry.RoutingRegistry;
+import io.llamasupervisor.supervisor.catalog.ModelCatalog;
+import io.llamasupervisor.supervisor.config.ConfigException;
+import io.llamasupervisor.supervisor.config.ServeConfig;
+import io.llamasupervisor.supervisor.config.SupervisorConfig;
+import io.llamasupervisor.supervisor.launch.LaunchConfig;
+import io.llamasupervisor.supervisor.launch.LaunchPlanner;
+import io.llamasupervisor.supervisor.supervise.FleetSupervisor;
+import io.llamasupervisor.supervisor.supervise.LlamaServerBinary;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** {@code serve}: the supervisor's main job. */
+/**
+ * {@code serve}: catalogs and verifies the models directory, keeps one llama-server per verified
+ * model running, and serves the registry API. Runs until SIGTERM/SIGINT, which stop every instance
+ * (unless {@code --keep-instances-on-exit}).
+ */
 public final class ServeCommand implements Command {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+  static final String USAGE =
+      "usage: llama-supervisor serve --models-dir DIR [--llama-server PATH] [--port N] [--host H]"
+          + " [--config FILE] [--state-dir DIR] [--keep-instances-on-exit] [--insecure]"
+          + " [--supervisor.KEY=VALUE...]";
+
   @Override
   public String summary() {
     return "catalog, verify and supervise every model in a directory";
@@ -12,7 +45,133 @@ public final class ServeCommand implements Command {
 
   @Override
   public int run(List<String> args, PrintStream out, PrintStream err) {
-    err.println("serve: not available in this build");
-    return 1;
+    ConfigArgs parsed;
+    try {
+      parsed =
+          ConfigArgs.parse(
+              args,
+              List.of("--port", "--host", "--state-dir"),
+              List.of("--keep-instances-on-exit", "--insecure"));
+    } catch (IllegalArgumentException e) {
+      err.println("serve: " + e.getMessage());
+      err.println(USAGE);
+      return 1;
+    }
+    if (parsed.help()) {
+      printHelp(out);
+      return 0;
+    }
+    Map<String, String> env = System.getenv();
+    parsed.valueOf("--port").ifPresent(v -> parsed.override("supervisor.api.port=" + v));
+    parsed.valueOf("--host").ifPresent(v -> parsed.override("supervisor.api.host=" + v));
+    parsed.valueOf("--state-dir").ifPresent(v -> parsed.override("supervisor.state-dir=" + v));
+    if (parsed.flag("--keep-instances-on-exit")) {
+      parsed.override("supervisor.supervision.keep-instances-on-exit=true");
+    }
+    SupervisorConfig config;
+    ServeConfig serve;
+    Path modelsDir;
+    try {
+      config = parsed.load(env);
+      modelsDir = config.requireModelsDir();
+      serve = ServeConfig.of(config, defaultStateDir(modelsDir));
+    } catch (ConfigException e) {
+      err.println("serve: " + e.getMessage());
+      return 1;
+    }
+    if (!Files.isDirectory(modelsDir)) {
+      err.println("serve: models directory " + modelsDir + " is not a directory");
+      return 1;
+    }
+    String configured = config.launch().llamaServer();
+    LlamaServerBinary binary =
+        LlamaServerBinary.resolve(
+            configured.equals(LaunchConfig.DEFAULT_BINARY) ? null : configured, env);
+    InetAddress instanceHost;
+    try {
+      instanceHost = InetAddress.getByName(config.launch().defaults().host());
+    } catch (UnknownHostException e) {
+      err.println("serve: supervisor.defaults.host: cannot resolve " + e.getMessage());
+      return 1;
+    }
+
+    Clock clock = Clock.systemUTC();
+    RoutingRegistry routes = new RoutingRegistry(clock);
+    DefaultProcessLauncher launcher = new DefaultProcessLauncher(clock);
+    ModelCatalog catalog = new ModelCatalog(config.catalog(), clock);
+    var supervision = serve.supervision();
+    FleetSupervisor fleet =
+        new FleetSupervisor(
+            supervision,
+            catalog,
+            new LaunchPlanner(config.launch()),
+            binary,
+            launcher,
+            new PortAllocator(serve.firstPort(), serve.lastPort(), instanceHost),
+            new HttpHealthProbe(),
+            supervision.liveness().canaryEnabled()
+                ? new HttpCanaryProbe(HttpCanaryProbe.Endpoint.COMPLETION)
+                : null,
+            new HttpSlotsProbe(),
+            routes,
+            clock);
+    LOG.info(
+        "models dir {}, state dir {}, llama-server {}",
+        modelsDir,
+        supervision.stateDir(),
+        binary.path().map(Path::toString).orElse("NOT FOUND"));
+    fleet.start();
+    ApiHandle api;
+    try {
+      api = ApiHandle.start(fleet, routes, config, serve, parsed.flag("--insecure"));
+    } catch (RuntimeException e) {
+      err.println("serve: " + e.getMessage());
+      fleet.close();
+      launcher.close();
+      routes.close();
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.info("shutting down");
+                  api.close();
+                  fleet.close();
+                  launcher.close();
+                  routes.close();
+                  stopped.countDown();
+                },
+                "shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  /** {@code <models-dir>/.llama-supervisor} when writable, else the user's state directory. */
+  static Path defaultStateDir(Path modelsDir) {
+    Path inModels = modelsDir.resolve(".llama-supervisor");
+    if (Files.isWritable(modelsDir) || Files.isWritable(inModels)) {
+      return inModels;
+    }
+    return Path.of(System.getProperty("user.home"), ".local", "state", "llama-supervisor");
+  }
+
+  private static void printHelp(PrintStream out) {
+    out.println(USAGE);
+    out.println("  --models-dir DIR            the models directory (env SUPERVISOR_MODELS_DIR)");
+    out.println(
+        "  --llama-server PATH         llama-server binary (env LLAMA_SERVER_BIN, or PATH)");
+    out.println("  --port N, --host H          where the API listens (default 127.0.0.1:8090)");
+    out.println("  --config FILE               YAML configuration on top of the shipped one");
+    out.println("  --state-dir DIR             state file and instance logs");
+    out.println("                              (default <models-dir>/.llama-supervisor)");
+    out.println("  --keep-instances-on-exit    leave llama-server running on exit, for adoption");
+    out.println("  --insecure                  allow a non-loopback API without API keys");
+    out.println("  --supervisor.KEY=VALUE      any configuration key");
   }
 }

@@ -2,6 +2,7 @@ package io.llamasupervisor.supervisor.supervise;
 
 import io.llamasupervisor.health.HealthProbe;
 import io.llamasupervisor.health.LivenessMonitor;
+import io.llamasupervisor.health.PollSchedule;
 import io.llamasupervisor.health.ReadinessResult;
 import io.llamasupervisor.health.ReadinessWait;
 import io.llamasupervisor.health.SlotsProbe;
@@ -54,6 +55,14 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   private static final int LAST_LINES = 20;
   private static final Duration DRAIN_CHECK = Duration.ofMillis(200);
 
+  /**
+   * Readiness polls: every 50 ms at first, growing 2 % per poll, so readiness is seen within about
+   * 100 ms during the first seconds of loading (where small models become ready) and the poll rate
+   * backs off to every 500 ms for long loads.
+   */
+  static final PollSchedule READINESS_POLLS =
+      new PollSchedule(Duration.ofMillis(50), 1.02, Duration.ofMillis(500));
+
   private final SupervisorSettings settings;
   private final ModelCatalog catalog;
   private final LaunchPlanner planner;
@@ -100,7 +109,9 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     this.journal = new InstanceJournal(settings.stateFile());
     this.state = Executors.newSingleThreadScheduledExecutor(daemon("supervisor-state"));
     this.probes = Executors.newScheduledThreadPool(2, daemon("supervisor-probes"));
-    this.readiness = new ReadinessWait(health, clock, probes);
+    this.readiness =
+        new ReadinessWait(
+            health, clock, probes, READINESS_POLLS, ReadinessWait.DEFAULT_PROBE_TIMEOUT);
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -164,8 +175,9 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
                   if (settings.keepInstancesOnExit()) {
                     continue;
                   }
-                  all.add(i.process.stop(settings.stopGrace()));
+                  i.stopReason = ReasonCode.SHUTDOWN;
                   transition(m, i, InstanceState.STOPPING, ReasonCode.SHUTDOWN, "shutting down");
+                  all.add(i.process.stop(settings.stopGrace()));
                 }
               }
               return all;
@@ -724,7 +736,21 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
                         i.started,
                         i.process.adopted(),
                         i.process.argv()))
-            .toList());
+            .toList(),
+        m.entry,
+        dryRunPlan(m));
+  }
+
+  /** The plan without a port, for the API; null when the model cannot be planned. */
+  private LaunchPlan dryRunPlan(ModelRuntime m) {
+    if (m.entry == null || !m.entry.accepted()) {
+      return null;
+    }
+    try {
+      return planner.plan(ModelSpec.of(m.entry), OptionalInt.empty());
+    } catch (RuntimeException e) {
+      return null; // desiredHash() records the reason as the model's last decision
+    }
   }
 
   // ---------------------------------------------------------------- helpers

@@ -1,5 +1,7 @@
 package io.llamasupervisor.supervisor.supervise;
 
+import io.llamasupervisor.supervisor.catalog.CatalogEntry;
+import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import java.time.Instant;
 import java.util.List;
 
@@ -17,6 +19,9 @@ import java.util.List;
  * @param lastDecision the last decision with its reason
  * @param rollout progress of the current or last blue-green replacement, or null
  * @param instances live instances
+ * @param entry the catalog entry: verdict, files, metadata summary; null once the file is gone
+ * @param plan the dry-run launch plan (port {@link LaunchPlan#PORT_PLACEHOLDER}); null when the
+ *     model is rejected, removed or cannot be planned
  */
 public record ModelStatus(
     String id,
@@ -28,7 +33,36 @@ public record ModelStatus(
     String lastExit,
     Decision lastDecision,
     Rollout rollout,
-    List<InstanceStatus> instances) {
+    List<InstanceStatus> instances,
+    CatalogEntry entry,
+    LaunchPlan plan) {
+
+  /** A status without catalog entry and plan. */
+  public ModelStatus(
+      String id,
+      String alias,
+      String state,
+      int restarts,
+      int failures,
+      Instant nextAttempt,
+      String lastExit,
+      Decision lastDecision,
+      Rollout rollout,
+      List<InstanceStatus> instances) {
+    this(
+        id,
+        alias,
+        state,
+        restarts,
+        failures,
+        nextAttempt,
+        lastExit,
+        lastDecision,
+        rollout,
+        instances,
+        null,
+        null);
+  }
 
   /**
    * One instance.
