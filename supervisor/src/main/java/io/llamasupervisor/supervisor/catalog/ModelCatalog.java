@@ -16,9 +16,9 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -203,13 +203,19 @@ public final class ModelCatalog implements AutoCloseable {
     if (executor != null) {
       return;
     }
-    executor =
-        Executors.newSingleThreadScheduledExecutor(
+    ScheduledThreadPoolExecutor pool =
+        new ScheduledThreadPoolExecutor(
+            1,
             r -> {
               Thread t = new Thread(r, "model-catalog-poll");
               t.setDaemon(true);
               return t;
             });
+    // on close, let a running poll finish (an interrupt would read as an I/O error) but start no
+    // other
+    pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    pool.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+    executor = pool;
     if (options.watch()) {
       try {
         watcher = DirectoryWatcher.start(this::scheduleEarlyScan);
@@ -221,7 +227,10 @@ public final class ModelCatalog implements AutoCloseable {
         this::backgroundScan, 0, options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Stops background polling and watching. Idempotent; {@link #scanOnce()} still works. */
+  /**
+   * Stops background polling and watching: a poll in progress finishes (up to 5 s), no other
+   * starts. Idempotent; {@link #scanOnce()} still works afterwards.
+   */
   @Override
   public void close() {
     ScheduledExecutorService e;
@@ -236,12 +245,14 @@ public final class ModelCatalog implements AutoCloseable {
       w.close();
     }
     if (e != null) {
-      e.shutdownNow();
+      e.shutdown();
       try {
         if (!e.awaitTermination(5, TimeUnit.SECONDS)) {
-          LOG.warn("catalog poller did not stop within 5 s");
+          LOG.warn("catalog poll still running after 5 s: interrupting it");
+          e.shutdownNow();
         }
       } catch (InterruptedException ie) {
+        e.shutdownNow();
         Thread.currentThread().interrupt();
       }
     }

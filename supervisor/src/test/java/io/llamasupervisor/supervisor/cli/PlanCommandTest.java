@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.gguf.GgmlType;
 import io.llamasupervisor.gguf.testing.GgufWriter;
 import io.llamasupervisor.supervisor.Main;
 import io.llamasupervisor.supervisor.testing.Fixtures;
@@ -51,6 +52,9 @@ class PlanCommandTest {
   private void tree() throws Exception {
     Fixtures.copy(
         Fixtures.TINY_LLAMA, models.resolve("lmstudio-community/Tiny-GGUF/tiny-llama-f16.gguf"));
+    GgufWriter.model("clip")
+        .tensor("v.patch_embd.weight", GgmlType.F16, 32, 32)
+        .write(models.resolve("lmstudio-community/Tiny-GGUF/mmproj-tiny-f16.gguf"));
     GgufWriter.llama(512, 64, 4, 2, 2).write(models.resolve("small/hd16-ctx512.gguf"));
     Files.writeString(models.resolve("broken.gguf"), "not a model");
   }
@@ -85,8 +89,11 @@ class PlanCommandTest {
     tiny.get("argv").forEach(a -> argv.add(a.asText()));
     assertEquals("<port>", argv.get(argv.indexOf("--port") + 1));
     assertEquals("4096", argv.get(argv.indexOf("--ctx-size") + 1));
+    Path mmproj = models.resolve("lmstudio-community/Tiny-GGUF/mmproj-tiny-f16.gguf");
+    assertEquals(mmproj.toString(), argv.get(argv.indexOf("--mmproj") + 1));
+    assertEquals(mmproj.toString(), tiny.get("mmproj").asText());
     JsonNode mem = tiny.get("memory");
-    assertEquals(854528, mem.get("weightsBytes").asLong());
+    assertEquals(854528 + 32 * 32 * 2, mem.get("weightsBytes").asLong(), "model + projector");
     assertEquals(4096L * 2 * (68 + 36), mem.get("kvBytes").asLong());
     assertEquals(
         mem.get("weightsBytes").asLong() + mem.get("kvBytes").asLong(),
