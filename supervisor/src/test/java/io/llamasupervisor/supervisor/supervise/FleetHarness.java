@@ -1,0 +1,151 @@
+package io.llamasupervisor.supervisor.supervise;
+
+import static org.awaitility.Awaitility.await;
+
+import io.llamasupervisor.gguf.testing.GgufWriter;
+import io.llamasupervisor.health.HttpCanaryProbe;
+import io.llamasupervisor.health.HttpHealthProbe;
+import io.llamasupervisor.health.HttpSlotsProbe;
+import io.llamasupervisor.process.DefaultProcessLauncher;
+import io.llamasupervisor.process.PortAllocator;
+import io.llamasupervisor.registry.RoutingRegistry;
+import io.llamasupervisor.supervisor.catalog.ModelCatalog;
+import io.llamasupervisor.supervisor.config.ConfigLoader;
+import io.llamasupervisor.supervisor.config.ServeConfig;
+import io.llamasupervisor.supervisor.config.SupervisorConfig;
+import io.llamasupervisor.supervisor.launch.LaunchPlanner;
+import io.llamasupervisor.testkit.FakeLlamaServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+/**
+ * A real {@link FleetSupervisor} over a temporary models directory, with fake llama-server
+ * processes (testkit) launched through the real process control, probes and routing table. Short
+ * timings come from the YAML given to {@link #start}.
+ */
+final class FleetHarness implements AutoCloseable {
+  /** Fast timings for tests; callers append their own YAML (per-model env for fault knobs). */
+  static final String BASE_YAML =
+      """
+      supervisor:
+        catalog:
+          poll-interval: 100ms
+          stable-after: 100ms
+          watch: false
+        defaults:
+          ctx-size: 256
+          parallel: 2
+          threads: 1
+        supervision:
+          resync-interval: 200ms
+          stop-grace: 2s
+          restart:
+            initial-backoff: 300ms
+            max-backoff: 2s
+            jitter: 0
+            max-start-failures: 2
+          liveness:
+            interval: 300ms
+            timeout: 200ms
+            failure-threshold: 2
+          drain:
+            linger: 300ms
+            timeout: 10s
+      """;
+
+  final Path root;
+  final Path models;
+  final Path binary;
+  final int firstPort;
+  RoutingRegistry routes;
+  DefaultProcessLauncher launcher;
+  FleetSupervisor fleet;
+  PortAllocator ports;
+
+  FleetHarness(Path root) throws IOException {
+    this.root = root;
+    this.models = Files.createDirectories(root.resolve("models"));
+    this.binary = FakeLlamaServer.installExecutable(root.resolve("bin"));
+    this.firstPort = 20000 + ThreadLocalRandom.current().nextInt(400) * 100;
+  }
+
+  /** Writes a small llama model (head dim 32, training context 2048) at {@code relative}.gguf. */
+  Path model(String relative) throws IOException {
+    return GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve(relative + ".gguf"));
+  }
+
+  /**
+   * Starts the supervisor with {@link #BASE_YAML} plus {@code overrides} such as {@code
+   * supervisor.models."crash*".env.FAKE_LLAMA_EXIT_AFTER_MS=1500}.
+   */
+  FleetHarness start(String... overrides) throws IOException {
+    return start(LlamaServerBinary.resolve(binary.toString(), Map.of()), overrides);
+  }
+
+  FleetHarness start(LlamaServerBinary llamaServer, String... overrides) throws IOException {
+    Path config = root.resolve("config.yml");
+    Files.writeString(config, BASE_YAML);
+    List<String> all = new java.util.ArrayList<>(List.of(overrides));
+    all.add("supervisor.models-dir=" + models);
+    SupervisorConfig sc = new ConfigLoader().load(config, all);
+    ServeConfig serve = ServeConfig.of(sc, root.resolve("state"));
+    Clock clock = Clock.systemUTC();
+    routes = new RoutingRegistry(clock);
+    launcher = new DefaultProcessLauncher(clock);
+    ports = new PortAllocator(firstPort, firstPort + 99, InetAddress.getLoopbackAddress());
+    SupervisorSettings settings = serve.supervision();
+    fleet =
+        new FleetSupervisor(
+            settings,
+            new ModelCatalog(sc.catalog(), clock),
+            new LaunchPlanner(sc.launch()),
+            llamaServer,
+            launcher,
+            ports,
+            new HttpHealthProbe(),
+            settings.liveness().canaryEnabled()
+                ? new HttpCanaryProbe(HttpCanaryProbe.Endpoint.COMPLETION)
+                : null,
+            new HttpSlotsProbe(),
+            routes,
+            clock);
+    fleet.start();
+    return this;
+  }
+
+  ModelStatus status(String id) {
+    return fleet.model(id).orElseThrow(() -> new AssertionError("no model " + id));
+  }
+
+  ModelStatus await(String id, Predicate<ModelStatus> condition, Duration atMost) {
+    return await()
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> fleet.model(id).orElse(null), s -> s != null && condition.test(s));
+  }
+
+  ModelStatus awaitState(String id, String state, Duration atMost) {
+    return await(id, s -> s.state().equals(state), atMost);
+  }
+
+  @Override
+  public void close() {
+    if (fleet != null) {
+      fleet.close();
+    }
+    if (launcher != null) {
+      launcher.close();
+    }
+    if (routes != null) {
+      routes.close();
+    }
+  }
+}
