@@ -20,6 +20,8 @@ import java.util.Map;
 
 /** Verifies the files of one {@link ModelUnit} and builds its {@link CatalogEntry}. */
 final class EntryEvaluator {
+  private static final String PROJECTOR_ARCH = "clip";
+
   private final boolean sha256;
 
   EntryEvaluator(boolean sha256) {
@@ -33,7 +35,13 @@ final class EntryEvaluator {
     String message = verdict.message();
     GgufFile header = verdict.file();
     long weights = 0;
-    if (verdict.isAccepted()) {
+    if (verdict.isAccepted() && PROJECTOR_ARCH.equals(header.architecture().orElse(""))) {
+      // llama-server cannot run a projector as a model: it exits at load
+      reason = Reason.NOT_A_MODEL;
+      message =
+          "a multimodal projector (architecture clip), not a model: name it mmproj*.gguf to attach"
+              + " it to the models of its folder";
+    } else if (verdict.isAccepted()) {
       try {
         weights = weightsOf(unit, header);
       } catch (IOException | GgufFormatException e) {

@@ -319,6 +319,16 @@ class ModelCatalogTest {
   }
 
   @Test
+  void projectorNotNamedMmprojIsRejectedNotLaunched() throws Exception {
+    write("v/vision-proj.gguf", GgufWriter.model("clip").tensor("v.w", GgmlType.F16, 32, 32));
+    ModelCatalog c = catalog();
+    assertEquals(Map.of("v/vision-proj", Type.REJECTED), byId(settle(c)));
+    CatalogEntry e = c.find("v/vision-proj").orElseThrow();
+    assertEquals(Reason.NOT_A_MODEL, e.reason());
+    assertTrue(e.message().contains("mmproj"), e.message());
+  }
+
+  @Test
   void symlinksAreFollowedInsideTheTreeAndOutsideOnlyWhenConfigured() throws Exception {
     Path external = model(2048).write(outside.resolve("external.gguf"));
     Files.createSymbolicLink(models.resolve("ext.gguf"), external);
