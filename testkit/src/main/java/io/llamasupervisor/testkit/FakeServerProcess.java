@@ -257,6 +257,28 @@ public final class FakeServerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the server politely: SIGTERM, then SIGKILL (process and descendants) if it is still
+   * running after {@code grace}.
+   *
+   * @return the exit code (143-style codes for signals, 137 after SIGKILL)
+   */
+  public int stop(Duration grace) {
+    if (process.isAlive()) {
+      descendants();
+      signal("TERM");
+      try {
+        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+          close();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        close();
+      }
+    }
+    return awaitExit(Duration.ofSeconds(10));
+  }
+
   /** The process's current descendants (e.g. a forked grandchild). */
   public List<ProcessHandle> descendants() {
     List<ProcessHandle> d = process.descendants().toList();
