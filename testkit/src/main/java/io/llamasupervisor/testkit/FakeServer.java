@@ -3,6 +3,7 @@ package io.llamasupervisor.testkit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -246,7 +247,7 @@ final class FakeServer {
       if (n < chunk.length) {
         chunk[n - 1] = '\n';
       }
-      log.write(n == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, n));
+      log.write(n == chunk.length ? chunk : Arrays.copyOf(chunk, n));
       left -= n;
     }
   }

@@ -2,7 +2,6 @@ package io.llamasupervisor.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +45,7 @@ final class Inference {
   private final Metrics metrics;
   private final ServerLog log;
   private final Clock clock;
-  private final Random random = new SecureRandom();
+  private final Random random = new Random();
   private final AtomicInteger tasks = new AtomicInteger();
 
   Inference(
@@ -232,17 +231,9 @@ final class Inference {
       Map<String, Object> usage = usage(job.promptTokens(), produced);
       return finish(
           job,
+          new Result(slot.id, id, created, text.toString(), produced, truncated, timings, usage),
           req,
-          conn,
-          slot,
-          id,
-          created,
-          text.toString(),
-          produced,
-          truncated,
-          timings,
-          usage,
-          params);
+          conn);
     } catch (IOException e) {
       log.warn("srv", "stop", "cancel task, id_task = " + task);
       throw e;
@@ -304,141 +295,159 @@ final class Inference {
     };
   }
 
-  private boolean finish(
-      Job job,
-      HttpRequest req,
-      HttpConnection conn,
-      SlotPool.Slot slot,
+  /** What a finished generation produced. */
+  private record Result(
+      int slotId,
       String id,
       long created,
       String text,
       int produced,
       boolean truncated,
       Map<String, Object> timings,
-      Map<String, Object> usage,
-      Map<String, Object> params)
+      Map<String, Object> usage) {}
+
+  /** Sends the final answer: the last events of a stream, or the whole JSON body. */
+  private boolean finish(Job job, Result r, HttpRequest req, HttpConnection conn)
       throws IOException {
-    String model = options.modelName();
-    switch (job.kind()) {
-      case CHAT -> {
-        if (job.stream()) {
-          Map<String, Object> fin = chatChunk(Json.object(), "length", id, created);
-          String events;
-          if (job.includeUsage()) {
-            Map<String, Object> u = chatBase(List.of(), id, created);
-            u.put("usage", usage);
-            u.put("timings", timings);
-            events = event(fin) + event(u);
-          } else {
-            fin.put("timings", timings);
-            events = event(fin);
-          }
-          conn.chunk(events);
-          conn.chunk("data: [DONE]\n\n");
-          conn.endChunks();
-          return false;
-        }
-        Map<String, Object> choice =
-            Json.object(
-                "finish_reason",
-                "length",
-                "index",
-                0,
-                "message",
-                Json.object("role", "assistant", "content", text));
-        Map<String, Object> body =
-            Json.object(
-                "choices", List.of(choice),
-                "created", created,
-                "model", model,
-                "system_fingerprint", LlamaApi.BUILD_INFO,
-                "object", "chat.completion",
-                "usage", usage,
-                "id", id,
-                "timings", timings);
-        return conn.respondJson(req, 200, Json.write(body));
+    return switch (job.kind()) {
+      case CHAT -> finishChat(job, r, req, conn);
+      case TEXT -> finishText(job, r, req, conn);
+      case NATIVE -> finishNative(job, r, req, conn);
+    };
+  }
+
+  private boolean finishChat(Job job, Result r, HttpRequest req, HttpConnection conn)
+      throws IOException {
+    String id = r.id();
+    long created = r.created();
+    Map<String, Object> timings = r.timings();
+    if (job.stream()) {
+      Map<String, Object> fin = chatChunk(Json.object(), "length", id, created);
+      String events;
+      if (job.includeUsage()) {
+        Map<String, Object> u = chatBase(List.of(), id, created);
+        u.put("usage", r.usage());
+        u.put("timings", timings);
+        events = event(fin) + event(u);
+      } else {
+        fin.put("timings", timings);
+        events = event(fin);
       }
-      case TEXT -> {
-        Map<String, Object> choice =
-            Json.object(
-                "text",
-                job.stream() ? "" : text,
-                "index",
-                0,
-                "logprobs",
-                null,
-                "finish_reason",
-                "length");
-        Map<String, Object> body =
-            Json.object(
-                "choices", List.of(choice),
-                "created", created,
-                "model", model,
-                "system_fingerprint", LlamaApi.BUILD_INFO,
-                "object", "text_completion",
-                "usage", usage,
-                "id", id,
-                "timings", timings);
-        if (job.stream()) {
-          conn.chunk(event(body));
-          conn.chunk("data: [DONE]\n\n");
-          conn.endChunks();
-          return false;
-        }
-        return conn.respondJson(req, 200, Json.write(body));
-      }
-      default -> {
-        Map<String, Object> settings = Templates.generationSettings();
-        Object seed = job.body().get("seed");
-        settings.put("seed", seed instanceof Number n ? n.longValue() : 4294967295L);
-        Object temp = job.body().get("temperature");
-        settings.put(
-            "temperature", temp instanceof Number n ? (double) n.floatValue() : (double) 0.8f);
-        settings.put("max_tokens", job.nPredict());
-        settings.put("n_predict", job.nPredict());
-        settings.put("stream", job.stream());
-        Map<String, Object> body =
-            Json.object(
-                "index",
-                0,
-                "content",
-                job.stream() ? "" : text,
-                "tokens",
-                List.of(),
-                "id_slot",
-                slot.id,
-                "stop",
-                true,
-                "model",
-                model,
-                "tokens_predicted",
-                produced,
-                "tokens_evaluated",
-                job.promptTokens(),
-                "generation_settings",
-                settings,
-                "prompt",
-                "<s> " + job.prompt(),
-                "has_new_line",
-                text.contains("\n"),
-                "truncated",
-                truncated,
-                "stop_type",
-                "limit",
-                "stopping_word",
-                "",
-                "tokens_cached",
-                job.promptTokens() + produced - 1,
-                "timings",
-                timings);
-        if (job.stream()) {
-          conn.chunk(event(body));
-          conn.endChunks();
-          return false;
-        }
-        return conn.respondJson(req, 200, Json.write(body));
-      }
+      conn.chunk(events);
+      conn.chunk("data: [DONE]\n\n");
+      conn.endChunks();
+      return false;
     }
+    Map<String, Object> choice =
+        Json.object(
+            "finish_reason",
+            "length",
+            "index",
+            0,
+            "message",
+            Json.object("role", "assistant", "content", r.text()));
+    Map<String, Object> body =
+        Json.object(
+            "choices",
+            List.of(choice),
+            "created",
+            created,
+            "model",
+            options.modelName(),
+            "system_fingerprint",
+            LlamaApi.BUILD_INFO,
+            "object",
+            "chat.completion",
+            "usage",
+            r.usage(),
+            "id",
+            id,
+            "timings",
+            timings);
+    return conn.respondJson(req, 200, Json.write(body));
+  }
+
+  private boolean finishText(Job job, Result r, HttpRequest req, HttpConnection conn)
+      throws IOException {
+    Map<String, Object> choice =
+        Json.object(
+            "text",
+            job.stream() ? "" : r.text(),
+            "index",
+            0,
+            "logprobs",
+            null,
+            "finish_reason",
+            "length");
+    Map<String, Object> body =
+        Json.object(
+            "choices", List.of(choice),
+            "created", r.created(),
+            "model", options.modelName(),
+            "system_fingerprint", LlamaApi.BUILD_INFO,
+            "object", "text_completion",
+            "usage", r.usage(),
+            "id", r.id(),
+            "timings", r.timings());
+    if (job.stream()) {
+      conn.chunk(event(body));
+      conn.chunk("data: [DONE]\n\n");
+      conn.endChunks();
+      return false;
+    }
+    return conn.respondJson(req, 200, Json.write(body));
+  }
+
+  private boolean finishNative(Job job, Result r, HttpRequest req, HttpConnection conn)
+      throws IOException {
+    Map<String, Object> settings = Templates.generationSettings();
+    Object seed = job.body().get("seed");
+    settings.put("seed", seed instanceof Number n ? n.longValue() : 4294967295L);
+    Object temp = job.body().get("temperature");
+    settings.put("temperature", temp instanceof Number n ? (double) n.floatValue() : (double) 0.8f);
+    settings.put("max_tokens", job.nPredict());
+    settings.put("n_predict", job.nPredict());
+    settings.put("stream", job.stream());
+    Map<String, Object> body =
+        Json.object(
+            "index",
+            0,
+            "content",
+            job.stream() ? "" : r.text(),
+            "tokens",
+            List.of(),
+            "id_slot",
+            r.slotId(),
+            "stop",
+            true,
+            "model",
+            options.modelName(),
+            "tokens_predicted",
+            r.produced(),
+            "tokens_evaluated",
+            job.promptTokens(),
+            "generation_settings",
+            settings,
+            "prompt",
+            "<s> " + job.prompt(),
+            "has_new_line",
+            r.text().contains("\n"),
+            "truncated",
+            r.truncated(),
+            "stop_type",
+            "limit",
+            "stopping_word",
+            "",
+            "tokens_cached",
+            job.promptTokens() + r.produced() - 1,
+            "timings",
+            r.timings());
+    if (job.stream()) {
+      conn.chunk(event(body));
+      conn.endChunks();
+      return false;
+    }
+    return conn.respondJson(req, 200, Json.write(body));
   }
 
   /** {@code POST /tokenize}: token ids of the content (made up, but as many as counted). */

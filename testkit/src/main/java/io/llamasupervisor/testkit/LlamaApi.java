@@ -2,10 +2,10 @@ package io.llamasupervisor.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -52,7 +52,7 @@ final class LlamaApi {
     this.log = log;
     this.clock = clock;
     this.processStartMonotonicUs = processStartMonotonicUs;
-    this.mediaMarker = "<__media_" + Inference.randomId(new SecureRandom(), 32) + "__>";
+    this.mediaMarker = "<__media_" + Inference.randomId(new Random(), 32) + "__>";
   }
 
   /** Switches from the loading gate to serving. */

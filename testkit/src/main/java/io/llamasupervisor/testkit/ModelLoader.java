@@ -2,10 +2,12 @@ package io.llamasupervisor.testkit;
 
 import io.llamasupervisor.gguf.GgufFile;
 import io.llamasupervisor.gguf.GgufVerifier;
+import io.llamasupervisor.gguf.Reason;
 import io.llamasupervisor.gguf.SplitInfo;
 import io.llamasupervisor.gguf.Verdict;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -65,7 +67,7 @@ final class ModelLoader {
         return shards.get();
       }
     }
-    if (!v.isAccepted() && v.reason() != io.llamasupervisor.gguf.Reason.NOT_A_MODEL) {
+    if (!v.isAccepted() && v.reason() != Reason.NOT_A_MODEL) {
       return new Failed(rejection(pathArg, path, v));
     }
     String arch = f.architecture().orElse("");
@@ -265,10 +267,7 @@ final class ModelLoader {
     Matcher m = NUMBER_AFTER_LENGTH.matcher(msg);
     if (msg.contains("string length") || msg.contains("key length")) {
       List<LogLine> lines = new ArrayList<>();
-      if (m.find()
-          && new java.math.BigInteger(m.group(1))
-                  .compareTo(java.math.BigInteger.valueOf(MAX_STRING))
-              > 0) {
+      if (m.find() && new BigInteger(m.group(1)).compareTo(BigInteger.valueOf(MAX_STRING)) > 0) {
         lines.add(
             LogLine.error(
                 null, "read", "string length " + m.group(1) + " exceeds maximum " + MAX_STRING));
