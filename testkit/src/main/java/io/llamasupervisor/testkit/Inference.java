@@ -1,5 +1,8 @@
 package io.llamasupervisor.testkit;
 
+import io.llamasupervisor.testkit.CompletionShapes.Job;
+import io.llamasupervisor.testkit.CompletionShapes.Kind;
+import io.llamasupervisor.testkit.CompletionShapes.Result;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -12,22 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The completion endpoints. Text is generated (a fixed little vocabulary, never an end-of-text
- * token, like the tiny fixture model) at the fault plan's pace until {@code n_predict}/{@code
- * max_tokens} or the slot context is used up. Responses and SSE framing copy the real server:
- * OpenAI endpoints end their streams with {@code data: [DONE]}, the native one does not.
+ * The completion endpoints: validate, take a slot (or queue), then generate text (a fixed little
+ * vocabulary, never an end-of-text token, like the tiny fixture model) at the fault plan's pace
+ * until {@code n_predict}/{@code max_tokens} or the slot context is used up. Generation stops as
+ * soon as the client leaves, the server drains (the request is abandoned) or hangs. The response
+ * shapes are {@link CompletionShapes}.
  */
 final class Inference {
-  /** Which API shape a request uses. */
-  enum Kind {
-    /** {@code /completion}: llama.cpp's own format. */
-    NATIVE,
-    /** {@code /v1/completions}: OpenAI text completion. */
-    TEXT,
-    /** {@code /v1/chat/completions}: OpenAI chat. */
-    CHAT
-  }
-
   private static final String[] PIECES = {
     " in", "er", " the", " of", " and", " to", " a", " is", " on", " that", " with", " for"
   };
@@ -47,6 +41,7 @@ final class Inference {
   private final Clock clock;
   private final Random random = new Random();
   private final AtomicInteger tasks = new AtomicInteger();
+  private final CompletionShapes shapes;
 
   Inference(
       ServerOptions options,
@@ -63,17 +58,8 @@ final class Inference {
     this.metrics = metrics;
     this.log = log;
     this.clock = clock;
+    this.shapes = new CompletionShapes(options.modelName());
   }
-
-  /** A validated request, ready to run. */
-  private record Job(
-      Kind kind,
-      Map<String, Object> body,
-      boolean stream,
-      boolean includeUsage,
-      int nPredict,
-      int promptTokens,
-      String prompt) {}
 
   boolean handle(Kind kind, HttpRequest req, HttpConnection conn) throws IOException, Abandoned {
     Map<String, Object> body;
@@ -199,8 +185,7 @@ final class Inference {
               slot.remain = limit - decodedNow;
             });
         if (job.stream()) {
-          String events = tokenEvents(job, i, piece, PIECE_IDS[k], id, created);
-          conn.chunk(events);
+          conn.chunk(shapes.tokenEvents(job, i, piece, PIECE_IDS[k], id, created));
         } else if (System.nanoTime() >= nextClientCheck) {
           nextClientCheck = System.nanoTime() + CLIENT_CHECK_NANOS;
           if (conn.clientGone()) {
@@ -208,15 +193,12 @@ final class Inference {
           }
         }
       }
-      if (job.stream() && limit == 0) {
-        if (job.kind() == Kind.CHAT) {
-          conn.chunk(
-              event(
-                  chatChunk(Json.object("role", "assistant", "content", null), null, id, created)));
-        }
+      if (job.stream() && limit == 0 && job.kind() == Kind.CHAT) {
+        conn.chunk(shapes.roleEvent(id, created));
       }
       double genMs = Math.max((System.nanoTime() - t1) / 1e6, 0.001);
-      Map<String, Object> timings = timings(job.promptTokens(), promptMs, produced, genMs);
+      Map<String, Object> timings =
+          CompletionShapes.timings(job.promptTokens(), promptMs, produced, genMs);
       logTimings(who, job.promptTokens(), promptMs, produced, genMs);
       log.info(
           "slot",
@@ -228,12 +210,16 @@ final class Inference {
               + (truncated ? 1 : 0));
       finished = true;
       metrics.record(job.promptTokens(), promptMs / 1000, produced, genMs / 1000, slots.busy());
-      Map<String, Object> usage = usage(job.promptTokens(), produced);
-      return finish(
-          job,
-          new Result(slot.id, id, created, text.toString(), produced, truncated, timings, usage),
-          req,
-          conn);
+      Result result =
+          new Result(slot.id, id, created, text.toString(), produced, truncated, timings);
+      if (!job.stream()) {
+        return conn.respondJson(req, 200, Json.write(shapes.body(job, result)));
+      }
+      for (String chunk : shapes.finalChunks(job, result)) {
+        conn.chunk(chunk);
+      }
+      conn.endChunks();
+      return false;
     } catch (IOException e) {
       log.warn("srv", "stop", "cancel task, id_task = " + task);
       throw e;
@@ -264,192 +250,6 @@ final class Inference {
     }
   }
 
-  private String tokenEvents(Job job, int i, String piece, int pieceId, String id, long created) {
-    return switch (job.kind()) {
-      case CHAT -> {
-        String first =
-            i == 0
-                ? event(
-                    chatChunk(Json.object("role", "assistant", "content", null), null, id, created))
-                : "";
-        yield first + event(chatChunk(Json.object("content", piece), null, id, created));
-      }
-      case TEXT -> event(textChunk(piece, null, id, created));
-      case NATIVE ->
-          event(
-              Json.object(
-                  "index",
-                  0,
-                  "content",
-                  piece,
-                  "tokens",
-                  List.of(pieceId),
-                  "stop",
-                  false,
-                  "id_slot",
-                  -1,
-                  "tokens_predicted",
-                  i + 1,
-                  "tokens_evaluated",
-                  job.promptTokens()));
-    };
-  }
-
-  /** What a finished generation produced. */
-  private record Result(
-      int slotId,
-      String id,
-      long created,
-      String text,
-      int produced,
-      boolean truncated,
-      Map<String, Object> timings,
-      Map<String, Object> usage) {}
-
-  /** Sends the final answer: the last events of a stream, or the whole JSON body. */
-  private boolean finish(Job job, Result r, HttpRequest req, HttpConnection conn)
-      throws IOException {
-    return switch (job.kind()) {
-      case CHAT -> finishChat(job, r, req, conn);
-      case TEXT -> finishText(job, r, req, conn);
-      case NATIVE -> finishNative(job, r, req, conn);
-    };
-  }
-
-  private boolean finishChat(Job job, Result r, HttpRequest req, HttpConnection conn)
-      throws IOException {
-    String id = r.id();
-    long created = r.created();
-    Map<String, Object> timings = r.timings();
-    if (job.stream()) {
-      Map<String, Object> fin = chatChunk(Json.object(), "length", id, created);
-      String events;
-      if (job.includeUsage()) {
-        Map<String, Object> u = chatBase(List.of(), id, created);
-        u.put("usage", r.usage());
-        u.put("timings", timings);
-        events = event(fin) + event(u);
-      } else {
-        fin.put("timings", timings);
-        events = event(fin);
-      }
-      conn.chunk(events);
-      conn.chunk("data: [DONE]\n\n");
-      conn.endChunks();
-      return false;
-    }
-    Map<String, Object> choice =
-        Json.object(
-            "finish_reason",
-            "length",
-            "index",
-            0,
-            "message",
-            Json.object("role", "assistant", "content", r.text()));
-    Map<String, Object> body =
-        Json.object(
-            "choices",
-            List.of(choice),
-            "created",
-            created,
-            "model",
-            options.modelName(),
-            "system_fingerprint",
-            LlamaApi.BUILD_INFO,
-            "object",
-            "chat.completion",
-            "usage",
-            r.usage(),
-            "id",
-            id,
-            "timings",
-            timings);
-    return conn.respondJson(req, 200, Json.write(body));
-  }
-
-  private boolean finishText(Job job, Result r, HttpRequest req, HttpConnection conn)
-      throws IOException {
-    Map<String, Object> choice =
-        Json.object(
-            "text",
-            job.stream() ? "" : r.text(),
-            "index",
-            0,
-            "logprobs",
-            null,
-            "finish_reason",
-            "length");
-    Map<String, Object> body =
-        Json.object(
-            "choices", List.of(choice),
-            "created", r.created(),
-            "model", options.modelName(),
-            "system_fingerprint", LlamaApi.BUILD_INFO,
-            "object", "text_completion",
-            "usage", r.usage(),
-            "id", r.id(),
-            "timings", r.timings());
-    if (job.stream()) {
-      conn.chunk(event(body));
-      conn.chunk("data: [DONE]\n\n");
-      conn.endChunks();
-      return false;
-    }
-    return conn.respondJson(req, 200, Json.write(body));
-  }
-
-  private boolean finishNative(Job job, Result r, HttpRequest req, HttpConnection conn)
-      throws IOException {
-    Map<String, Object> settings = Templates.generationSettings();
-    Object seed = job.body().get("seed");
-    settings.put("seed", seed instanceof Number n ? n.longValue() : 4294967295L);
-    Object temp = job.body().get("temperature");
-    settings.put("temperature", temp instanceof Number n ? (double) n.floatValue() : (double) 0.8f);
-    settings.put("max_tokens", job.nPredict());
-    settings.put("n_predict", job.nPredict());
-    settings.put("stream", job.stream());
-    Map<String, Object> body =
-        Json.object(
-            "index",
-            0,
-            "content",
-            job.stream() ? "" : r.text(),
-            "tokens",
-            List.of(),
-            "id_slot",
-            r.slotId(),
-            "stop",
-            true,
-            "model",
-            options.modelName(),
-            "tokens_predicted",
-            r.produced(),
-            "tokens_evaluated",
-            job.promptTokens(),
-            "generation_settings",
-            settings,
-            "prompt",
-            "<s> " + job.prompt(),
-            "has_new_line",
-            r.text().contains("\n"),
-            "truncated",
-            r.truncated(),
-            "stop_type",
-            "limit",
-            "stopping_word",
-            "",
-            "tokens_cached",
-            job.promptTokens() + r.produced() - 1,
-            "timings",
-            r.timings());
-    if (job.stream()) {
-      conn.chunk(event(body));
-      conn.endChunks();
-      return false;
-    }
-    return conn.respondJson(req, 200, Json.write(body));
-  }
-
   /** {@code POST /tokenize}: token ids of the content (made up, but as many as counted). */
   boolean tokenize(HttpRequest req, HttpConnection conn) throws IOException {
     Map<String, Object> body;
@@ -465,87 +265,6 @@ final class Inference {
       ids.add(PIECE_IDS[i % PIECE_IDS.length]);
     }
     return conn.respondJson(req, 200, Json.write(Json.object("tokens", ids)));
-  }
-
-  private Map<String, Object> chatBase(List<Object> choices, String id, long created) {
-    return Json.object(
-        "choices",
-        choices,
-        "created",
-        created,
-        "id",
-        id,
-        "model",
-        options.modelName(),
-        "system_fingerprint",
-        LlamaApi.BUILD_INFO,
-        "object",
-        "chat.completion.chunk");
-  }
-
-  private Map<String, Object> chatChunk(
-      Map<String, Object> delta, String finishReason, String id, long created) {
-    Map<String, Object> choice =
-        Json.object("finish_reason", finishReason, "index", 0, "delta", delta);
-    return chatBase(List.of(choice), id, created);
-  }
-
-  private Map<String, Object> textChunk(
-      String piece, String finishReason, String id, long created) {
-    Map<String, Object> choice =
-        Json.object("text", piece, "index", 0, "logprobs", null, "finish_reason", finishReason);
-    return Json.object(
-        "choices",
-        List.of(choice),
-        "created",
-        created,
-        "model",
-        options.modelName(),
-        "system_fingerprint",
-        LlamaApi.BUILD_INFO,
-        "object",
-        "text_completion",
-        "id",
-        id);
-  }
-
-  private static String event(Map<String, Object> json) {
-    return "data: " + Json.write(json) + "\n\n";
-  }
-
-  private static Map<String, Object> usage(int prompt, int completion) {
-    return Json.object(
-        "completion_tokens",
-        completion,
-        "prompt_tokens",
-        prompt,
-        "total_tokens",
-        prompt + completion,
-        "prompt_tokens_details",
-        Json.object("cached_tokens", 0));
-  }
-
-  private static Map<String, Object> timings(
-      int promptN, double promptMs, int predictedN, double predictedMs) {
-    return Json.object(
-        "cache_n",
-        0,
-        "prompt_n",
-        promptN,
-        "prompt_ms",
-        promptMs,
-        "prompt_per_token_ms",
-        promptN > 0 ? promptMs / promptN : 0.0,
-        "prompt_per_second",
-        promptN > 0 ? 1000.0 * promptN / promptMs : 0.0,
-        "predicted_n",
-        predictedN,
-        "predicted_ms",
-        predictedMs,
-        "predicted_per_token_ms",
-        predictedN > 0 ? predictedMs / predictedN : 0.0,
-        "predicted_per_second",
-        predictedN > 0 ? 1000.0 * predictedN / predictedMs : 0.0);
   }
 
   private void logTimings(String who, int promptN, double promptMs, int predictedN, double genMs) {

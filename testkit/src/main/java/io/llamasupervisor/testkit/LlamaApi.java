@@ -97,11 +97,11 @@ final class LlamaApi {
       }
     }
     if (post) {
-      Inference.Kind kind =
+      CompletionShapes.Kind kind =
           switch (path) {
-            case "/completion", "/completions" -> Inference.Kind.NATIVE;
-            case "/v1/completions" -> Inference.Kind.TEXT;
-            case "/chat/completions", "/v1/chat/completions" -> Inference.Kind.CHAT;
+            case "/completion", "/completions" -> CompletionShapes.Kind.NATIVE;
+            case "/v1/completions" -> CompletionShapes.Kind.TEXT;
+            case "/chat/completions", "/v1/chat/completions" -> CompletionShapes.Kind.CHAT;
             default -> null;
           };
       if (kind != null) {
