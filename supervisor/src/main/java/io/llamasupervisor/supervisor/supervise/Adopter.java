@@ -4,11 +4,11 @@ import io.llamasupervisor.health.ProbeResult;
 import io.llamasupervisor.process.ManagedProcess;
 import io.llamasupervisor.process.ProcessIdentity;
 import io.llamasupervisor.process.ProcessLaunchException;
-import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import io.llamasupervisor.supervisor.state.InstanceRecord;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -21,22 +21,30 @@ import org.slf4j.LoggerFactory;
  * Takes over the instances a previous supervisor run left alive. A recorded instance is adopted
  * when its pid, start time and argv still match (so a reused pid is never taken for ours), it
  * answers {@code /health} 200 and it still matches the model's plan; per model at most one is
- * adopted, the one that was serving. Every other live recorded instance is stopped. A pid that now
- * belongs to another process is left alone.
+ * adopted, the one that was serving (after a kill in the middle of a blue-green swap, the published
+ * generation). Every other live recorded instance is stopped. A pid that now belongs to another
+ * process is left alone.
+ *
+ * <p>Instances of models the catalog has not reported yet (their files are still being checked for
+ * stability) wait until the model appears or {@link #expire()} is called. State thread only.
  */
 final class Adopter {
   private static final Logger LOG = LoggerFactory.getLogger(Adopter.class);
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
 
+  private record Candidate(InstanceRecord record, ManagedProcess process) {}
+
   private final FleetSupervisor s;
+  private final List<Candidate> pending = new ArrayList<>();
+  private final Set<String> adoptedModels = new HashSet<>();
 
   Adopter(FleetSupervisor supervisor) {
     this.s = supervisor;
   }
 
+  /** Attaches every recorded live instance and decides those whose model is known. */
   void adopt(List<InstanceRecord> records) {
-    Set<String> adoptedModels = new HashSet<>();
-    // the generation that was serving first, newest first
+    // the generation that was serving first, then the newest
     List<InstanceRecord> ordered =
         records.stream()
             .sorted(
@@ -55,61 +63,97 @@ final class Adopter {
             r.pid());
         continue;
       }
-      ManagedProcess process;
       try {
-        process =
+        ManagedProcess process =
             s.launcher()
                 .attach(
                     r.model() + "#" + r.generation(),
                     identity,
                     Path.of(r.logFile()),
                     s.settings().log());
+        s.ports().reserve(r.port());
+        pending.add(new Candidate(r, process));
       } catch (ProcessLaunchException e) {
         LOG.warn("model={} pid={}: cannot attach: {}", r.model(), r.pid(), e.getMessage());
-        continue;
       }
-      s.ports().reserve(r.port());
-      ModelRuntime m = s.modelsById().get(r.model());
-      String why = reasonNotToAdopt(m, r, adoptedModels);
-      if (why != null) {
-        LOG.info(
-            "model={} generation={} pid={}: not adopted ({}), stopping it",
-            r.model(),
-            r.generation(),
-            r.pid(),
-            why);
-        int port = r.port();
-        process.stop(s.settings().stopGrace()).whenComplete((st, e) -> s.ports().release(port));
-        continue;
+    }
+    for (String model : pending.stream().map(c -> c.record().model()).distinct().toList()) {
+      if (s.modelsById().containsKey(model)) {
+        resolve(model);
       }
-      LaunchPlan plan = s.planFor(m, r.port());
-      InstanceRuntime i =
-          new InstanceRuntime(
-              r.generation(), "127.0.0.1", r.port(), process, plan, r.planHash(), s.now());
-      i.state = InstanceState.READY;
-      i.readyAt = s.now();
-      m.nextGeneration = Math.max(m.nextGeneration, r.generation() + 1);
-      m.instances.add(i);
-      adoptedModels.add(m.id);
-      s.decide(
-          m,
-          Decision.of(
-              ReasonCode.ADOPTED, "adopted pid " + r.pid() + " on port " + r.port(), s.now()));
-      LOG.info(
-          "model={} generation={} port={} ready (adopted pid {})",
-          m.id,
-          r.generation(),
-          r.port(),
-          r.pid());
-      s.watchAdopted(m, i);
     }
   }
 
-  private String reasonNotToAdopt(ModelRuntime m, InstanceRecord r, Set<String> adopted) {
-    if (m == null) {
+  /** Whether instances of {@code model} wait for a decision. */
+  boolean waitsFor(String model) {
+    return pending.stream().anyMatch(c -> c.record().model().equals(model));
+  }
+
+  /** Decides the waiting instances of {@code model}, which the catalog now knows. */
+  void resolve(String model) {
+    List<Candidate> mine = pending.stream().filter(c -> c.record().model().equals(model)).toList();
+    pending.removeAll(mine);
+    for (Candidate c : mine) {
+      decide(c);
+    }
+  }
+
+  /** Stops every instance still waiting: its model did not come back. */
+  void expire() {
+    List<Candidate> left = List.copyOf(pending);
+    pending.clear();
+    for (Candidate c : left) {
+      decide(c);
+    }
+  }
+
+  private void decide(Candidate c) {
+    InstanceRecord r = c.record();
+    ModelRuntime m = s.modelsById().get(r.model());
+    String why = reasonNotToAdopt(m, r);
+    if (why != null) {
+      LOG.info(
+          "model={} generation={} pid={}: not adopted ({}), stopping it",
+          r.model(),
+          r.generation(),
+          r.pid(),
+          why);
+      int port = r.port();
+      c.process().stop(s.settings().stopGrace()).whenComplete((st, e) -> s.ports().release(port));
+      return;
+    }
+    InstanceRuntime i =
+        new InstanceRuntime(
+            r.generation(),
+            "127.0.0.1",
+            r.port(),
+            c.process(),
+            s.planFor(m, r.port()),
+            r.planHash(),
+            s.now());
+    i.state = InstanceState.READY;
+    i.readyAt = s.now();
+    m.nextGeneration = Math.max(m.nextGeneration, r.generation() + 1);
+    m.instances.add(i);
+    adoptedModels.add(m.id);
+    s.decide(
+        m,
+        Decision.of(
+            ReasonCode.ADOPTED, "adopted pid " + r.pid() + " on port " + r.port(), s.now()));
+    LOG.info(
+        "model={} generation={} port={} ready (adopted pid {})",
+        m.id,
+        r.generation(),
+        r.port(),
+        r.pid());
+    s.watchAdopted(m, i);
+  }
+
+  private String reasonNotToAdopt(ModelRuntime m, InstanceRecord r) {
+    if (m == null || m.entry == null) {
       return "model gone";
     }
-    if (adopted.contains(m.id)) {
+    if (adoptedModels.contains(m.id)) {
       return "another generation of the model is already adopted";
     }
     if (!s.desiredHashOf(m).map(r.planHash()::equals).orElse(false)) {

@@ -12,6 +12,7 @@ import io.llamasupervisor.process.ExitStatus;
 import io.llamasupervisor.process.LaunchSpec;
 import io.llamasupervisor.process.ManagedProcess;
 import io.llamasupervisor.process.PortAllocator;
+import io.llamasupervisor.process.ProcessIdentity;
 import io.llamasupervisor.process.ProcessLaunchException;
 import io.llamasupervisor.process.ProcessLauncher;
 import io.llamasupervisor.registry.RoutingRegistry;
@@ -80,6 +81,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   private final ScheduledExecutorService probes;
   private final ReadinessWait readiness;
   private final Map<String, ModelRuntime> models = new TreeMap<>();
+  private final Adopter adopter;
   private volatile boolean closing;
 
   public FleetSupervisor(
@@ -109,6 +111,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     this.journal = new InstanceJournal(settings.stateFile());
     this.state = Executors.newSingleThreadScheduledExecutor(daemon("supervisor-state"));
     this.probes = Executors.newScheduledThreadPool(2, daemon("supervisor-probes"));
+    this.adopter = new Adopter(this);
     this.readiness =
         new ReadinessWait(
             health, clock, probes, READINESS_POLLS, ReadinessWait.DEFAULT_PROBE_TIMEOUT);
@@ -135,10 +138,20 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
           for (CatalogEvent e : initial) {
             onCatalogEvent(e);
           }
-          new Adopter(this).adopt(journal.read());
+          adopter.adopt(journal.read());
           reconcile();
           return null;
         });
+    // instances of models whose files are not yet confirmed stable wait for the catalog
+    var options = catalog.options();
+    long settle = options.stableAfter().plus(options.pollInterval().multipliedBy(3)).toMillis();
+    state.schedule(
+        () -> {
+          adopter.expire();
+          reconcile();
+        },
+        settle,
+        TimeUnit.MILLISECONDS);
     catalog.addListener(e -> post(() -> onCatalogEvent(e)));
     catalog.start();
     long resync = settings.resyncInterval().toMillis();
@@ -325,6 +338,9 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     if (m.entry == null && m.instances.isEmpty()) {
       models.remove(m.id);
     }
+    if (adopter.waitsFor(e.id())) {
+      adopter.resolve(e.id());
+    }
     reconcile();
   }
 
@@ -342,6 +358,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     InstanceRuntime i = found.get();
     if (result instanceof ReadinessResult.Ready ready) {
       i.readyAt = now();
+      i.identity = ProcessIdentity.capture(i.process.pid()).orElse(i.identity);
       transition(
           m,
           i,
@@ -490,7 +507,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     Map<String, Reconciler.Desired> desired = new HashMap<>();
     Map<String, Reconciler.Actual> actual = new HashMap<>();
     for (ModelRuntime m : models.values()) {
-      if (m.entry != null && m.entry.accepted() && binary.found()) {
+      if (m.entry != null && m.entry.accepted() && binary.found() && !adopter.waitsFor(m.id)) {
         desiredHash(m)
             .ifPresent(h -> desired.put(m.id, new Reconciler.Desired(m.id, h, m.changeReason)));
       }

@@ -34,7 +34,7 @@ final class InstanceJournal {
         if (!i.state.isLive()) {
           continue;
         }
-        ProcessIdentity id = i.process.identity();
+        ProcessIdentity id = i.identity;
         records.add(
             new InstanceRecord(
                 m.id,

@@ -3,6 +3,7 @@ package io.llamasupervisor.supervisor.supervise;
 import io.llamasupervisor.health.LivenessMonitor;
 import io.llamasupervisor.health.ReadinessWait;
 import io.llamasupervisor.process.ManagedProcess;
+import io.llamasupervisor.process.ProcessIdentity;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import java.time.Instant;
 
@@ -18,6 +19,13 @@ final class InstanceRuntime {
   final LaunchPlan plan;
   final String desiredHash;
   final Instant started;
+
+  /**
+   * Identity recorded in the state file: captured again once ready, because a wrapper script that
+   * {@code exec}s llama-server changes the command line after the spawn.
+   */
+  ProcessIdentity identity;
+
   InstanceState state = InstanceState.STARTING;
   Instant since;
   Instant readyAt;
@@ -44,6 +52,7 @@ final class InstanceRuntime {
     this.desiredHash = desiredHash;
     this.started = now;
     this.since = now;
+    this.identity = process.identity();
   }
 
   String url() {

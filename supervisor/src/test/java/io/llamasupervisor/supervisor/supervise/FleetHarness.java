@@ -1,7 +1,5 @@
 package io.llamasupervisor.supervisor.supervise;
 
-import static org.awaitility.Awaitility.await;
-
 import io.llamasupervisor.gguf.testing.GgufWriter;
 import io.llamasupervisor.health.HttpCanaryProbe;
 import io.llamasupervisor.health.HttpHealthProbe;
@@ -126,7 +124,7 @@ final class FleetHarness implements AutoCloseable {
   }
 
   ModelStatus await(String id, Predicate<ModelStatus> condition, Duration atMost) {
-    return await()
+    return org.awaitility.Awaitility.await()
         .atMost(atMost)
         .pollInterval(Duration.ofMillis(20))
         .until(() -> fleet.model(id).orElse(null), s -> s != null && condition.test(s));
