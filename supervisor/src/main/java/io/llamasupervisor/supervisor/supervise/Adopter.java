@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -53,8 +54,11 @@ final class Adopter {
                     .reversed())
             .toList();
     for (InstanceRecord r : ordered) {
-      ProcessIdentity identity = new ProcessIdentity(r.pid(), r.startTicks(), r.argvHash());
-      if (!ProcessIdentity.isSameLiveProcess(identity)) {
+      // pid + start time identify the process (a reused pid has another start time); the argv
+      // may differ from the record when a wrapper script exec'd llama-server after it was recorded
+      Optional<ProcessIdentity> live =
+          ProcessIdentity.capture(r.pid()).filter(p -> p.startTicks() == r.startTicks());
+      if (live.isEmpty()) {
         LOG.info(
             "model={} generation={} pid={}: recorded instance is gone (or its pid now belongs to"
                 + " another process); leaving that pid alone",
@@ -63,6 +67,7 @@ final class Adopter {
             r.pid());
         continue;
       }
+      ProcessIdentity identity = live.get();
       try {
         ManagedProcess process =
             s.launcher()

@@ -66,7 +66,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
 
   private final SupervisorSettings settings;
   private final ModelCatalog catalog;
-  private final LaunchPlanner planner;
+  private LaunchPlanner planner;
   private final LlamaServerBinary binary;
   private final ProcessLauncher launcher;
   private final PortAllocator ports;
@@ -83,6 +83,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   private final Map<String, ModelRuntime> models = new TreeMap<>();
   private final Adopter adopter;
   private volatile boolean closing;
+  private String binarySignature;
 
   public FleetSupervisor(
       SupervisorSettings settings,
@@ -159,6 +160,27 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     if (!binary.found()) {
       LOG.warn("{}", binary.notFoundMessage());
     }
+  }
+
+  /**
+   * Replaces the launch configuration (config file reloaded). Models whose plan changes are
+   * replaced blue-green with reason {@link ReasonCode#PLAN_CHANGED}; the others are not touched.
+   */
+  public void reconfigure(LaunchPlanner newPlanner) {
+    call(
+        () -> {
+          Map<String, Optional<String>> before = new HashMap<>();
+          models.values().forEach(m -> before.put(m.id, desiredHashOf(m)));
+          planner = newPlanner;
+          for (ModelRuntime m : models.values()) {
+            if (!desiredHashOf(m).equals(before.get(m.id))) {
+              m.changeReason = ReasonCode.PLAN_CHANGED;
+              decide(m, Decision.of(ReasonCode.PLAN_CHANGED, "launch plan changed", now()));
+            }
+          }
+          reconcile();
+          return null;
+        });
   }
 
   /** Rescans the models directory now. */
@@ -319,6 +341,31 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
         decide(m, Decision.of(ReasonCode.FILE_REMOVED, "model file removed", now()));
       }
       case REJECTED -> {
+        if (previous != null && previous.accepted() && m.has(InstanceState.READY)) {
+          // the serving generation keeps its loaded model; the new file never runs
+          int serving = m.instances.get(m.instances.size() - 1).generation;
+          m.rollout =
+              new Rollout(
+                  "failed",
+                  serving,
+                  serving,
+                  now(),
+                  ReasonCode.REJECTED,
+                  "new file rejected: " + e.entry().reason() + ": " + e.entry().message());
+          decide(
+              m,
+              Decision.of(
+                  ReasonCode.REJECTED,
+                  "rollout failed, generation "
+                      + serving
+                      + " keeps serving: new file rejected: "
+                      + e.entry().reason()
+                      + ": "
+                      + e.entry().message(),
+                  now()));
+          reconcile();
+          return;
+        }
         m.entry = e.entry();
         decide(
             m,
@@ -503,6 +550,16 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   private void reconcile() {
     if (closing) {
       return;
+    }
+    String binaryNow = binary.signature();
+    if (!binaryNow.equals(binarySignature)) {
+      if (binarySignature != null) {
+        for (ModelRuntime m : models.values()) {
+          m.changeReason = ReasonCode.BINARY_CHANGED;
+          decide(m, Decision.of(ReasonCode.BINARY_CHANGED, "llama-server binary changed", now()));
+        }
+      }
+      binarySignature = binaryNow;
     }
     Map<String, Reconciler.Desired> desired = new HashMap<>();
     Map<String, Reconciler.Actual> actual = new HashMap<>();

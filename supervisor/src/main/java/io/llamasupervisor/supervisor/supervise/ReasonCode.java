@@ -30,8 +30,10 @@ public enum ReasonCode {
   FILE_REMOVED,
   /** The model file changed (size, mtime or inode). */
   FILE_CHANGED,
-  /** The launch plan changed (config or llama-server binary). */
+  /** The launch plan changed (configuration reloaded). */
   PLAN_CHANGED,
+  /** The llama-server binary was replaced (path or modification time). */
+  BINARY_CHANGED,
   /** The model file failed verification. */
   REJECTED,
   /** A live instance from a previous supervisor run was taken over. */

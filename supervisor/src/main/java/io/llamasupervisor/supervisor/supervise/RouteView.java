@@ -20,7 +20,13 @@ final class RouteView {
         continue;
       }
       ModelRoute route = ModelRoute.of(m.id, m.alias(), state.apply(m));
+      // a generation loading next to a serving one is not routing news until it is ready: a
+      // rollout that fails leaves the table unchanged
+      boolean serving = m.has(InstanceState.READY) || m.has(InstanceState.DRAINING);
       for (InstanceRuntime i : m.instances) {
+        if (serving && i.state == InstanceState.STARTING) {
+          continue;
+        }
         BackendState s =
             switch (i.state) {
               case STARTING -> BackendState.STARTING;

@@ -71,7 +71,12 @@ final class FleetHarness implements AutoCloseable {
   FleetHarness(Path root) throws IOException {
     this.root = root;
     this.models = Files.createDirectories(root.resolve("models"));
-    this.binary = FakeLlamaServer.installExecutable(root.resolve("bin"));
+    Path installed = root.resolve("bin/llama-server");
+    // a rewritten binary would count as an upgrade: install once per directory
+    this.binary =
+        Files.isExecutable(installed)
+            ? installed
+            : FakeLlamaServer.installExecutable(root.resolve("bin"));
     this.firstPort = 20000 + ThreadLocalRandom.current().nextInt(400) * 100;
   }
 
@@ -117,6 +122,14 @@ final class FleetHarness implements AutoCloseable {
             clock);
     fleet.start();
     return this;
+  }
+
+  /** Reloads the configuration: {@link #BASE_YAML} plus {@code overrides}. */
+  void reconfigure(String... overrides) {
+    List<String> all = new java.util.ArrayList<>(List.of(overrides));
+    all.add("supervisor.models-dir=" + models);
+    SupervisorConfig sc = new ConfigLoader().load(root.resolve("config.yml"), all);
+    fleet.reconfigure(new LaunchPlanner(sc.launch()));
   }
 
   ModelStatus status(String id) {
