@@ -71,6 +71,11 @@ final class ConfigArgs {
     return c;
   }
 
+  /** The {@code --config} file, if given. */
+  Optional<Path> configFile() {
+    return Optional.ofNullable(configFile);
+  }
+
   boolean help() {
     return help;
   }

@@ -131,12 +131,17 @@ public final class ServeCommand implements Command {
       routes.close();
       return 1;
     }
+    ConfigReloader reloader =
+        parsed.configFile().map(f -> ConfigReloader.watch(f, parsed, env, fleet)).orElse(null);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   LOG.info("shutting down");
+                  if (reloader != null) {
+                    reloader.close();
+                  }
                   api.close();
                   fleet.close();
                   launcher.close();

@@ -31,6 +31,7 @@ public record ServeConfig(
           "stop-grace",
           "resync-interval",
           "keep-instances-on-exit",
+          "memory-budget",
           "restart",
           "liveness",
           "drain");
@@ -116,7 +117,8 @@ public record ServeConfig(
             positive(s, "resync-interval", base.resyncInterval()),
             stateDir,
             LogSettings.defaults(stateDir.resolve("logs")),
-            s.containsKey("keep-instances-on-exit") && s.get("keep-instances-on-exit").bool());
+            s.containsKey("keep-instances-on-exit") && s.get("keep-instances-on-exit").bool(),
+            has(s, "memory-budget") ? bytes(s.get("memory-budget")) : 0);
     Map<String, ConfigNode> api = child(top, sup, "api").entries(null);
     String host = has(api, "host") ? api.get("host").string() : "127.0.0.1";
     int port = has(api, "port") ? api.get("port").integer(0, 65535) : 8090;
@@ -142,6 +144,32 @@ public record ServeConfig(
       throw m.get(k).error("must be more than 0");
     }
     return v;
+  }
+
+  /** {@code 24GiB}, {@code 512MiB}, {@code 16GB}, or a number of bytes. */
+  static long bytes(ConfigNode n) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "(\\d+(?:\\.\\d+)?)\\s*([KMGT]i?B|B)?", java.util.regex.Pattern.CASE_INSENSITIVE)
+            .matcher(n.string());
+    if (!m.matches()) {
+      throw n.error("expected a size such as 24GiB, 512MiB or a number of bytes");
+    }
+    double v = Double.parseDouble(m.group(1));
+    String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT);
+    long mult =
+        switch (unit) {
+          case "KIB" -> 1L << 10;
+          case "MIB" -> 1L << 20;
+          case "GIB" -> 1L << 30;
+          case "TIB" -> 1L << 40;
+          case "KB" -> 1_000L;
+          case "MB" -> 1_000_000L;
+          case "GB" -> 1_000_000_000L;
+          case "TB" -> 1_000_000_000_000L;
+          default -> 1L;
+        };
+    return (long) (v * mult);
   }
 
   private static double fraction(ConfigNode n) {

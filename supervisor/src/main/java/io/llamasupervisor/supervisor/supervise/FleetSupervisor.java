@@ -426,7 +426,10 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
         }
       }
       if (m.rollout != null && m.rollout.toGeneration() == i.generation) {
-        m.rollout = m.rollout.phase("draining", now(), "generation " + i.generation + " serving");
+        boolean drains = m.has(InstanceState.DRAINING);
+        m.rollout =
+            m.rollout.phase(
+                drains ? "draining" : "done", now(), "generation " + i.generation + " serving");
       }
       publish();
       scheduleDrainCheck();
@@ -584,7 +587,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
       if (a instanceof Action.Start s) {
         spawn(m, s.reason(), OptionalInt.empty());
       } else if (a instanceof Action.Replace r) {
-        spawn(m, r.reason(), OptionalInt.of(r.oldGeneration()));
+        replace(m, r);
       } else if (a instanceof Action.Stop s) {
         m.instance(s.generation()).ifPresent(i -> stop(m, i, s.reason()));
       }
@@ -605,6 +608,40 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
       decide(m, Decision.of(ReasonCode.SPAWN_FAILED, "cannot plan: " + e.getMessage(), now()));
       return Optional.empty();
     }
+  }
+
+  /**
+   * Blue-green when the memory budget allows two copies; otherwise stop the old generation first
+   * (the model is briefly unavailable) and start the new one once it is gone.
+   */
+  private void replace(ModelRuntime m, Action.Replace r) {
+    long budget = settings.memoryBudgetBytes();
+    if (budget > 0) {
+      long inUse =
+          models.values().stream()
+              .flatMap(x -> x.instances.stream())
+              .filter(i -> i.state.isLive())
+              .mapToLong(i -> i.plan.memory().totalBytes())
+              .sum();
+      long needed = planner.plan(ModelSpec.of(m.entry), OptionalInt.empty()).memory().totalBytes();
+      if (inUse + needed > budget) {
+        String why =
+            "not enough memory for two copies (in use "
+                + inUse
+                + " + new "
+                + needed
+                + " bytes > budget "
+                + budget
+                + "): stop-then-start";
+        m.rollout =
+            new Rollout(
+                "stop-then-start", r.oldGeneration(), m.nextGeneration, now(), r.reason(), why);
+        decide(m, Decision.of(r.reason(), why, now()));
+        m.instance(r.oldGeneration()).ifPresent(i -> stop(m, i, r.reason()));
+        return;
+      }
+    }
+    spawn(m, r.reason(), OptionalInt.of(r.oldGeneration()));
   }
 
   private void spawn(ModelRuntime m, ReasonCode reason, OptionalInt replacing) {

@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param stateDir where the state file and instance logs live
  * @param log instance log settings (directory inside {@code stateDir})
  * @param keepInstancesOnExit leave instances running on shutdown, for adoption by the next run
+ * @param memoryBudgetBytes memory all instances may use together (plan estimates); a blue-green
+ *     swap that would exceed it falls back to stop-then-start. 0 = no budget
  */
 public record SupervisorSettings(
     RestartPolicy restart,
@@ -34,9 +36,13 @@ public record SupervisorSettings(
     Duration resyncInterval,
     Path stateDir,
     LogSettings log,
-    boolean keepInstancesOnExit) {
+    boolean keepInstancesOnExit,
+    long memoryBudgetBytes) {
 
   public SupervisorSettings {
+    if (memoryBudgetBytes < 0) {
+      throw new IllegalArgumentException("memory-budget must not be negative");
+    }
     Objects.requireNonNull(restart, "restart");
     Objects.requireNonNull(liveness, "liveness");
     Objects.requireNonNull(stateDir, "stateDir");
@@ -60,7 +66,8 @@ public record SupervisorSettings(
         Duration.ofSeconds(5),
         stateDir,
         LogSettings.defaults(stateDir.resolve("logs")),
-        false);
+        false,
+        0);
   }
 
   /** The startup deadline for a model of {@code bytes} bytes. */

@@ -113,6 +113,20 @@ class BlueGreenIT {
     assertEquals(first.pid(), s.instances().get(0).pid());
   }
 
+  @Test
+  void withoutMemoryForTwoCopiesTheSwapStopsFirst() throws Exception {
+    h.start("supervisor.supervision.memory-budget=1KiB");
+    ModelStatus.InstanceStatus first = h.awaitState(ID, "ready", LONG).instances().get(0);
+    h.fleet.operatorRestart(ID);
+    ModelStatus stopping =
+        h.await(
+            ID, s -> s.rollout() != null && s.rollout().phase().equals("stop-then-start"), LONG);
+    assertTrue(stopping.rollout().message().contains("not enough memory"), stopping.toString());
+    ModelStatus after = awaitOnlyGenerationAbove(first.generation());
+    assertEquals("done", after.rollout().phase());
+    assertFalse(alive(first.pid()));
+  }
+
   /** The old generation crashing while it drains fails nothing else: no restart, new one serves. */
   @Test
   void aCrashWhileDrainingDoesNotDisturbTheNewGeneration() throws Exception {
