@@ -121,7 +121,7 @@ public final class SwapBench {
               + "-"
               + mix.maxStreamTokens()
               + " tokens)");
-      List<SwapResult> swaps = swaps(control, shared, registry);
+      List<SwapResult> swaps = swaps(control, shared);
       stop(clients, threads);
       Instant endedAt = clock.instant();
       int stale = clients.stream().mapToInt(LoadClient::staleRetries).sum();
@@ -138,8 +138,7 @@ public final class SwapBench {
     }
   }
 
-  private List<SwapResult> swaps(
-      RouteView control, GenerationTimeline shared, RegistryClient registry)
+  private List<SwapResult> swaps(RouteView control, GenerationTimeline shared)
       throws InterruptedException {
     SwapDriver driver =
         new SwapDriver(
