@@ -19,6 +19,7 @@ public final class Main {
     COMMANDS.put("serve", ServeCommand::new);
     COMMANDS.put("inspect", InspectCommand::new);
     COMMANDS.put("plan", PlanCommand::new);
+    COMMANDS.put("status", io.llamasupervisor.supervisor.cli.StatusCommand::new);
     COMMANDS.put("bench", io.llamasupervisor.supervisor.bench.BenchCommand::new);
   }
 
