@@ -108,7 +108,7 @@ public final class ApiServer implements AutoCloseable {
    *
    * @throws IllegalStateException with a message that says what to do
    */
-  static void checkBinding(ApiSettings settings) {
+  public static void checkBinding(ApiSettings settings) {
     if (!settings.keys().isEmpty()) {
       return;
     }

@@ -26,10 +26,14 @@ final class ApiTestServer implements AutoCloseable {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
-  ApiTestServer(List<ApiKey> keys) {
+  ApiTestServer(List<ApiKey> keys, Map<String, Object> properties) {
     server =
         ApiServer.start(
-            fleet, registry, ApiSettings.defaults().withPort(0).withKeys(keys), meters, Map.of());
+            fleet, registry, ApiSettings.defaults().withPort(0).withKeys(keys), meters, properties);
+  }
+
+  ApiTestServer(List<ApiKey> keys) {
+    this(keys, Map.of());
   }
 
   ApiTestServer() {

@@ -34,7 +34,7 @@ class RoutesControllerTest {
 
   @BeforeEach
   void start() {
-    api = new ApiTestServer();
+    api = new ApiTestServer(List.of(), Map.of("supervisor.api.sse-heartbeat", "300ms"));
   }
 
   @AfterEach
@@ -157,6 +157,16 @@ class RoutesControllerTest {
       assertEquals(second, RoutingJson.readTable(sse.events.get(1).data()));
     }
     await().atMost(Duration.ofSeconds(5)).until(() -> api.registry.subscriberCount() == 0);
+  }
+
+  @Test
+  void idleStreamGetsPingsThatPlainMessageListenersIgnore() throws Exception {
+    publish("m", BackendState.READY);
+    try (SseReader sse = openStream()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> sse.pings.size() >= 3);
+      assertEquals(1, sse.events.size(), "only the table is a message");
+      assertEquals("ping", sse.pings.get(0).name());
+    }
   }
 
   @Test
