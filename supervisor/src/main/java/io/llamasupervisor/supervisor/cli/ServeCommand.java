@@ -6,6 +6,9 @@ import io.llamasupervisor.health.HttpSlotsProbe;
 import io.llamasupervisor.process.DefaultProcessLauncher;
 import io.llamasupervisor.process.PortAllocator;
 import io.llamasupervisor.registry.RoutingRegistry;
+import io.llamasupervisor.supervisor.api.ApiServer;
+import io.llamasupervisor.supervisor.api.ApiSettings;
+import io.llamasupervisor.supervisor.api.FleetMeters;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.config.ConfigException;
 import io.llamasupervisor.supervisor.config.ServeConfig;
@@ -70,12 +73,14 @@ public final class ServeCommand implements Command {
     }
     SupervisorConfig config;
     ServeConfig serve;
+    ApiSettings apiSettings;
     Path modelsDir;
     try {
       config = parsed.load(env);
       modelsDir = config.requireModelsDir();
       serve = ServeConfig.of(config, defaultStateDir(modelsDir));
-    } catch (ConfigException e) {
+      apiSettings = ApiHandle.settings(config, serve, parsed.flag("--insecure"));
+    } catch (ConfigException | IllegalStateException e) {
       err.println("serve: " + e.getMessage());
       return 1;
     }
@@ -120,10 +125,13 @@ public final class ServeCommand implements Command {
         modelsDir,
         supervision.stateDir(),
         binary.path().map(Path::toString).orElse("NOT FOUND"));
+    FleetMeters meters = new FleetMeters();
+    fleet.setMetrics(meters);
+    catalog.addListener(meters);
     fleet.start();
-    ApiHandle api;
+    ApiServer api;
     try {
-      api = ApiHandle.start(fleet, routes, config, serve, parsed.flag("--insecure"));
+      api = ApiHandle.start(fleet, routes, meters, apiSettings);
     } catch (RuntimeException e) {
       err.println("serve: " + e.getMessage());
       fleet.close();

@@ -71,7 +71,8 @@ public final class StatusCommand implements Command {
         err.println("status: " + url + " answered " + r.statusCode() + ": " + r.body());
         return 1;
       }
-      models = JSON.readTree(r.body());
+      JsonNode body = JSON.readTree(r.body());
+      models = body.has("models") ? body.get("models") : body;
     } catch (IOException | IllegalArgumentException e) {
       err.println("status: cannot reach the supervisor at " + url + ": " + e.getMessage());
       return 1;

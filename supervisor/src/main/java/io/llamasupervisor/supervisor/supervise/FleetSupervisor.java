@@ -83,6 +83,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   private final Map<String, ModelRuntime> models = new TreeMap<>();
   private final Adopter adopter;
   private volatile boolean closing;
+  private volatile FleetMetrics metrics = FleetMetrics.NONE;
   private String binarySignature;
 
   public FleetSupervisor(
@@ -127,6 +128,11 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   }
 
   // ---------------------------------------------------------------- lifecycle
+
+  /** Where restarts and startup times are counted; call before {@link #start()}. */
+  public void setMetrics(FleetMetrics metrics) {
+    this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
+  }
 
   /**
    * Scans the models directory once, adopts instances a previous run left alive, then starts what
@@ -406,6 +412,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     if (result instanceof ReadinessResult.Ready ready) {
       i.readyAt = now();
       i.identity = ProcessIdentity.capture(i.process.pid()).orElse(i.identity);
+      metrics.ready(m.id, i.generation, Duration.between(i.started, i.readyAt));
       transition(
           m,
           i,
@@ -690,6 +697,9 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
               now(),
               reason,
               "generation " + generation + " loading");
+    }
+    if (reason != ReasonCode.MODEL_ADDED) {
+      metrics.restarted(m.id, reason);
     }
     logTransition(
         m,
