@@ -13,11 +13,12 @@ import java.util.Map;
  * The API over a routing table of ten models (two backends each) for load benchmarks, e.g.
  *
  * <pre>
- * java -cp ... io.llamasupervisor.supervisor.api.RoutesBenchServer 8099
+ * java -cp ... io.llamasupervisor.supervisor.api.RoutesBenchServer 8099 [API_KEY]
  * wrk -t2 -c32 -d20s --latency http://127.0.0.1:8099/api/v1/routes
  * </pre>
  *
- * Not a test: it runs until killed.
+ * With an API key argument, requests need it ({@code -H "Authorization: Bearer KEY"}). Not a test:
+ * it runs until killed.
  */
 public final class RoutesBenchServer {
   private RoutesBenchServer() {}
@@ -46,8 +47,11 @@ public final class RoutesBenchServer {
           }
           return b;
         });
+    List<ApiKey> keys =
+        args.length > 1 ? List.of(ApiKey.plain("bench", ApiRole.READ, args[1])) : List.of();
     ApiServer api =
-        ApiServer.start(fleet, registry, ApiSettings.defaults().withPort(port), Map.of());
+        ApiServer.start(
+            fleet, registry, ApiSettings.defaults().withPort(port).withKeys(keys), Map.of());
     System.out.println("listening on " + api.uri());
     Thread.currentThread().join();
   }
