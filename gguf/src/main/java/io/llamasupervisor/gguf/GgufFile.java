@@ -131,6 +131,11 @@ public final class GgufFile {
     return perLayerMax("attention.head_count");
   }
 
+  /** {@code <arch>.attention.head_count} per layer (a scalar is repeated for every block). */
+  public Optional<long[]> headCountPerLayer() {
+    return perLayer("attention.head_count");
+  }
+
   /**
    * {@code <arch>.attention.head_count_kv} per layer: a scalar is repeated for every block, an
    * array is taken as is. Empty when absent (llama.cpp then uses head_count).

@@ -1,9 +1,7 @@
 package io.llamasupervisor.supervisor.launch;
 
-import io.llamasupervisor.gguf.GgufArray;
 import io.llamasupervisor.gguf.GgufFile;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -19,10 +17,10 @@ public record ModelGeometry(
     long headDimK, long headDimV, long[] headCountKv, OptionalLong trainingCtx) {
 
   public static ModelGeometry of(GgufFile h) {
-    String arch = h.architecture().orElse("");
-    long blocks = h.blockCount().orElse(0);
-    long[] heads = perLayer(h, arch + ".attention.head_count", blocks).orElse(new long[0]);
-    long[] kv = perLayer(h, arch + ".attention.head_count_kv", blocks).orElse(heads);
+    // without block_count the layer count, and so the KV cache, is unknown
+    boolean layers = h.blockCount().orElse(0) > 0;
+    long[] heads = layers ? h.headCountPerLayer().orElse(new long[0]) : new long[0];
+    long[] kv = layers ? h.headCountKvPerLayer().orElse(heads) : new long[0];
     long embd = h.embeddingLength().orElse(0);
     // llama.cpp: n_embd_head_k = n_embd / n_head(0) unless key_length is given.
     long head0 = heads.length > 0 ? heads[0] : 0;
@@ -49,26 +47,6 @@ public record ModelGeometry(
       total = Math.addExact(total, Math.multiplyExact(cells, perCell));
     }
     return total;
-  }
-
-  private static Optional<long[]> perLayer(GgufFile h, String key, long blocks) {
-    Object v = h.metadata().get(key);
-    if (v instanceof Long l) {
-      long[] out = new long[(int) Math.max(0, Math.min(blocks, 1 << 16))];
-      Arrays.fill(out, l);
-      return Optional.of(out);
-    }
-    if (v instanceof GgufArray a && a.retained()) {
-      long[] out = new long[a.values().size()];
-      for (int i = 0; i < out.length; i++) {
-        if (!(a.values().get(i) instanceof Long l)) {
-          return Optional.empty();
-        }
-        out[i] = l;
-      }
-      return Optional.of(out);
-    }
-    return Optional.empty();
   }
 
   @Override

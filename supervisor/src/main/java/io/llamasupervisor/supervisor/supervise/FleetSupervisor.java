@@ -509,6 +509,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
               lines));
     } else if (d.restart()) {
       m.restarts++;
+      metrics.restarted(m.id, reason);
       decide(
           m,
           new Decision(
@@ -698,7 +699,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
               reason,
               "generation " + generation + " loading");
     }
-    if (reason != ReasonCode.MODEL_ADDED) {
+    if (replacing.isPresent()) {
       metrics.restarted(m.id, reason);
     }
     logTransition(
