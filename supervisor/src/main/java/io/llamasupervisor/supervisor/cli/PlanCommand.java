@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.config.ConfigException;
-import io.llamasupervisor.supervisor.config.ConfigLoader;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
@@ -46,57 +45,29 @@ public final class PlanCommand implements Command {
 
   @Override
   public int run(List<String> args, PrintStream out, PrintStream err) {
-    boolean json = false;
-    Path configFile = null;
-    List<String> overrides = new ArrayList<>();
-    List<String> last = new ArrayList<>(); // --models-dir / --llama-server win over everything
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-      String inline = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
-      switch (name) {
-        case "--help", "-h" -> {
-          out.println(USAGE);
-          out.println("  --models-dir DIR      the models directory (supervisor.models-dir)");
-          out.println("  --json                one JSON object per model and line");
-          out.println("  --config FILE         YAML configuration on top of the shipped one");
-          out.println("  --llama-server PATH   the llama-server binary (supervisor.llama-server)");
-          out.println("  --supervisor.KEY=V    any configuration key, e.g.");
-          out.println("                        --supervisor.defaults.ctx-size=8192");
-          out.println(
-              "                        --supervisor.models.\"lmstudio-community/**\".parallel=2");
-          return 0;
-        }
-        case "--json" -> json = true;
-        case "--config", "--models-dir", "--llama-server" -> {
-          String value = inline;
-          if (value == null) {
-            if (i + 1 >= args.size()) {
-              return usage(err, name + " needs a value");
-            }
-            value = args.get(++i);
-          }
-          if (name.equals("--config")) {
-            configFile = Path.of(value);
-          } else {
-            last.add("supervisor." + name.substring(2) + "=" + value);
-          }
-        }
-        default -> {
-          if (a.startsWith("--supervisor.") && inline != null) {
-            overrides.add(a.substring(2));
-          } else {
-            return usage(err, "unknown argument '" + a + "'");
-          }
-        }
-      }
+    ConfigArgs parsed;
+    try {
+      parsed = ConfigArgs.parse(args, List.of(), List.of("--json"));
+    } catch (IllegalArgumentException e) {
+      return usage(err, e.getMessage());
     }
-    overrides.addAll(last);
-
+    if (parsed.help()) {
+      out.println(USAGE);
+      out.println("  --models-dir DIR      the models directory (supervisor.models-dir)");
+      out.println("  --json                one JSON object per model and line");
+      out.println("  --config FILE         YAML configuration on top of the shipped one");
+      out.println("  --llama-server PATH   the llama-server binary (supervisor.llama-server)");
+      out.println("  --supervisor.KEY=V    any configuration key, e.g.");
+      out.println("                        --supervisor.defaults.ctx-size=8192");
+      out.println(
+          "                        --supervisor.models.\"lmstudio-community/**\".parallel=2");
+      return 0;
+    }
+    boolean json = parsed.flag("--json");
     SupervisorConfig config;
     Path modelsDir;
     try {
-      config = new ConfigLoader().load(configFile, overrides);
+      config = parsed.load(System.getenv());
       modelsDir = config.requireModelsDir();
     } catch (ConfigException e) {
       err.println("plan: " + e.getMessage());
