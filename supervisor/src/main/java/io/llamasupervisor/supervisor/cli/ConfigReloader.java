@@ -29,12 +29,18 @@ final class ConfigReloader implements AutoCloseable {
   private final Path file;
   private final Supplier<SupervisorConfig> loader;
   private final FleetSupervisor fleet;
+  private final Map<String, String> env;
   private final ScheduledExecutorService timer;
   private FileTime seen;
 
   ConfigReloader(
-      Path file, Supplier<SupervisorConfig> loader, FleetSupervisor fleet, Duration every) {
+      Path file,
+      Supplier<SupervisorConfig> loader,
+      FleetSupervisor fleet,
+      Map<String, String> env,
+      Duration every) {
     this.file = file;
+    this.env = env;
     this.loader = loader;
     this.fleet = fleet;
     this.seen = mtime();
@@ -51,7 +57,7 @@ final class ConfigReloader implements AutoCloseable {
 
   static ConfigReloader watch(
       Path file, ConfigArgs args, Map<String, String> env, FleetSupervisor fleet) {
-    return new ConfigReloader(file, () -> args.load(env), fleet, Duration.ofSeconds(2));
+    return new ConfigReloader(file, () -> args.load(env), fleet, env, Duration.ofSeconds(2));
   }
 
   private FileTime mtime() {
@@ -70,7 +76,7 @@ final class ConfigReloader implements AutoCloseable {
     seen = now;
     try {
       SupervisorConfig config = loader.get();
-      fleet.reconfigure(new LaunchPlanner(config.launch()));
+      fleet.reconfigure(new LaunchPlanner(config.launch()), ServeCommand.binary(config, env));
       LOG.info("reloaded {}: models whose launch plan changed are replaced", file);
     } catch (ConfigException e) {
       LOG.error("not reloading {}: {}; keeping the running configuration", file, e.getMessage());

@@ -88,10 +88,7 @@ public final class ServeCommand implements Command {
       err.println("serve: models directory " + modelsDir + " is not a directory");
       return 1;
     }
-    String configured = config.launch().llamaServer();
-    LlamaServerBinary binary =
-        LlamaServerBinary.resolve(
-            configured.equals(LaunchConfig.DEFAULT_BINARY) ? null : configured, env);
+    LlamaServerBinary binary = binary(config, env);
     InetAddress instanceHost;
     try {
       instanceHost = InetAddress.getByName(config.launch().defaults().host());
@@ -163,6 +160,16 @@ public final class ServeCommand implements Command {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /**
+   * The llama-server binary: {@code supervisor.llama-server} when set to something other than the
+   * default name, else {@code LLAMA_SERVER_BIN}, else the default name on {@code PATH}.
+   */
+  static LlamaServerBinary binary(SupervisorConfig config, Map<String, String> env) {
+    String configured = config.launch().llamaServer();
+    return LlamaServerBinary.resolve(
+        configured.equals(LaunchConfig.DEFAULT_BINARY) ? null : configured, env);
   }
 
   /** {@code <models-dir>/.llama-supervisor} when writable, else the user's state directory. */

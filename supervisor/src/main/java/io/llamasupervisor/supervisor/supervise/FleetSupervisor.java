@@ -67,7 +67,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   private final SupervisorSettings settings;
   private final ModelCatalog catalog;
   private LaunchPlanner planner;
-  private final LlamaServerBinary binary;
+  private volatile LlamaServerBinary binary;
   private final ProcessLauncher launcher;
   private final PortAllocator ports;
   private final HealthProbe health;
@@ -173,11 +173,20 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
    * replaced blue-green with reason {@link ReasonCode#PLAN_CHANGED}; the others are not touched.
    */
   public void reconfigure(LaunchPlanner newPlanner) {
+    reconfigure(newPlanner, binary);
+  }
+
+  /**
+   * Replaces the launch configuration and the llama-server binary (its path changed in the reloaded
+   * configuration): models whose plan or binary changes are replaced blue-green.
+   */
+  public void reconfigure(LaunchPlanner newPlanner, LlamaServerBinary newBinary) {
     call(
         () -> {
           Map<String, Optional<String>> before = new HashMap<>();
           models.values().forEach(m -> before.put(m.id, desiredHashOf(m)));
           planner = newPlanner;
+          binary = newBinary;
           for (ModelRuntime m : models.values()) {
             if (!desiredHashOf(m).equals(before.get(m.id))) {
               m.changeReason = ReasonCode.PLAN_CHANGED;

@@ -18,26 +18,35 @@ public record LlamaServerBinary(Optional<Path> path, String searched) {
           + " from https://github.com/ggml-org/llama.cpp/releases, or a package manager"
           + " (brew install llama.cpp, nix, winget)";
 
-  /** Resolves the binary from the option (may be null), the environment and PATH. */
+  /**
+   * Resolves the binary: {@code option} (a path, or a name looked up on {@code PATH}; may be null),
+   * else {@code LLAMA_SERVER_BIN}, else {@code llama-server} on {@code PATH}.
+   */
   public static LlamaServerBinary resolve(String option, Map<String, String> env) {
     if (option != null && !option.isBlank()) {
-      return of(Path.of(option), "--llama-server " + option);
+      return option.contains("/")
+          ? of(Path.of(option), "--llama-server " + option)
+          : onPath(option, env);
     }
     String fromEnv = env.get("LLAMA_SERVER_BIN");
     if (fromEnv != null && !fromEnv.isBlank()) {
       return of(Path.of(fromEnv), "LLAMA_SERVER_BIN=" + fromEnv);
     }
-    String pathVar = env.getOrDefault("PATH", "");
-    for (String dir : pathVar.split(java.io.File.pathSeparator)) {
+    return onPath("llama-server", env);
+  }
+
+  private static LlamaServerBinary onPath(String name, Map<String, String> env) {
+    for (String dir : env.getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
       if (dir.isEmpty()) {
         continue;
       }
-      Path candidate = Path.of(dir, "llama-server");
+      Path candidate = Path.of(dir, name);
       if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
         return new LlamaServerBinary(Optional.of(candidate.toAbsolutePath()), "PATH");
       }
     }
-    return new LlamaServerBinary(Optional.empty(), "--llama-server, LLAMA_SERVER_BIN and PATH");
+    return new LlamaServerBinary(
+        Optional.empty(), "--llama-server, LLAMA_SERVER_BIN and " + name + " on PATH");
   }
 
   private static LlamaServerBinary of(Path p, String source) {
