@@ -109,7 +109,7 @@ public final class DefaultProcessLauncher implements ProcessLauncher, AutoClosea
             pid,
             stat.map(ProcFs.Stat::startTicks).orElse(-1L),
             ProcessIdentity.argvHash(spec.argv()));
-    LOG.info("[{}] started pid {}: {} (output: {})", spec.id(), pid, spec.argv(), logFile);
+    LOG.info("[{}] started pid {}: {} (output: {})", spec.id(), pid, masked(spec.argv()), logFile);
     LogTailer tailer = new LogTailer(spec.id(), logFile, startPosition, false, spec.log());
     DefaultManagedProcess managed =
         new DefaultManagedProcess(
@@ -175,6 +175,17 @@ public final class DefaultProcessLauncher implements ProcessLauncher, AutoClosea
   }
 
   /** Stops tailing and timers; running children are left alone (they can be attached later). */
+  /** The argv with the values of secret-bearing options (e.g. {@code --api-key}) masked. */
+  static List<String> masked(List<String> argv) {
+    List<String> out = new java.util.ArrayList<>(argv);
+    for (int i = 0; i + 1 < out.size(); i++) {
+      if (out.get(i).equals("--api-key") || out.get(i).equals("--hf-token")) {
+        out.set(i + 1, "***");
+      }
+    }
+    return out;
+  }
+
   @Override
   public void close() {
     scheduler.shutdownNow();

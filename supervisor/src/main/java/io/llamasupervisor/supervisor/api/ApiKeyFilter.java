@@ -31,8 +31,11 @@ final class ApiKeyFilter {
   @RequestFilter
   @Nullable
   HttpResponse<?> authorize(HttpRequest<?> request) {
-    if (!security.enabled() || OPEN_PATHS.contains(request.getPath())) {
+    if (OPEN_PATHS.contains(request.getPath())) {
       return null;
+    }
+    if (!security.enabled()) {
+      return security.insecure() ? null : refuseForeignBrowser(request);
     }
     Optional<ApiKey> key =
         security.authenticate(request.getHeaders().get(HttpHeaders.AUTHORIZATION));
@@ -58,6 +61,47 @@ final class ApiKeyFilter {
               + needed.label());
     }
     return null;
+  }
+
+  /**
+   * Without keys the API trusts whoever reaches the loopback address; a web page in the operator's
+   * browser must not be one of them. Refuses a cross-site {@code Origin} (a page posting to {@code
+   * /stop}) and a {@code Host} other than a loopback name (DNS rebinding).
+   */
+  static HttpResponse<?> refuseForeignBrowser(HttpRequest<?> request) {
+    String origin = request.getHeaders().get(HttpHeaders.ORIGIN);
+    if (origin != null && !isLoopbackAuthority(hostOf(origin))) {
+      return ApiErrors.response(
+          HttpStatus.FORBIDDEN,
+          "forbidden",
+          "cross-origin request from " + origin + " refused: the API has no keys configured");
+    }
+    String host = request.getHeaders().get(HttpHeaders.HOST);
+    if (host != null && !isLoopbackAuthority(host)) {
+      return ApiErrors.response(
+          HttpStatus.FORBIDDEN,
+          "forbidden",
+          "Host " + host + " refused: without API keys only loopback names are served");
+    }
+    return null;
+  }
+
+  private static String hostOf(String origin) {
+    int scheme = origin.indexOf("://");
+    return scheme < 0 ? origin : origin.substring(scheme + 3);
+  }
+
+  static boolean isLoopbackAuthority(String authority) {
+    String h = authority.trim().toLowerCase(java.util.Locale.ROOT);
+    if (h.startsWith("[")) {
+      h = h.substring(1, Math.max(1, h.indexOf(']')));
+    } else if (h.indexOf(':') == h.lastIndexOf(':') && h.contains(":")) {
+      h = h.substring(0, h.indexOf(':'));
+    }
+    return h.equals("localhost")
+        || h.endsWith(".localhost")
+        || h.equals("::1")
+        || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
   }
 
   static ApiRole required(HttpMethod method) {

@@ -4,6 +4,7 @@ import io.llamasupervisor.supervisor.config.ConfigException;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
 import io.llamasupervisor.supervisor.supervise.FleetSupervisor;
+import io.llamasupervisor.supervisor.supervise.LlamaServerBinary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,7 +77,15 @@ final class ConfigReloader implements AutoCloseable {
     seen = now;
     try {
       SupervisorConfig config = loader.get();
-      fleet.reconfigure(new LaunchPlanner(config.launch()), ServeCommand.binary(config, env));
+      LlamaServerBinary binary = ServeCommand.binary(config, env);
+      if (!binary.found()) {
+        LOG.error(
+            "not reloading {}: {}; keeping the running configuration",
+            file,
+            binary.notFoundMessage());
+        return;
+      }
+      fleet.reconfigure(new LaunchPlanner(config.launch()), binary);
       LOG.info("reloaded {}: models whose launch plan changed are replaced", file);
     } catch (ConfigException e) {
       LOG.error("not reloading {}: {}; keeping the running configuration", file, e.getMessage());

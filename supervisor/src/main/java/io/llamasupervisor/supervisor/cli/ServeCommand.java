@@ -84,6 +84,13 @@ public final class ServeCommand implements Command {
       err.println("serve: " + e.getMessage());
       return 1;
     }
+    StateDirLock lock;
+    try {
+      lock = StateDirLock.acquire(serve.supervision().stateDir());
+    } catch (IllegalStateException e) {
+      err.println("serve: " + e.getMessage());
+      return 1;
+    }
     if (!Files.isDirectory(modelsDir)) {
       err.println("serve: models directory " + modelsDir + " is not a directory");
       return 1;
@@ -151,6 +158,7 @@ public final class ServeCommand implements Command {
                   fleet.close();
                   launcher.close();
                   routes.close();
+                  lock.close();
                   stopped.countDown();
                 },
                 "shutdown"));
@@ -178,7 +186,12 @@ public final class ServeCommand implements Command {
     if (Files.isWritable(modelsDir) || Files.isWritable(inModels)) {
       return inModels;
     }
-    return Path.of(System.getProperty("user.home"), ".local", "state", "llama-supervisor");
+    // one state directory per models directory: two supervisors must never share a state file
+    String key =
+        io.llamasupervisor.process.ProcessIdentity.argvHash(
+                List.of(modelsDir.toAbsolutePath().normalize().toString()))
+            .substring(0, 12);
+    return Path.of(System.getProperty("user.home"), ".local", "state", "llama-supervisor", key);
   }
 
   private static void printHelp(PrintStream out) {

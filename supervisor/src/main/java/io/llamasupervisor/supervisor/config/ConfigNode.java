@@ -109,19 +109,28 @@ record ConfigNode(String key, Object value) {
     String s = value == null ? "" : value.toString().trim().toLowerCase(Locale.ROOT);
     Matcher m = DURATION.matcher(s);
     if (m.matches()) {
+      // at most 365 days: anything longer is a typo, and Duration.toMillis() must not overflow
+      if (m.group(1).length() > 12) {
+        throw error("is too long; at most 365 days");
+      }
       long n = Long.parseLong(m.group(1));
       String unit = m.group(2) == null ? "s" : m.group(2);
-      return switch (unit) {
-        case "ms" -> Duration.ofMillis(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofSeconds(n);
-      };
+      Duration d =
+          switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+          };
+      if (d.compareTo(Duration.ofDays(365)) > 0) {
+        throw error("is too long; at most 365 days");
+      }
+      return d;
     }
     if (s.startsWith("pt")) {
       try {
         Duration d = Duration.parse(s.toUpperCase(Locale.ROOT));
-        if (!d.isNegative()) {
+        if (!d.isNegative() && d.compareTo(Duration.ofDays(365)) <= 0) {
           return d;
         }
       } catch (DateTimeParseException e) {
