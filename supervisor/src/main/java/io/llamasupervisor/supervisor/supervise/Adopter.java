@@ -1,9 +1,12 @@
 package io.llamasupervisor.supervisor.supervise;
 
+import io.llamasupervisor.health.HealthProbe;
 import io.llamasupervisor.health.ProbeResult;
 import io.llamasupervisor.process.ManagedProcess;
+import io.llamasupervisor.process.PortAllocator;
 import io.llamasupervisor.process.ProcessIdentity;
 import io.llamasupervisor.process.ProcessLaunchException;
+import io.llamasupervisor.process.ProcessLauncher;
 import io.llamasupervisor.supervisor.state.InstanceRecord;
 import java.net.URI;
 import java.nio.file.Path;
@@ -13,6 +16,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -35,12 +39,25 @@ final class Adopter {
 
   private record Candidate(InstanceRecord record, ManagedProcess process) {}
 
-  private final FleetSupervisor s;
+  private final FleetState state;
+  private final ProcessLauncher launcher;
+  private final PortAllocator ports;
+  private final HealthProbe health;
+  private final InstanceLifecycle lifecycle;
   private final List<Candidate> pending = new ArrayList<>();
   private final Set<String> adoptedModels = new HashSet<>();
 
-  Adopter(FleetSupervisor supervisor) {
-    this.s = supervisor;
+  Adopter(
+      FleetState state,
+      ProcessLauncher launcher,
+      PortAllocator ports,
+      HealthProbe health,
+      InstanceLifecycle lifecycle) {
+    this.state = state;
+    this.launcher = launcher;
+    this.ports = ports;
+    this.health = health;
+    this.lifecycle = lifecycle;
   }
 
   /** Attaches every recorded live instance and decides those whose model is known. */
@@ -70,20 +87,19 @@ final class Adopter {
       ProcessIdentity identity = live.get();
       try {
         ManagedProcess process =
-            s.launcher()
-                .attach(
-                    r.model() + "#" + r.generation(),
-                    identity,
-                    Path.of(r.logFile()),
-                    s.settings().log());
-        s.ports().reserve(r.port());
+            launcher.attach(
+                r.model() + "#" + r.generation(),
+                identity,
+                Path.of(r.logFile()),
+                state.settings.log());
+        ports.reserve(r.port());
         pending.add(new Candidate(r, process));
       } catch (ProcessLaunchException e) {
         LOG.warn("model={} pid={}: cannot attach: {}", r.model(), r.pid(), e.getMessage());
       }
     }
     for (String model : pending.stream().map(c -> c.record().model()).distinct().toList()) {
-      if (s.modelsById().containsKey(model)) {
+      if (state.models.containsKey(model)) {
         resolve(model);
       }
     }
@@ -114,7 +130,7 @@ final class Adopter {
 
   private void decide(Candidate c) {
     InstanceRecord r = c.record();
-    ModelRuntime m = s.modelsById().get(r.model());
+    ModelRuntime m = state.models.get(r.model());
     String why = reasonNotToAdopt(m, r);
     if (why != null) {
       LOG.info(
@@ -124,7 +140,7 @@ final class Adopter {
           r.pid(),
           why);
       int port = r.port();
-      c.process().stop(s.settings().stopGrace()).whenComplete((st, e) -> s.ports().release(port));
+      c.process().stop(state.settings.stopGrace()).whenComplete((st, e) -> ports.release(port));
       return;
     }
     InstanceRuntime i =
@@ -133,25 +149,22 @@ final class Adopter {
             "127.0.0.1",
             r.port(),
             c.process(),
-            s.planFor(m, r.port()),
+            state.plan(m, OptionalInt.of(r.port())),
             r.planHash(),
-            s.now());
+            state.now());
     i.state = InstanceState.READY;
-    i.readyAt = s.now();
+    i.readyAt = state.now();
     m.nextGeneration = Math.max(m.nextGeneration, r.generation() + 1);
     m.instances.add(i);
     adoptedModels.add(m.id);
-    s.decide(
-        m,
-        Decision.of(
-            ReasonCode.ADOPTED, "adopted pid " + r.pid() + " on port " + r.port(), s.now()));
+    state.decide(m, ReasonCode.ADOPTED, "adopted pid " + r.pid() + " on port " + r.port());
     LOG.info(
         "model={} generation={} port={} ready (adopted pid {})",
         m.id,
         r.generation(),
         r.port(),
         r.pid());
-    s.watchAdopted(m, i);
+    lifecycle.watch(m, i);
   }
 
   private String reasonNotToAdopt(ModelRuntime m, InstanceRecord r) {
@@ -161,12 +174,12 @@ final class Adopter {
     if (adoptedModels.contains(m.id)) {
       return "another generation of the model is already adopted";
     }
-    if (!s.desiredHashOf(m).map(r.planHash()::equals).orElse(false)) {
+    if (!state.desiredHashOf(m).map(r.planHash()::equals).orElse(false)) {
       return "its launch plan or model file changed";
     }
     try {
       ProbeResult result =
-          s.health()
+          health
               .probe(URI.create("http://127.0.0.1:" + r.port()), PROBE_TIMEOUT)
               .get(PROBE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
       return result.isReady() ? null : "not healthy: " + result;

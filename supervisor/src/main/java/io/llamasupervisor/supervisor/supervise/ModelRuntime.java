@@ -33,6 +33,18 @@ final class ModelRuntime {
     return instances.stream().anyMatch(i -> i.state == state);
   }
 
+  /** What the {@link Reconciler} sees of this model. */
+  Reconciler.Actual actual() {
+    return new Reconciler.Actual(
+        id,
+        instances.stream()
+            .map(i -> new Reconciler.Instance(i.generation, i.state, i.desiredHash))
+            .toList(),
+        operatorStopped,
+        tracker.gaveUp(),
+        tracker.nextAttempt());
+  }
+
   String alias() {
     return entry == null ? null : entry.alias();
   }

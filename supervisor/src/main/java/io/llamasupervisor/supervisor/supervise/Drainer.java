@@ -1,0 +1,76 @@
+package io.llamasupervisor.supervisor.supervise;
+
+import io.llamasupervisor.health.SlotsProbe;
+import io.llamasupervisor.health.SlotsResult;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * Stops draining instances once their requests are done. An instance drains for at least the drain
+ * linger; after that it is stopped as soon as the slots probe finds no slot busy (or cannot read
+ * the numbers), and at the latest when the drain timeout has passed. Checks every 200 ms while any
+ * instance drains. State thread only.
+ */
+final class Drainer {
+  private static final Duration CHECK_EVERY = Duration.ofMillis(200);
+
+  private final FleetState state;
+  private final StateThread thread;
+  private final SlotsProbe slots;
+  private final BiConsumer<ModelRuntime, InstanceRuntime> stop;
+
+  /**
+   * @param stop stops a drained instance (for its model's change reason)
+   */
+  Drainer(
+      FleetState state,
+      StateThread thread,
+      SlotsProbe slots,
+      BiConsumer<ModelRuntime, InstanceRuntime> stop) {
+    this.state = state;
+    this.thread = thread;
+    this.slots = slots;
+    this.stop = stop;
+  }
+
+  /** Checks the draining instances shortly; checking goes on while any drains. */
+  void schedule() {
+    thread.schedule(this::check, CHECK_EVERY);
+  }
+
+  private void check() {
+    boolean any = false;
+    for (ModelRuntime m : state.models.values()) {
+      for (InstanceRuntime i : List.copyOf(m.instances)) {
+        if (i.state != InstanceState.DRAINING) {
+          continue;
+        }
+        any = true;
+        Duration drained = Duration.between(i.drainingSince, state.now());
+        if (drained.compareTo(state.settings.drainTimeout()) >= 0) {
+          stop.accept(m, i);
+        } else if (drained.compareTo(state.settings.drainLinger()) >= 0 && !i.drainProbeInFlight) {
+          i.drainProbeInFlight = true;
+          slots
+              .probe(URI.create(i.url()), Duration.ofSeconds(1))
+              .whenComplete((r, err) -> thread.post(() -> onSlots(m, i, r)));
+        }
+      }
+    }
+    if (any) {
+      schedule();
+    }
+  }
+
+  /** A slots probe's answer; {@code null} when the probe failed (it is asked again). */
+  private void onSlots(ModelRuntime m, InstanceRuntime i, SlotsResult r) {
+    i.drainProbeInFlight = false;
+    boolean idle = r instanceof SlotsResult.Known k && k.idle();
+    boolean gone = r instanceof SlotsResult.Unavailable;
+    if ((idle || gone) && i.state == InstanceState.DRAINING) {
+      stop.accept(m, i);
+    }
+  }
+}

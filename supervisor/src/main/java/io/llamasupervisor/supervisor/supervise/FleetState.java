@@ -1,0 +1,206 @@
+package io.llamasupervisor.supervisor.supervise;
+
+import io.llamasupervisor.registry.RoutingRegistry;
+import io.llamasupervisor.supervisor.launch.LaunchPlan;
+import io.llamasupervisor.supervisor.launch.LaunchPlanner;
+import io.llamasupervisor.supervisor.launch.ModelSpec;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The models the supervisor tracks, its launch configuration, and the primitives every handler
+ * changes them through: an instance moves only through {@link #transition}, which refuses illegal
+ * moves, logs the move and journals the live instances.
+ *
+ * <p>State thread only, except the binary and the metrics, which callers may read from any thread.
+ */
+final class FleetState {
+  private static final Logger LOG = LoggerFactory.getLogger(FleetSupervisor.class);
+
+  final SupervisorSettings settings;
+
+  /** Every known model by id, in id order. */
+  final Map<String, ModelRuntime> models = new TreeMap<>();
+
+  final InstanceJournal journal;
+  private final RoutingRegistry routes;
+  private final Clock clock;
+  private LaunchPlanner planner;
+  private volatile LlamaServerBinary binary;
+  private volatile FleetMetrics metrics = FleetMetrics.NONE;
+
+  FleetState(
+      SupervisorSettings settings,
+      LaunchPlanner planner,
+      LlamaServerBinary binary,
+      RoutingRegistry routes,
+      Clock clock) {
+    this.settings = settings;
+    this.planner = planner;
+    this.binary = binary;
+    this.routes = routes;
+    this.clock = clock;
+    this.journal = new InstanceJournal(settings.stateFile());
+  }
+
+  Instant now() {
+    return clock.instant();
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  LaunchPlanner planner() {
+    return planner;
+  }
+
+  LlamaServerBinary binary() {
+    return binary;
+  }
+
+  /** Replaces the launch configuration (config reloaded). */
+  void configure(LaunchPlanner newPlanner, LlamaServerBinary newBinary) {
+    this.planner = newPlanner;
+    this.binary = newBinary;
+  }
+
+  FleetMetrics metrics() {
+    return metrics;
+  }
+
+  void metrics(FleetMetrics newMetrics) {
+    this.metrics = Objects.requireNonNull(newMetrics, "metrics");
+  }
+
+  // ---------------------------------------------------------------- models
+
+  /** The model with id {@code id}, tracked from now on if it is new. */
+  ModelRuntime track(String id) {
+    return models.computeIfAbsent(
+        id,
+        k ->
+            new ModelRuntime(
+                k,
+                new RestartTracker(
+                    settings.restart(), () -> ThreadLocalRandom.current().nextDouble())));
+  }
+
+  /** A model by id, else the first whose catalog entry has that alias. */
+  Optional<ModelRuntime> find(String idOrAlias) {
+    ModelRuntime m = models.get(idOrAlias);
+    if (m != null) {
+      return Optional.of(m);
+    }
+    return models.values().stream()
+        .filter(r -> idOrAlias.equals(r.alias()) && r.entry != null)
+        .findFirst();
+  }
+
+  /** Stops tracking {@code m} once its file is gone and no instance of it is left. */
+  void forgetIfGone(ModelRuntime m) {
+    if (m.entry == null && m.instances.isEmpty()) {
+      models.remove(m.id);
+    }
+  }
+
+  // ---------------------------------------------------------------- changes
+
+  /** Moves {@code i} to {@code to} when its state allows it (logged and journaled); else warns. */
+  void transition(
+      ModelRuntime m, InstanceRuntime i, InstanceState to, ReasonCode reason, String detail) {
+    InstanceState from = i.state;
+    if (!from.canMoveTo(to)) {
+      LOG.warn("{} generation {}: ignoring illegal move {} -> {}", m.id, i.generation, from, to);
+      return;
+    }
+    i.state = to;
+    i.since = now();
+    logTransition(m, i, from, to, reason, detail);
+    writeJournal();
+  }
+
+  /** Logs a move without making it: a new instance ({@code from} null) or one that is gone. */
+  void logTransition(
+      ModelRuntime m,
+      InstanceRuntime i,
+      InstanceState from,
+      InstanceState to,
+      ReasonCode reason,
+      String detail) {
+    LOG.info(
+        "model={} generation={} port={} {} -> {} reason={} {}",
+        m.id,
+        i.generation,
+        i.port,
+        from == null ? "new" : from.label(),
+        to.label(),
+        reason,
+        detail);
+  }
+
+  /** Records why {@code m} is (not) serving, as of now. */
+  void decide(ModelRuntime m, ReasonCode code, String message) {
+    decide(m, code, message, List.of());
+  }
+
+  /** Records why {@code m} is (not) serving, with the concerned instance's last output lines. */
+  void decide(ModelRuntime m, ReasonCode code, String message, List<String> lastLines) {
+    m.lastDecision = new Decision(code, message, now(), lastLines);
+  }
+
+  /** Mirrors the live instances into the state file (skipped when nothing changed). */
+  void writeJournal() {
+    journal.write(models.values());
+  }
+
+  /** Publishes the routing table of every accepted model. */
+  void publish() {
+    routes.publish(RouteView.routes(models.values(), m -> StatusView.modelState(m, binary)));
+  }
+
+  // ---------------------------------------------------------------- plans
+
+  /** The launch plan of {@code m}'s catalog entry; throws when it cannot be planned. */
+  LaunchPlan plan(ModelRuntime m, OptionalInt port) {
+    return planner.plan(ModelSpec.of(m.entry), port);
+  }
+
+  /**
+   * The hash of what {@code m} should run, when it may run at all (accepted, binary found);
+   * otherwise empty. See {@link #desiredHash}.
+   */
+  Optional<String> desiredHashOf(ModelRuntime m) {
+    return m.entry != null && m.entry.accepted() && binary.found()
+        ? desiredHash(m)
+        : Optional.empty();
+  }
+
+  /**
+   * Plan hash + file identity + binary + restart nonce: a change means "replace". Empty when the
+   * model cannot be planned, which is recorded as its last decision.
+   */
+  Optional<String> desiredHash(ModelRuntime m) {
+    try {
+      LaunchPlan plan = plan(m, OptionalInt.empty());
+      StringBuilder sb = new StringBuilder(plan.planHash());
+      m.entry
+          .files()
+          .forEach(f -> sb.append('|').append(f.size()).append('@').append(f.modified()));
+      sb.append('|').append(binary.signature()).append('|').append(m.restartNonce);
+      return Optional.of(Integer.toHexString(sb.toString().hashCode()) + "-" + plan.planHash());
+    } catch (RuntimeException e) {
+      decide(m, ReasonCode.SPAWN_FAILED, "cannot plan: " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,306 @@
+package io.llamasupervisor.supervisor.supervise;
+
+import io.llamasupervisor.health.HealthProbe;
+import io.llamasupervisor.health.LivenessMonitor;
+import io.llamasupervisor.health.PollSchedule;
+import io.llamasupervisor.health.ReadinessResult;
+import io.llamasupervisor.health.ReadinessWait;
+import io.llamasupervisor.health.SlotsProbe;
+import io.llamasupervisor.health.UnhealthyEvent;
+import io.llamasupervisor.process.ExitStatus;
+import io.llamasupervisor.process.PortAllocator;
+import io.llamasupervisor.process.ProcessIdentity;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * Watches and stops instances, and turns what they do into state:
+ *
+ * <ul>
+ *   <li>ready: READY with liveness watched; an older READY generation starts DRAINING ({@link
+ *       Drainer});
+ *   <li>readiness timeout, unhealthy, unexpected exit: a failure counted by the restart policy;
+ *   <li>exit after {@link #stop}: the stop is complete.
+ * </ul>
+ *
+ * <p>State thread only. Exits and readiness and liveness results come back as posted events, which
+ * are dropped when their instance is no longer tracked.
+ */
+final class InstanceLifecycle {
+  private static final int LAST_LINES = 20;
+
+  /**
+   * Readiness polls: every 50 ms at first, growing 2 % per poll, so readiness is seen within about
+   * 100 ms during the first seconds of loading (where small models become ready) and the poll rate
+   * backs off to every 500 ms for long loads.
+   */
+  static final PollSchedule READINESS_POLLS =
+      new PollSchedule(Duration.ofMillis(50), 1.02, Duration.ofMillis(500));
+
+  private final FleetState state;
+  private final StateThread thread;
+  private final PortAllocator ports;
+  private final HealthProbe health;
+  private final HealthProbe canary;
+  private final ScheduledExecutorService probes =
+      Executors.newScheduledThreadPool(2, StateThread.daemon("supervisor-probes"));
+  private final ReadinessWait readiness;
+  private final Drainer drainer;
+  private final Runnable reconcile;
+  private final Consumer<Instant> reconcileAt;
+
+  /**
+   * @param reconcile runs a reconcile pass now (after an exit or an unhealthy instance)
+   * @param reconcileAt runs a reconcile pass at the given instant (a restart after backoff)
+   */
+  InstanceLifecycle(
+      FleetState state,
+      StateThread thread,
+      PortAllocator ports,
+      HealthProbe health,
+      HealthProbe canary,
+      SlotsProbe slots,
+      Runnable reconcile,
+      Consumer<Instant> reconcileAt) {
+    this.state = state;
+    this.thread = thread;
+    this.ports = ports;
+    this.health = health;
+    this.canary = canary;
+    this.reconcile = reconcile;
+    this.reconcileAt = reconcileAt;
+    this.readiness =
+        new ReadinessWait(
+            health, state.clock(), probes, READINESS_POLLS, ReadinessWait.DEFAULT_PROBE_TIMEOUT);
+    this.drainer = new Drainer(state, thread, slots, (m, i) -> stop(m, i, m.changeReason));
+  }
+
+  /**
+   * Watches a new or adopted instance: its exit, and its readiness while STARTING or its liveness
+   * once READY.
+   */
+  void watch(ModelRuntime m, InstanceRuntime i) {
+    i.process
+        .onExit()
+        .whenComplete(
+            (st, err) ->
+                postTo(m, i, (mm, ii) -> onExit(mm, ii, st == null ? ExitStatus.unknown() : st)));
+    if (i.state == InstanceState.STARTING) {
+      long bytes = m.entry.files().stream().mapToLong(f -> f.size()).sum();
+      i.readiness =
+          readiness.start(
+              URI.create(i.url()), state.settings.startupTimeout(bytes), i.process.onExit());
+      i.readiness.result().thenAccept(r -> postTo(m, i, (mm, ii) -> onReadiness(mm, ii, r)));
+    } else if (i.state == InstanceState.READY) {
+      startLiveness(m, i);
+    }
+  }
+
+  private void startLiveness(ModelRuntime m, InstanceRuntime i) {
+    i.liveness =
+        new LivenessMonitor(
+            URI.create(i.url()), state.settings.liveness(), health, canary, state.clock(), probes);
+    i.liveness.start(e -> postTo(m, i, (mm, ii) -> onUnhealthy(mm, ii, e)));
+  }
+
+  /** SIGTERM, SIGKILL after the grace period; nothing when already stopping or gone. */
+  void stop(ModelRuntime m, InstanceRuntime i, ReasonCode reason) {
+    if (i.state == InstanceState.STOPPING || !i.state.isLive()) {
+      return;
+    }
+    i.stopWatching();
+    i.stopReason = reason;
+    state.transition(
+        m,
+        i,
+        InstanceState.STOPPING,
+        reason,
+        "SIGTERM, SIGKILL after " + state.settings.stopGrace().toSeconds() + " s");
+    if (m.rollout != null
+        && m.rollout.fromGeneration() == i.generation
+        && "draining".equals(m.rollout.phase())) {
+      m.rollout =
+          m.rollout.phase(
+              "done", state.now(), "generation " + i.generation + " drained and stopped");
+    }
+    i.process.stop(state.settings.stopGrace());
+    state.publish();
+  }
+
+  /** Stops watching every instance and, unless they are kept, stops them; returns their exits. */
+  List<CompletableFuture<ExitStatus>> stopAllForShutdown() {
+    List<CompletableFuture<ExitStatus>> all = new ArrayList<>();
+    for (ModelRuntime m : state.models.values()) {
+      for (InstanceRuntime i : m.instances) {
+        i.stopWatching();
+        if (state.settings.keepInstancesOnExit()) {
+          continue;
+        }
+        i.stopReason = ReasonCode.SHUTDOWN;
+        state.transition(m, i, InstanceState.STOPPING, ReasonCode.SHUTDOWN, "shutting down");
+        all.add(i.process.stop(state.settings.stopGrace()));
+      }
+    }
+    return all;
+  }
+
+  /** Stops the readiness and liveness probes. */
+  void close() {
+    probes.shutdownNow();
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /**
+   * Posts {@code event} for instance {@code i} of {@code m}; on the state thread it runs against
+   * the tracked model and instance of the same id and generation, if there still are any.
+   */
+  private void postTo(
+      ModelRuntime m, InstanceRuntime i, BiConsumer<ModelRuntime, InstanceRuntime> event) {
+    String model = m.id;
+    int generation = i.generation;
+    thread.post(
+        () -> {
+          ModelRuntime tracked = state.models.get(model);
+          if (tracked != null) {
+            tracked.instance(generation).ifPresent(found -> event.accept(tracked, found));
+          }
+        });
+  }
+
+  private void onReadiness(ModelRuntime m, InstanceRuntime i, ReadinessResult result) {
+    if (i.state != InstanceState.STARTING) {
+      return;
+    }
+    if (result instanceof ReadinessResult.Ready ready) {
+      onReady(m, i, ready.elapsed());
+    } else if (result instanceof ReadinessResult.TimedOut timedOut) {
+      List<String> lines = i.process.logs().lastLines(LAST_LINES);
+      failed(m, i, ReasonCode.HEALTH_TIMEOUT, timedOut.message(), lines, false);
+      stop(m, i, ReasonCode.HEALTH_TIMEOUT);
+    }
+    // Exited and Cancelled: the exit handler decides
+  }
+
+  /** Switches to the ready generation and drains the older serving ones. */
+  private void onReady(ModelRuntime m, InstanceRuntime i, Duration elapsed) {
+    i.readyAt = state.now();
+    i.identity = ProcessIdentity.capture(i.process.pid()).orElse(i.identity);
+    state.metrics().ready(m.id, i.generation, Duration.between(i.started, i.readyAt));
+    state.transition(
+        m, i, InstanceState.READY, ReasonCode.READY, "ready after " + elapsed.toMillis() + " ms");
+    startLiveness(m, i);
+    for (InstanceRuntime old : m.instances) {
+      if (old != i && old.state == InstanceState.READY) {
+        old.drainingSince = state.now();
+        old.stopWatching();
+        state.transition(
+            m,
+            old,
+            InstanceState.DRAINING,
+            m.changeReason,
+            "replaced by generation " + i.generation);
+      }
+    }
+    if (m.rollout != null && m.rollout.toGeneration() == i.generation) {
+      boolean drains = m.has(InstanceState.DRAINING);
+      m.rollout =
+          m.rollout.phase(
+              drains ? "draining" : "done", state.now(), "generation " + i.generation + " serving");
+    }
+    state.publish();
+    drainer.schedule();
+  }
+
+  private void onExit(ModelRuntime m, InstanceRuntime i, ExitStatus status) {
+    i.stopWatching();
+    ports.release(i.port);
+    m.instances.remove(i);
+    List<String> lines = i.process.logs().lastLines(LAST_LINES);
+    if (i.state == InstanceState.STOPPING || i.state == InstanceState.FAILED) {
+      state.logTransition(m, i, i.state, InstanceState.STOPPED, i.stopReason, status.describe());
+    } else if (i.state == InstanceState.DRAINING) {
+      // crash while draining: only its own in-flight requests fail; the new generation serves
+      state.logTransition(
+          m, i, i.state, InstanceState.STOPPED, ReasonCode.EXITED, status.describe());
+    } else {
+      ReasonCode reason =
+          status.signal().isPresent()
+              ? ReasonCode.KILLED
+              : FailureClassifier.classify(status.code().orElse(-1), lines);
+      String explain = FailureClassifier.explain(lines);
+      String message = status.describe() + (explain.isEmpty() ? "" : ": " + explain);
+      m.lastExit = status.describe();
+      failed(m, i, reason, message, lines, reason == ReasonCode.LOAD_FAILED);
+      state.logTransition(m, i, i.state, InstanceState.FAILED, reason, message);
+    }
+    state.forgetIfGone(m);
+    state.writeJournal();
+    state.publish();
+    reconcile.run();
+  }
+
+  private void onUnhealthy(ModelRuntime m, InstanceRuntime i, UnhealthyEvent event) {
+    if (i.state != InstanceState.READY) {
+      return;
+    }
+    List<String> lines = i.process.logs().lastLines(LAST_LINES);
+    state.transition(m, i, InstanceState.UNHEALTHY, ReasonCode.UNHEALTHY, event.toString());
+    failed(m, i, ReasonCode.UNHEALTHY, event.toString(), lines, false);
+    state.publish();
+    reconcile.run();
+  }
+
+  /**
+   * Records a failure with the restart policy and the rollout: a new generation failing next to a
+   * serving one fails only the rollout; otherwise a restart is scheduled or the policy gives up.
+   */
+  private void failed(
+      ModelRuntime m,
+      InstanceRuntime i,
+      ReasonCode reason,
+      String message,
+      List<String> lines,
+      boolean permanent) {
+    Duration ranFor = Duration.between(i.readyAt == null ? state.now() : i.readyAt, state.now());
+    boolean rolloutFailed =
+        m.rollout != null
+            && m.rollout.toGeneration() == i.generation
+            && m.has(InstanceState.READY)
+            && i.state == InstanceState.STARTING;
+    RestartDecision d = m.tracker.onFailure(state.now(), ranFor, reason, permanent);
+    if (rolloutFailed) {
+      m.rollout = m.rollout.phase("failed", state.now(), reason + ": " + message);
+      state.decide(
+          m, reason, "rollout failed, previous generation keeps serving: " + message, lines);
+    } else if (d.restart()) {
+      m.restarts++;
+      state.metrics().restarted(m.id, reason);
+      state.decide(
+          m,
+          reason,
+          message + "; restart " + d.failures() + " in " + d.delay().toMillis() + " ms",
+          lines);
+    } else {
+      state.decide(
+          m,
+          d.reason(),
+          (d.reason() == ReasonCode.CRASH_LOOP
+                  ? "gave up after " + d.failures() + " failures in a row; last: "
+                  : "will not retry: ")
+              + message,
+          lines);
+    }
+    if (d.restart()) {
+      reconcileAt.accept(m.tracker.nextAttempt());
+    }
+  }
+}
