@@ -25,7 +25,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,29 +134,17 @@ public final class ServeCommand implements Command {
     FleetMeters meters = new FleetMeters();
     fleet.setMetrics(meters);
     catalog.addListener(meters);
-    fleet.start();
-    ApiServer api;
-    try {
-      api = ApiHandle.start(fleet, routes, meters, apiSettings);
-    } catch (RuntimeException e) {
-      err.println("serve: " + e.getMessage());
-      fleet.close();
-      launcher.close();
-      routes.close();
-      return 1;
-    }
-    ConfigReloader reloader =
-        parsed.configFile().map(f -> ConfigReloader.watch(f, parsed, env, fleet)).orElse(null);
+    // the hook is in place before anything starts: a SIGTERM at any moment stops what runs
+    AtomicReference<ApiServer> api = new AtomicReference<>();
+    AtomicReference<ConfigReloader> reloader = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   LOG.info("shutting down");
-                  if (reloader != null) {
-                    reloader.close();
-                  }
-                  api.close();
+                  Optional.ofNullable(reloader.get()).ifPresent(ConfigReloader::close);
+                  Optional.ofNullable(api.get()).ifPresent(ApiServer::close);
                   fleet.close();
                   launcher.close();
                   routes.close();
@@ -162,6 +152,14 @@ public final class ServeCommand implements Command {
                   stopped.countDown();
                 },
                 "shutdown"));
+    fleet.start();
+    try {
+      api.set(ApiHandle.start(fleet, routes, meters, apiSettings));
+    } catch (RuntimeException e) {
+      err.println("serve: " + e.getMessage());
+      return 1; // the shutdown hook stops the instances
+    }
+    parsed.configFile().ifPresent(f -> reloader.set(ConfigReloader.watch(f, parsed, env, fleet)));
     try {
       stopped.await();
     } catch (InterruptedException e) {
