@@ -208,6 +208,8 @@ final class ArgParser {
       case "--api-key-file" -> b.apiKeys.addAll(keyFile(v));
       case "--mmproj" -> b.mmproj = v;
       case "--log-disable" -> b.logDisabled = true;
+      case "--sse-ping-interval" -> b.ssePingInterval = stoi(v);
+      case "--context-shift" -> b.contextShift = !isNegative(typed);
       case "--verbosity" -> stoi(v);
       case "--gpu-layers" -> {
         if (!v.equals("auto") && !v.equals("all")) {
@@ -310,6 +312,8 @@ final class ArgParser {
     String mmproj;
     int nPredict = -1;
     boolean logDisabled;
+    int ssePingInterval = 30;
+    boolean contextShift;
 
     ServerOptions build() {
       return new ServerOptions(
@@ -331,7 +335,9 @@ final class ArgParser {
           ui,
           mmproj,
           nPredict,
-          logDisabled);
+          logDisabled,
+          ssePingInterval,
+          contextShift);
     }
   }
 }

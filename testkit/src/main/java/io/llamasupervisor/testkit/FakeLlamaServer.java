@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -38,6 +39,8 @@ public final class FakeLlamaServer {
           "-Xss512k",
           "-Xmx64m",
           "-Xshare:auto");
+
+  private static final List<String> SIGNAL_RESET = signalReset();
 
   private FakeLlamaServer() {}
 
@@ -94,10 +97,14 @@ public final class FakeLlamaServer {
 
   /**
    * The full argv that starts the fake with {@code llamaArgs}: this JVM's {@code java}, {@link
-   * #JVM_OPTIONS}, a class path holding testkit and gguf, the main class, the arguments.
+   * #JVM_OPTIONS}, a class path holding testkit and gguf, the main class, the arguments. Where
+   * {@code env --default-signal} exists (GNU coreutils), the argv starts with {@code env
+   * --default-signal=INT,TERM}: a parent that ignores SIGINT (a background job of a non-interactive
+   * shell) passes that on, and a JVM cannot handle an inherited ignored signal, while the real
+   * server installs its handler regardless. {@code env} execs java in the same process.
    */
   public static List<String> command(List<String> llamaArgs) {
-    List<String> cmd = new ArrayList<>();
+    List<String> cmd = new ArrayList<>(SIGNAL_RESET);
     cmd.add(javaBinary());
     cmd.addAll(JVM_OPTIONS);
     cmd.add("-cp");
@@ -135,6 +142,35 @@ public final class FakeLlamaServer {
 
   static String shellQuote(String s) {
     return "'" + s.replace("'", "'\\''") + "'";
+  }
+
+  /**
+   * {@code env --default-signal=INT,TERM} if this system's {@code env} supports it, else nothing.
+   */
+  private static List<String> signalReset() {
+    Path env = Path.of("/usr/bin/env");
+    if (!Files.isExecutable(env)) {
+      return List.of();
+    }
+    List<String> reset = List.of(env.toString(), "--default-signal=INT,TERM");
+    try {
+      List<String> probe = new ArrayList<>(reset);
+      probe.add("true");
+      Process p =
+          new ProcessBuilder(probe)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+        return reset;
+      }
+      p.destroyForcibly();
+    } catch (IOException e) {
+      // no usable env: start java directly
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return List.of();
   }
 
   private static String javaBinary() {

@@ -40,7 +40,7 @@ final class FakeServer {
     this.clock = clock;
     this.uptimeMicros = uptimeMicros;
     this.startMonotonicUs = startMonotonicUs;
-    this.lifecycle = new Lifecycle(log);
+    this.lifecycle = new Lifecycle(log, faults.shutdownDeadlock());
   }
 
   void run() {

@@ -27,6 +27,11 @@ enum Fault {
   COMPLETIONS_500(Kind.BOOLEAN),
   /** SIGTERM and SIGINT are ignored, from process start; only SIGKILL ends the process. */
   IGNORE_SIGTERM(Kind.BOOLEAN),
+  /**
+   * The first SIGTERM/SIGINT once ready deadlocks like the real signal handler sometimes does:
+   * nothing logged, queue-bound endpoints and generation stop for good; a second signal exits 1.
+   */
+  SHUTDOWN_DEADLOCK(Kind.BOOLEAN),
   /** Fork {@code sleep N} (N = the value, seconds) sharing stdout/stderr, at start. */
   FORK_GRANDCHILD(Kind.DURATION),
   /** Write this many bytes of log lines to stderr, as fast as possible, while loading. */

@@ -20,6 +20,7 @@ import java.util.Map;
  * @param hangAfterRequests stop answering HTTP from this inference request on, or -1
  * @param completions500 inference endpoints answer 500
  * @param ignoreSigterm SIGTERM/SIGINT do nothing
+ * @param shutdownDeadlock the first SIGTERM/SIGINT once ready gets stuck (a second one exits 1)
  * @param forkGrandchildSeconds lifetime of a forked {@code sleep} holding stdout/stderr, or 0
  * @param floodStderrBytes bytes of log flood while loading, or 0
  * @param failLoad the {@code error loading model:} text of a forced load failure, or null
@@ -34,6 +35,7 @@ record FaultPlan(
     int hangAfterRequests,
     boolean completions500,
     boolean ignoreSigterm,
+    boolean shutdownDeadlock,
     long forkGrandchildSeconds,
     long floodStderrBytes,
     String failLoad) {
@@ -44,7 +46,7 @@ record FaultPlan(
   /** No faults, default timings. */
   static FaultPlan none() {
     return new FaultPlan(
-        DEFAULT_LOAD_MS, DEFAULT_TOKEN_MS, -1, -1, 1, -1, -1, false, false, 0, 0, null);
+        DEFAULT_LOAD_MS, DEFAULT_TOKEN_MS, -1, -1, 1, -1, -1, false, false, false, 0, 0, null);
   }
 
   /** The plan and the arguments left for llama-server's own parser. */
@@ -95,6 +97,7 @@ record FaultPlan(
         count(raw, Fault.HANG_AFTER_REQUESTS, -1, 1),
         bool(raw, Fault.COMPLETIONS_500),
         bool(raw, Fault.IGNORE_SIGTERM),
+        bool(raw, Fault.SHUTDOWN_DEADLOCK),
         duration(raw, Fault.FORK_GRANDCHILD, 0),
         longCount(raw, Fault.FLOOD_STDERR_BYTES),
         text(raw, Fault.FAIL_LOAD));

@@ -16,9 +16,15 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One client connection, speaking HTTP/1.1 the way llama-server's cpp-httplib does: responses carry
- * {@code Server: llama.cpp} and {@code Access-Control-Allow-Origin}, successful ones keep the
- * connection alive ({@code Keep-Alive: timeout=5, max=100}), errors and event streams close it.
+ * One client connection, speaking HTTP/1.1 the way llama-server's cpp-httplib does (observed on
+ * b10470). Responses carry {@code Server: llama.cpp} and {@code Access-Control-Allow-Origin}. The
+ * head says {@code Connection: close} when the client sent {@code Connection: close}, for every
+ * status of 400 and above, and on the 100th request of a connection; otherwise {@code Keep-Alive:
+ * timeout=5, max=100}. The header does not decide what happens to the socket: after an error the
+ * connection stays open (the next request is served) unless the request's body was never read
+ * (answered before routing: loading, API key, no such route); HTTP/1.0 without {@code Connection:
+ * Keep-Alive}, {@code Connection: close} and the 100th request close it; an event stream closes it
+ * when the stream ends, whatever its head said. An idle connection is closed after 5 s.
  */
 final class HttpConnection {
   static final int KEEP_ALIVE_MS = 5000;
@@ -91,21 +97,30 @@ final class HttpConnection {
       out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
     }
+    boolean framed = framed(headers);
     byte[] body = body(headers);
     String target = parts[1];
     int q = target.indexOf('?');
-    String connection = headers.getOrDefault("connection", "").toLowerCase(Locale.ROOT);
-    boolean keepAlive =
-        parts[2].equals("HTTP/1.1")
-            ? !connection.contains("close")
-            : connection.contains("keep-alive");
     return new HttpRequest(
         parts[0],
         q < 0 ? target : target.substring(0, q),
         HttpRequest.parseQuery(q < 0 ? null : target.substring(q + 1)),
         headers,
         body,
-        keepAlive);
+        parts[2],
+        framed);
+  }
+
+  private static boolean framed(Map<String, String> headers) {
+    String te = headers.get("transfer-encoding");
+    if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
+      return true;
+    }
+    try {
+      return Long.parseLong(headers.getOrDefault("content-length", "0").trim()) > 0;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private byte[] body(Map<String, String> headers) throws IOException {
@@ -188,25 +203,14 @@ final class HttpConnection {
   }
 
   /**
-   * Writes a complete response. Success (status below 400) keeps the connection open unless the
-   * client asked to close or the keep-alive budget is spent.
+   * Writes a complete response to a request whose body a handler has read (a routed request).
    *
    * @return whether the connection stays open
    */
   boolean respond(
       HttpRequest req, int status, String contentType, byte[] body, List<String> extraHeaders)
       throws IOException {
-    served++;
-    boolean keep = status < 400 && (req == null || req.keepAlive()) && served < KEEP_ALIVE_MAX;
-    StringBuilder h = head(req, status, extraHeaders);
-    h.append("Content-Type: ").append(contentType).append("\r\n");
-    h.append("Content-Length: ").append(body.length).append("\r\n");
-    h.append(keep ? "Keep-Alive: timeout=5, max=" + KEEP_ALIVE_MAX : "Connection: close");
-    h.append("\r\n\r\n");
-    out.write(h.toString().getBytes(StandardCharsets.UTF_8));
-    out.write(body);
-    out.flush();
-    return keep;
+    return write(req, status, contentType, body, extraHeaders, true);
   }
 
   boolean respondJson(HttpRequest req, int status, String json) throws IOException {
@@ -218,13 +222,73 @@ final class HttpConnection {
         List.of());
   }
 
-  /** Starts a server-sent event stream (chunked, closed at the end). */
+  /**
+   * Answers before routing, without reading the body (the loading gate, the API key check, no
+   * route): an error with an unread body closes the connection.
+   *
+   * @return whether the connection stays open
+   */
+  boolean respondUnrouted(HttpRequest req, int status, String json) throws IOException {
+    return write(
+        req,
+        status,
+        "application/json; charset=utf-8",
+        json.getBytes(StandardCharsets.UTF_8),
+        List.of(),
+        false);
+  }
+
+  /** The CORS preflight answer to {@code OPTIONS} (before routing, even while loading). */
+  boolean respondPreflight(HttpRequest req) throws IOException {
+    return write(
+        req,
+        200,
+        "text/html",
+        new byte[0],
+        List.of(
+            "Access-Control-Allow-Credentials: true",
+            "Access-Control-Allow-Methods: GET, POST, DELETE, OPTIONS",
+            "Access-Control-Allow-Headers: *"),
+        false);
+  }
+
+  private boolean write(
+      HttpRequest req,
+      int status,
+      String contentType,
+      byte[] body,
+      List<String> extraHeaders,
+      boolean bodyRead)
+      throws IOException {
+    boolean last = ++served >= KEEP_ALIVE_MAX;
+    boolean closeHead = req == null || req.asksToClose() || status >= 400 || last;
+    boolean keep =
+        req != null && req.persistent() && !last && !(closeHead && !bodyRead && req.framedBody());
+    StringBuilder h = head(req, status, extraHeaders);
+    h.append("Content-Type: ").append(contentType).append("\r\n");
+    h.append("Content-Length: ").append(body.length).append("\r\n");
+    h.append(closeHead ? "Connection: close" : "Keep-Alive: timeout=5, max=" + KEEP_ALIVE_MAX);
+    h.append("\r\n\r\n");
+    out.write(h.toString().getBytes(StandardCharsets.UTF_8));
+    out.write(body);
+    out.flush();
+    return keep;
+  }
+
+  /**
+   * Starts a server-sent event stream (chunked). Its head follows the keep-alive rules, but the
+   * connection is closed when the stream ends.
+   */
   void startEventStream(HttpRequest req) throws IOException {
-    served++;
+    boolean last = ++served >= KEEP_ALIVE_MAX;
     StringBuilder h = head(req, 200, List.of("X-Accel-Buffering: no"));
     h.append("Content-Type: text/event-stream\r\n");
     h.append("Transfer-Encoding: chunked\r\n");
-    h.append("Connection: close\r\n\r\n");
+    h.append(
+        req.asksToClose() || last
+            ? "Connection: close"
+            : "Keep-Alive: timeout=5, max=" + KEEP_ALIVE_MAX);
+    h.append("\r\n\r\n");
     out.write(h.toString().getBytes(StandardCharsets.UTF_8));
     out.flush();
   }
@@ -236,6 +300,11 @@ final class HttpConnection {
     out.write(b);
     out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
     out.flush();
+  }
+
+  /** Sends an SSE comment ping ({@code :\n\n}), what llama-server writes into a silent stream. */
+  void ping() throws IOException {
+    chunk(":\n\n");
   }
 
   /** Ends a chunked stream with the zero-length chunk. */

@@ -7,14 +7,16 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One HTTP/1.1 request as read off the socket.
+ * One HTTP/1.x request as read off the socket.
  *
  * @param method e.g. {@code GET}
  * @param path the target without the query
  * @param query decoded query parameters
  * @param headers header values by lower-case name (the last one wins)
  * @param body the request body (de-chunked)
- * @param keepAlive whether the client allows the connection to stay open
+ * @param version {@code HTTP/1.1} or {@code HTTP/1.0}
+ * @param framedBody whether the request announced a body ({@code Transfer-Encoding: chunked} or a
+ *     {@code Content-Length} above 0), which cpp-httplib must drain or close on
  */
 record HttpRequest(
     String method,
@@ -22,10 +24,30 @@ record HttpRequest(
     Map<String, String> query,
     Map<String, String> headers,
     byte[] body,
-    boolean keepAlive) {
+    String version,
+    boolean framedBody) {
 
   String header(String name) {
     return headers.get(name.toLowerCase(Locale.ROOT));
+  }
+
+  /**
+   * The client sent {@code Connection: close}. cpp-httplib compares the value exactly, so {@code
+   * Close} does not count.
+   */
+  boolean asksToClose() {
+    return "close".equals(header("connection"));
+  }
+
+  /**
+   * Whether cpp-httplib keeps the connection after answering: not when the client asked to close,
+   * and for HTTP/1.0 only with {@code Connection: Keep-Alive} (spelled exactly so).
+   */
+  boolean persistent() {
+    if (asksToClose()) {
+      return false;
+    }
+    return !version.equals("HTTP/1.0") || "Keep-Alive".equals(header("connection"));
   }
 
   String bodyText() {

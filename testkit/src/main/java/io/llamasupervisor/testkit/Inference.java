@@ -17,9 +17,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The completion endpoints: validate, take a slot (or queue), then generate text (a fixed little
  * vocabulary, never an end-of-text token, like the tiny fixture model) at the fault plan's pace
- * until {@code n_predict}/{@code max_tokens} or the slot context is used up. Generation stops as
- * soon as the client leaves, the server drains (the request is abandoned) or hangs. The response
- * shapes are {@link CompletionShapes}.
+ * until {@code n_predict}/{@code max_tokens} or the slot context is used up (with {@code
+ * --context-shift} only {@code n_predict} ends it; -1 generates for ever). Generation stops as soon
+ * as the client leaves, the server drains (the request is abandoned) or hangs. The response shapes
+ * are {@link CompletionShapes}.
  */
 final class Inference {
   private static final String[] PIECES = {
@@ -132,7 +133,8 @@ final class Inference {
     int task = tasks.getAndIncrement();
     long ctx = slots.slotCtx();
     long room = ctx - job.promptTokens();
-    int limit = (int) (job.nPredict() < 0 ? room : Math.min(job.nPredict(), room));
+    long cap = options.contextShift() ? Integer.MAX_VALUE : room;
+    int limit = (int) (job.nPredict() < 0 ? cap : Math.min(job.nPredict(), cap));
     boolean truncated = job.nPredict() < 0 || job.nPredict() > room;
     Map<String, Object> params = Templates.slotParams();
     params.put("max_tokens", job.nPredict());
@@ -156,23 +158,25 @@ final class Inference {
     String id = "chatcmpl-" + randomId(random, 32);
     long created = clock.instant().getEpochSecond();
     long paceNanos = (long) (faults.tokenMs() * 1_000_000L);
+    EventStream sse =
+        new EventStream(conn, intOr(job.body(), "sse_ping_interval", options.ssePingInterval()));
     long t0 = System.nanoTime();
     long t1 = t0;
     double promptMs = 0.001;
     StringBuilder text = new StringBuilder();
     int produced = 0;
-    boolean finished = false;
+    boolean released = false;
     try {
       // prompt processing: a tenth of the generation pace per prompt token
-      awaitTokenTime(t0 + paceNanos * job.promptTokens() / PROMPT_SPEEDUP);
+      awaitTokenTime(t0 + paceNanos * job.promptTokens() / PROMPT_SPEEDUP, sse);
       t1 = System.nanoTime();
       promptMs = Math.max((t1 - t0) / 1e6, 0.001);
       if (job.stream()) {
-        conn.startEventStream(req);
+        sse.start(req);
       }
       long nextClientCheck = t1 + CLIENT_CHECK_NANOS;
       for (int i = 0; i < limit; i++) {
-        awaitTokenTime(t1 + paceNanos * (i + 1));
+        awaitTokenTime(t1 + paceNanos * (i + 1), sse);
         int k = Math.floorMod(task * 7 + i * 5, PIECES.length);
         String piece = PIECES[k];
         text.append(piece);
@@ -185,7 +189,7 @@ final class Inference {
               slot.remain = limit - decodedNow;
             });
         if (job.stream()) {
-          conn.chunk(shapes.tokenEvents(job, i, piece, PIECE_IDS[k], id, created));
+          sse.send(shapes.tokenEvents(job, i, piece, PIECE_IDS[k], id, created));
         } else if (System.nanoTime() >= nextClientCheck) {
           nextClientCheck = System.nanoTime() + CLIENT_CHECK_NANOS;
           if (conn.clientGone()) {
@@ -194,7 +198,7 @@ final class Inference {
         }
       }
       if (job.stream() && limit == 0 && job.kind() == Kind.CHAT) {
-        conn.chunk(shapes.roleEvent(id, created));
+        sse.send(shapes.roleEvent(id, created));
       }
       double genMs = Math.max((System.nanoTime() - t1) / 1e6, 0.001);
       Map<String, Object> timings =
@@ -208,45 +212,69 @@ final class Inference {
               + (job.promptTokens() + produced - 1)
               + ", truncated = "
               + (truncated ? 1 : 0));
-      finished = true;
       metrics.record(job.promptTokens(), promptMs / 1000, produced, genMs / 1000, slots.busy());
+      // like the real server, the slot is free before the client has its answer
+      released = true;
+      slots.release(slot);
       Result result =
           new Result(slot.id, id, created, text.toString(), produced, truncated, timings);
       if (!job.stream()) {
         return conn.respondJson(req, 200, Json.write(shapes.body(job, result)));
       }
       for (String chunk : shapes.finalChunks(job, result)) {
-        conn.chunk(chunk);
+        sse.send(chunk);
       }
-      conn.endChunks();
+      sse.end();
       return false;
     } catch (IOException e) {
-      log.warn("srv", "stop", "cancel task, id_task = " + task);
+      if (!lifecycle.isStuck()) {
+        log.warn("srv", "stop", "cancel task, id_task = " + task);
+      }
       throw e;
     } catch (Abandoned a) {
+      if (sse.started() && !lifecycle.isHung()) {
+        // the stream is cut at its next ping, then the connection closes
+        sse.cutAtNextPing();
+        log.warn("srv", "stop", "cancel task, id_task = " + task);
+        return false;
+      }
       log.warn("srv", "stop", "cancel task, id_task = " + task);
       throw a;
     } finally {
-      if (!finished) {
+      if (!released) {
         double genMs = Math.max((System.nanoTime() - t1) / 1e6, 0.001);
         metrics.record(job.promptTokens(), promptMs / 1000, produced, genMs / 1000, slots.busy());
+        slots.release(slot);
       }
-      slots.release(slot);
     }
   }
 
-  /** Waits until a token is due, giving up as soon as the server drains or hangs. */
-  private void awaitTokenTime(long due) throws Abandoned {
+  /**
+   * Waits until a token is due, sending the stream's pings meanwhile. Gives up as soon as the
+   * server drains or hangs; once the shutdown is stuck, never returns (a stream keeps getting pings
+   * until its client leaves).
+   */
+  private void awaitTokenTime(long due, EventStream sse) throws Abandoned, IOException {
     while (true) {
       if (lifecycle.isDraining()) {
         throw new Abandoned();
       }
       lifecycle.parkWhileHung();
-      long left = due - System.nanoTime();
+      if (lifecycle.isStuck()) {
+        if (sse.started()) {
+          sse.pingForever();
+        }
+        lifecycle.parkWhileStuck();
+      }
+      sse.pingIfDue();
+      long now = System.nanoTime();
+      long left = due - now;
       if (left <= 0) {
         return;
       }
-      LockSupport.parkNanos(Math.min(left, WAIT_SLICE_NANOS));
+      Long ping = sse.nextPing();
+      long wait = ping == null ? left : Math.min(left, Math.max(ping - now, 0));
+      LockSupport.parkNanos(Math.min(wait, WAIT_SLICE_NANOS));
     }
   }
 

@@ -3,6 +3,7 @@ package io.llamasupervisor.testkit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Owns the server state, the count of requests in flight, the hang fault and process exit.
@@ -10,20 +11,30 @@ import java.util.concurrent.CountDownLatch;
  * <p>Signal contract (b10470): while loading, SIGTERM/SIGINT are not handled and kill the process
  * (143/130). Once ready, the first signal logs {@code cleaning up before exit...}, closes the
  * listener and abandons every request; the process exits 0 as soon as no client is waiting for an
- * answer (at once when idle). A second signal prints {@code Received second interrupt, terminating
- * immediately.} and exits 1.
+ * answer (at once when idle; an event stream is cut at its next SSE ping). A second signal prints
+ * {@code Received second interrupt, terminating immediately.} and exits 1. With the shutdown
+ * deadlock fault the first signal instead leaves the server {@link ServerState#STUCK} (the real
+ * handler sometimes deadlocks when the signal lands mid-generation).
  */
 final class Lifecycle {
   private final ServerLog log;
+  private final boolean deadlockOnSignal;
   private final List<Runnable> onDrain = new ArrayList<>();
   private final List<Runnable> beforeExit = new ArrayList<>();
   private final CountDownLatch drained = new CountDownLatch(1);
   private ServerState state = ServerState.LOADING;
   private int inFlight;
   private volatile boolean hung;
+  private volatile boolean stuck;
 
-  Lifecycle(ServerLog log) {
+  /**
+   * A lifecycle in {@link ServerState#LOADING}.
+   *
+   * @param deadlockOnSignal the first signal once ready gets stuck instead of shutting down
+   */
+  Lifecycle(ServerLog log, boolean deadlockOnSignal) {
     this.log = log;
+    this.deadlockOnSignal = deadlockOnSignal;
   }
 
   synchronized ServerState state() {
@@ -88,12 +99,17 @@ final class Lifecycle {
     List<Runnable> actions;
     boolean idle;
     synchronized (this) {
-      if (state == ServerState.DRAINING) {
+      if (state == ServerState.DRAINING || state == ServerState.STUCK) {
         log.print(LogLine.raw("Received second interrupt, terminating immediately."));
         exit(1);
         return;
       }
-      state = ServerState.DRAINING;
+      if (deadlockOnSignal) {
+        moveTo(ServerState.STUCK);
+        stuck = true;
+        return;
+      }
+      moveTo(ServerState.DRAINING);
       actions = List.copyOf(onDrain);
       idle = inFlight == 0;
     }
@@ -103,6 +119,18 @@ final class Lifecycle {
     }
     drained.countDown();
     actions.forEach(Runnable::run);
+  }
+
+  /** True once the shutdown is stuck (fault): generation has stopped for good. */
+  boolean isStuck() {
+    return stuck;
+  }
+
+  /** Blocks a queue-bound request forever once the shutdown is stuck (only an exit ends it). */
+  void parkWhileStuck() {
+    while (stuck) {
+      LockSupport.park(this);
+    }
   }
 
   /** From now on no HTTP request is answered (fault injection). */

@@ -10,9 +10,12 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * llama-server's HTTP surface: the loading gate (503 for everything but {@code GET /}), the API key
- * check ({@code /health} and {@code /models} exempt), and the monitoring endpoints; inference
- * endpoints are delegated to {@link Inference}. Bodies and status codes are the real ones.
+ * llama-server's HTTP surface: the CORS preflight ({@code OPTIONS}, answered even while loading),
+ * the loading gate (503 for everything but {@code GET /}), the API key check ({@code /health} and
+ * {@code /models} exempt), and the monitoring endpoints; inference endpoints are delegated to
+ * {@link Inference}. Bodies and status codes are the real ones. When the shutdown is stuck (fault),
+ * what the real server answers from its task queue ({@code /props}, {@code /slots}, {@code
+ * /metrics}, inference) is never answered, while {@code /health} and {@code /models} still are.
  */
 final class LlamaApi {
   static final String BUILD_INFO = "b10470-34af94cd";
@@ -72,13 +75,16 @@ final class LlamaApi {
     String path = req.path();
     boolean get = req.method().equals("GET");
     boolean post = req.method().equals("POST");
+    if (req.method().equals("OPTIONS")) {
+      return conn.respondPreflight(req);
+    }
     if (r == null) {
       return get && path.equals("/")
-          ? conn.respondJson(req, 404, NOT_FOUND)
-          : conn.respondJson(req, 503, LOADING);
+          ? conn.respondUnrouted(req, 404, NOT_FOUND)
+          : conn.respondUnrouted(req, 503, LOADING);
     }
     if (!options.apiKeys().isEmpty() && !PUBLIC.contains(path) && !authorized(req)) {
-      return conn.respondJson(req, 401, INVALID_KEY);
+      return conn.respondUnrouted(req, 401, INVALID_KEY);
     }
     if (get) {
       switch (path) {
@@ -87,13 +93,14 @@ final class LlamaApi {
         case "/models", "/v1/models":
           return conn.respondJson(req, 200, Json.write(models(r)));
         case "/props":
+          lifecycle.parkWhileStuck();
           return conn.respondJson(req, 200, Json.write(props(r)));
         case "/slots":
           return slots(req, conn, r);
         case "/metrics":
           return metrics(req, conn, r);
         default:
-          return conn.respondJson(req, 404, NOT_FOUND);
+          return conn.respondUnrouted(req, 404, NOT_FOUND);
       }
     }
     if (post) {
@@ -105,6 +112,7 @@ final class LlamaApi {
             default -> null;
           };
       if (kind != null) {
+        lifecycle.parkWhileStuck();
         inferenceFaults();
         if (faults.completions500()) {
           return conn.respondJson(
@@ -136,12 +144,13 @@ final class LlamaApi {
                       "This server does not support embeddings. Start it with `--embeddings`",
                       "not_supported_error"));
         case "/tokenize":
+          lifecycle.parkWhileStuck();
           return r.inference().tokenize(req, conn);
         default:
-          return conn.respondJson(req, 404, NOT_FOUND);
+          return conn.respondUnrouted(req, 404, NOT_FOUND);
       }
     }
-    return conn.respondJson(req, 404, NOT_FOUND);
+    return conn.respondUnrouted(req, 404, NOT_FOUND);
   }
 
   /** The request-count faults; an inference request has just arrived. */
@@ -187,6 +196,7 @@ final class LlamaApi {
               "This server does not support slots endpoint. Start it with `--slots`",
               "not_supported_error"));
     }
+    lifecycle.parkWhileStuck();
     String fail = req.query().get("fail_on_no_slot");
     if (fail != null
         && !fail.isEmpty()
@@ -207,6 +217,7 @@ final class LlamaApi {
               "This server does not support metrics endpoint. Start it with `--metrics`",
               "not_supported_error"));
     }
+    lifecycle.parkWhileStuck();
     String body = r.metrics().render(r.slots().busy(), r.slots().deferred());
     return conn.respond(
         req,

@@ -25,6 +25,10 @@ import java.util.List;
  * @param mmproj {@code --mmproj}, or null
  * @param nPredict {@code -n}: default tokens to predict, -1 for "until the context is full"
  * @param logDisabled {@code --log-disable}
+ * @param ssePingInterval {@code --sse-ping-interval}: seconds of silence before an event stream
+ *     gets a {@code :} comment ping; 0 or less disables pings
+ * @param contextShift {@code --context-shift}: generation goes on past a full slot context (until
+ *     {@code n_predict}, for ever with -1)
  */
 record ServerOptions(
     String model,
@@ -45,7 +49,9 @@ record ServerOptions(
     boolean ui,
     String mmproj,
     int nPredict,
-    boolean logDisabled) {
+    boolean logDisabled,
+    int ssePingInterval,
+    boolean contextShift) {
 
   /** The name served as {@code id}/{@code model}: the first alias, else the model path. */
   String modelName() {

@@ -9,6 +9,7 @@ import java.util.Set;
  *
  * <pre>
  * LOADING --model loaded--> READY --SIGTERM/SIGINT--> DRAINING
+ *                                 --SIGTERM/SIGINT, shutdown deadlock fault--> STUCK
  * </pre>
  */
 enum ServerState {
@@ -20,13 +21,19 @@ enum ServerState {
    * Listener closed, in-flight work abandoned; the process exits 0 when the last waiting client
    * disconnects, or 1 at once on a second signal.
    */
-  DRAINING;
+  DRAINING,
+  /**
+   * The real server's signal handler deadlocked (fault): nothing logged, the listener stays open,
+   * generation stops, queue-bound endpoints never answer; only a second signal (exit 1) or SIGKILL
+   * ends the process.
+   */
+  STUCK;
 
   private Set<ServerState> next() {
     return switch (this) {
       case LOADING -> EnumSet.of(READY);
-      case READY -> EnumSet.of(DRAINING);
-      case DRAINING -> EnumSet.noneOf(ServerState.class);
+      case READY -> EnumSet.of(DRAINING, STUCK);
+      case DRAINING, STUCK -> EnumSet.noneOf(ServerState.class);
     };
   }
 

@@ -143,6 +143,26 @@ class ArgParserTest {
     assertEquals(false, o.metrics());
     assertTrue(o.slots());
     assertEquals("m.gguf", o.modelName());
+    assertEquals(30, o.ssePingInterval());
+    assertEquals(false, o.contextShift());
+  }
+
+  @Test
+  void ssePingIntervalAndContextShift() {
+    ServerOptions o =
+        run(List.of("-m", "m.gguf", "--sse-ping-interval", "2", "--context-shift"), Map.of());
+    assertEquals(2, o.ssePingInterval());
+    assertTrue(o.contextShift());
+    ServerOptions env =
+        run(
+            List.of("-m", "m.gguf"),
+            Map.of("LLAMA_ARG_SSE_PING_INTERVAL", "-1", "LLAMA_ARG_CONTEXT_SHIFT", "1"));
+    assertEquals(-1, env.ssePingInterval());
+    assertTrue(env.contextShift());
+    assertEquals(
+        false,
+        run(List.of("-m", "m.gguf", "--context-shift", "--no-context-shift"), Map.of())
+            .contextShift());
   }
 
   @Test

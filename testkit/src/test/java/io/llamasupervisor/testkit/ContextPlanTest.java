@@ -30,6 +30,8 @@ class ContextPlanTest {
         true,
         null,
         -1,
+        false,
+        30,
         false);
   }
 

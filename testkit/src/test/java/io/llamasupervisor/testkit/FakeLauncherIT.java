@@ -26,6 +26,29 @@ class FakeLauncherIT {
   }
 
   @Test
+  void signalsIgnoredByTheParentStillReachTheFake() throws Exception {
+    Path model = Fixtures.write(Fixtures.TINY, dir);
+    // a background job of a non-interactive shell starts with SIGINT ignored
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", "trap '' INT; exec \"$@\"", "sh"));
+    argv.addAll(FakeLlamaServer.command(List.of()));
+    try (FakeServerProcess p =
+        FakeServerProcess.start(
+            args -> {
+              List<String> cmd = new ArrayList<>(argv);
+              cmd.addAll(args);
+              return cmd;
+            },
+            List.of("-m", model.toString()),
+            Map.of(),
+            dir)) {
+      p.awaitHealthy(Duration.ofSeconds(20));
+      p.signal("INT");
+      assertEquals(
+          0, p.awaitExit(Duration.ofSeconds(5)), "like the real server, SIGINT is handled");
+    }
+  }
+
+  @Test
   void installedExecutableRunsTheFakeWithArgumentsAndEnvironment() {
     Path bin = FakeLlamaServer.installExecutable(dir.resolve("bin"));
     assertEquals("llama-server", bin.getFileName().toString());

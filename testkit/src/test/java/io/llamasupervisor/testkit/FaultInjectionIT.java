@@ -2,6 +2,8 @@ package io.llamasupervisor.testkit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -238,31 +240,114 @@ class FaultInjectionIT {
     }
   }
 
+  private static String metrics(FakeServerProcess p) {
+    return p.get("/metrics").body();
+  }
+
   @Test
   void busySlotsQueueFurtherRequestsInOrder() throws IOException {
+    Duration wait = Duration.ofSeconds(10);
+    String endless = "{\"prompt\":\"a\",\"stream\":true}";
+    String promptC = "a longer prompt, for c";
     try (FakeServerProcess p = start(Map.of("FAKE_LLAMA_TOKEN_MS", "20"), "-np", "1", "--metrics");
         RawHttp a = RawHttp.connect(p.awaitHealthy(START).port());
-        RawHttp b = RawHttp.connect(p.port())) {
-      a.send("POST", "/completion", "{\"prompt\":\"a\",\"n_predict\":60}");
-      await()
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> p.get("/slots").body().contains("\"is_processing\":true"));
-      assertTrue(p.get("/metrics").body().contains("llamacpp:requests_processing 1\n"));
+        RawHttp b = RawHttp.connect(p.port());
+        RawHttp c = RawHttp.connect(p.port())) {
+      // a fills the context (about 40 s at this pace) unless its client leaves
+      a.send("POST", "/completion", endless);
+      assertEquals(200, a.readHead(wait).status());
+      assertTrue(metrics(p).contains("llamacpp:requests_processing 1\n"));
       assertEquals(503, p.get("/slots?fail_on_no_slot=1").statusCode());
       assertEquals(200, p.healthStatus(), "health does not report saturation");
       b.send("POST", "/completion", "{\"prompt\":\"b\",\"n_predict\":5}");
-      await()
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> p.get("/metrics").body().contains("llamacpp:requests_deferred 1\n"));
-      assertEquals(200, a.readResponse(Duration.ofSeconds(10)).status());
-      assertEquals(200, b.readResponse(Duration.ofSeconds(10)).status());
-      String m = p.get("/metrics").body();
-      assertTrue(m.contains("llamacpp:requests_processing 0\n"), m);
-      assertTrue(m.contains("llamacpp:requests_deferred 0\n"), m);
-      assertTrue(m.contains("llamacpp:tokens_predicted_total 65\n"), m);
+      await().atMost(wait).until(() -> metrics(p).contains("llamacpp:requests_deferred 1\n"));
+      c.send("POST", "/completion", "{\"prompt\":\"" + promptC + "\",\"stream\":true}");
+      await().atMost(wait).until(() -> metrics(p).contains("llamacpp:requests_deferred 2\n"));
+
+      a.close(); // frees the slot; b came first, so b runs before the endless c
+      RawHttp.Response rb = b.readResponse(wait);
+      assertEquals(200, rb.status());
+      assertEquals(5, ((Number) Json.parseObject(rb.body()).get("tokens_predicted")).intValue());
+      assertEquals(200, c.readHead(wait).status());
       String slots = p.get("/slots").body();
       assertTrue(
-          slots.contains("\"is_processing\":false") && slots.contains("\"n_decoded\":5"), slots);
+          slots.contains("\"is_processing\":true")
+              && slots.contains("\"n_prompt_tokens\":" + Inference.countTokens(promptC) + ","),
+          slots);
+      assertTrue(metrics(p).contains("llamacpp:requests_deferred 0\n"));
+
+      c.close();
+      await()
+          .atMost(wait)
+          .until(
+              () -> {
+                String m = metrics(p);
+                return m.contains("llamacpp:requests_processing 0\n")
+                    && m.contains("llamacpp:requests_deferred 0\n");
+              });
+      assertTrue(p.get("/slots").body().contains("\"is_processing\":false"));
+    }
+  }
+
+  @Test
+  void theSlotIsFreeBeforeTheClientHasItsAnswer() throws IOException {
+    try (FakeServerProcess p = start(Map.of(), "-np", "1", "--metrics")) {
+      p.awaitHealthy(START);
+      for (int i = 0; i < 20; i++) {
+        assertEquals(
+            200, p.post("/v1/chat/completions", CHAT, Duration.ofSeconds(10)).statusCode());
+        String m = metrics(p);
+        assertTrue(m.contains("llamacpp:requests_processing 0\n"), m);
+        assertTrue(m.contains("llamacpp:tokens_predicted_total " + 3 * (i + 1) + "\n"), m);
+      }
+    }
+  }
+
+  @Test
+  void silentStreamsGetPings() throws IOException {
+    try (FakeServerProcess p =
+            start(Map.of("FAKE_LLAMA_TOKEN_MS", "1300"), "--sse-ping-interval", "1");
+        RawHttp c = RawHttp.connect(p.awaitHealthy(START).port())) {
+      c.send("POST", "/completion", "{\"prompt\":\"a\",\"n_predict\":1,\"stream\":true}");
+      List<String> chunks = c.readResponse(Duration.ofSeconds(10)).chunks();
+      assertEquals(":\n\n", chunks.get(0), "a ping before the first token: " + chunks);
+      assertTrue(chunks.get(1).startsWith("data: {"), chunks.toString());
+      assertEquals("", chunks.get(chunks.size() - 1));
+    }
+  }
+
+  @Test
+  void aStuckShutdownKeepsHealthAndPingsUntilASecondSignal() throws IOException {
+    try (FakeServerProcess p =
+            start(
+                Map.of("FAKE_LLAMA_SHUTDOWN_DEADLOCK", "true", "FAKE_LLAMA_TOKEN_MS", "50"),
+                "--metrics",
+                "--context-shift");
+        RawHttp c = RawHttp.connect(p.awaitHealthy(START).port())) {
+      c.send("POST", "/completion", "{\"prompt\":\"a\",\"stream\":true,\"sse_ping_interval\":1}");
+      assertEquals(200, c.readHead(Duration.ofSeconds(10)).status());
+      assertNotNull(c.nextChunk(Duration.ofSeconds(10)));
+      p.signal("TERM");
+      List<String> after = new ArrayList<>();
+      while (after.stream().filter(":\n\n"::equals).count() < 2) {
+        String chunk = c.nextChunk(Duration.ofSeconds(5));
+        assertNotNull(chunk, "the stream stays open: " + after);
+        after.add(chunk);
+      }
+      int firstPing = after.indexOf(":\n\n");
+      assertTrue(
+          after.subList(firstPing, after.size()).stream().allMatch(":\n\n"::equals),
+          "generation has stopped: " + after);
+      assertEquals(200, p.healthStatus());
+      assertEquals(200, p.get("/v1/models").statusCode());
+      assertNull(p.get("/slots", Duration.ofMillis(500)), "the task queue never answers");
+      assertNull(p.get("/metrics", Duration.ofMillis(500)));
+      assertFalse(p.stderr().contains("cleaning up before exit"), p.stderr());
+      p.signal("TERM");
+      assertEquals(1, p.awaitExit(Duration.ofSeconds(5)));
+      p.close();
+      assertTrue(
+          p.stderr().contains("Received second interrupt, terminating immediately."), p.stderr());
     }
   }
 

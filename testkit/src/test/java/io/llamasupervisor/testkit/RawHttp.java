@@ -47,9 +47,19 @@ final class RawHttp implements AutoCloseable {
 
   /** Sends a request; {@code body} may be null. Extra headers as {@code "Name: value"}. */
   RawHttp send(String method, String path, String body, String... headers) throws IOException {
+    return send("HTTP/1.1", method, path, body, headers);
+  }
+
+  /** Sends an HTTP/1.0 request without a body. */
+  RawHttp sendHttp10(String method, String path, String... headers) throws IOException {
+    return send("HTTP/1.0", method, path, null, headers);
+  }
+
+  private RawHttp send(String version, String method, String path, String body, String... headers)
+      throws IOException {
     byte[] b = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
     StringBuilder sb = new StringBuilder();
-    sb.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+    sb.append(method).append(' ').append(path).append(' ').append(version).append("\r\n");
     sb.append("Host: 127.0.0.1\r\n");
     for (String h : headers) {
       sb.append(h).append("\r\n");
