@@ -176,7 +176,7 @@ public final class DefaultProcessLauncher implements ProcessLauncher, AutoClosea
 
   /** Stops tailing and timers; running children are left alone (they can be attached later). */
   /** The argv with the values of secret-bearing options (e.g. {@code --api-key}) masked. */
-  static List<String> masked(List<String> argv) {
+  public static List<String> masked(List<String> argv) {
     List<String> out = new java.util.ArrayList<>(argv);
     for (int i = 0; i + 1 < out.size(); i++) {
       if (out.get(i).equals("--api-key") || out.get(i).equals("--hf-token")) {

@@ -117,6 +117,27 @@ final class Adopter {
     for (Candidate c : mine) {
       decide(c);
     }
+    published();
+  }
+
+  /** Adopted instances serve at once: publish them and record them in the state file. */
+  private void published() {
+    state.publish();
+    state.writeJournal();
+  }
+
+  /** Records still waiting for a decision (kept in the state file so no later run loses them). */
+  List<InstanceRecord> pendingRecords() {
+    return pending.stream().map(Candidate::record).toList();
+  }
+
+  /** Stops the instances still waiting (shutdown without keeping instances). */
+  List<java.util.concurrent.CompletableFuture<io.llamasupervisor.process.ExitStatus>> stopPending(
+      java.time.Duration grace) {
+    List<java.util.concurrent.CompletableFuture<io.llamasupervisor.process.ExitStatus>> all =
+        pending.stream().map(c -> c.process().stop(grace)).toList();
+    pending.clear();
+    return all;
   }
 
   /** Stops every instance still waiting: its model did not come back. */
@@ -126,11 +147,16 @@ final class Adopter {
     for (Candidate c : left) {
       decide(c);
     }
+    published();
   }
 
   private void decide(Candidate c) {
     InstanceRecord r = c.record();
     ModelRuntime m = state.models.get(r.model());
+    if (m != null) {
+      // never reuse a recorded generation (nor its log file), adopted or not
+      m.nextGeneration = Math.max(m.nextGeneration, r.generation() + 1);
+    }
     String why = reasonNotToAdopt(m, r);
     if (why != null) {
       LOG.info(
@@ -150,7 +176,7 @@ final class Adopter {
             r.port(),
             c.process(),
             state.plan(m, OptionalInt.of(r.port())),
-            r.planHash(),
+            r.planHash() + FleetState.NONCE + m.restartNonce,
             state.now());
     i.state = InstanceState.READY;
     i.readyAt = state.now();
@@ -174,7 +200,10 @@ final class Adopter {
     if (adoptedModels.contains(m.id)) {
       return "another generation of the model is already adopted";
     }
-    if (!state.desiredHashOf(m).map(r.planHash()::equals).orElse(false)) {
+    if (!state
+        .desiredHashOf(m)
+        .map(h -> FleetState.identity(h).equals(r.planHash()))
+        .orElse(false)) {
       return "its launch plan or model file changed";
     }
     try {

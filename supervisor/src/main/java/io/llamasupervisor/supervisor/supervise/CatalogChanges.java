@@ -29,12 +29,14 @@ final class CatalogChanges {
     switch (e.type()) {
       case REMOVED -> {
         m.entry = null;
+        m.rejectedReplacement = null;
         m.changeReason = ReasonCode.FILE_REMOVED;
         state.decide(m, ReasonCode.FILE_REMOVED, "model file removed");
       }
       case REJECTED -> {
         String why = e.entry().reason() + ": " + e.entry().message();
         if (previous != null && previous.accepted() && m.has(InstanceState.READY)) {
+          m.rejectedReplacement = e.entry();
           // the serving generation keeps its loaded model; the new file never runs
           int serving = m.instances.get(m.instances.size() - 1).generation;
           m.rollout =
@@ -60,7 +62,8 @@ final class CatalogChanges {
       }
       default -> {
         m.entry = e.entry();
-        if (previous != null) {
+        m.rejectedReplacement = null;
+        if (previous != null && !previous.files().equals(e.entry().files())) {
           // a changed file gets a fresh start: failures of the old file do not count
           m.tracker.reset();
           m.changeReason = ReasonCode.FILE_CHANGED;

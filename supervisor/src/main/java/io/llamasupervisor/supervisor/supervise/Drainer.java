@@ -68,7 +68,11 @@ final class Drainer {
   private void onSlots(ModelRuntime m, InstanceRuntime i, SlotsResult r) {
     i.drainProbeInFlight = false;
     boolean idle = r instanceof SlotsResult.Known k && k.idle();
-    boolean gone = r instanceof SlotsResult.Unavailable;
+    // a timeout or an error answer says nothing about in-flight work: keep draining until the
+    // drain timeout; only a refused connection means the server is gone
+    boolean gone =
+        r instanceof SlotsResult.Unavailable u
+            && u.reason() == io.llamasupervisor.health.ReasonCode.CONNECTION_REFUSED;
     if ((idle || gone) && i.state == InstanceState.DRAINING) {
       stop.accept(m, i);
     }

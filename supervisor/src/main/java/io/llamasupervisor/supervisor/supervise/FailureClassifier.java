@@ -37,6 +37,14 @@ public final class FailureClassifier {
 
   private static final List<String> PORT = List.of("couldn't bind http server socket");
 
+  /**
+   * Memory that could not be had now may be free on the next try (an old generation or another
+   * process still holds it): these lines make a load failure retryable even though llama-server
+   * also prints "error loading model".
+   */
+  private static final List<String> TRANSIENT =
+      List.of("unable to allocate", "failed to allocate", "out of memory", "cudamalloc failed");
+
   private FailureClassifier() {}
 
   /** The classified reason of an exit during startup. */
@@ -45,7 +53,9 @@ public final class FailureClassifier {
     if (PORT.stream().anyMatch(text::contains)) {
       return ReasonCode.PORT_IN_USE;
     }
-    if (exitCode == 1 && PERMANENT.stream().anyMatch(text::contains)) {
+    if (exitCode == 1
+        && PERMANENT.stream().anyMatch(text::contains)
+        && TRANSIENT.stream().noneMatch(text::contains)) {
       return ReasonCode.LOAD_FAILED;
     }
     return exitCode > 128 ? ReasonCode.KILLED : ReasonCode.EXITED;

@@ -4,6 +4,7 @@ import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
 import io.llamasupervisor.supervisor.launch.ModelSpec;
+import io.llamasupervisor.supervisor.state.InstanceRecord;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -158,9 +159,12 @@ final class FleetState {
     m.lastDecision = new Decision(code, message, now(), lastLines);
   }
 
+  /** Records of instances not tracked as models yet (adoption candidates); set once. */
+  java.util.function.Supplier<List<InstanceRecord>> untracked = List::of;
+
   /** Mirrors the live instances into the state file (skipped when nothing changed). */
   void writeJournal() {
-    journal.write(models.values());
+    journal.write(models.values(), untracked.get());
   }
 
   /** Publishes the routing table of every accepted model. */
@@ -189,6 +193,18 @@ final class FleetState {
    * Plan hash + file identity + binary + restart nonce: a change means "replace". Empty when the
    * model cannot be planned, which is recorded as its last decision.
    */
+  /** Separates the plan identity from the operator-restart count in a desired hash. */
+  static final String NONCE = "#";
+
+  /**
+   * The part of a desired hash that identifies the plan, file and binary, without the restart
+   * count: what the state file records, so an instance restarted by an operator stays adoptable.
+   */
+  static String identity(String desiredHash) {
+    int at = desiredHash.lastIndexOf(NONCE);
+    return at < 0 ? desiredHash : desiredHash.substring(0, at);
+  }
+
   Optional<String> desiredHash(ModelRuntime m) {
     try {
       LaunchPlan plan = plan(m, OptionalInt.empty());
@@ -196,8 +212,9 @@ final class FleetState {
       m.entry
           .files()
           .forEach(f -> sb.append('|').append(f.size()).append('@').append(f.modified()));
-      sb.append('|').append(binary.signature()).append('|').append(m.restartNonce);
-      return Optional.of(Integer.toHexString(sb.toString().hashCode()) + "-" + plan.planHash());
+      sb.append('|').append(binary.signature());
+      String identity = Integer.toHexString(sb.toString().hashCode()) + "-" + plan.planHash();
+      return Optional.of(identity + NONCE + m.restartNonce);
     } catch (RuntimeException e) {
       decide(m, ReasonCode.SPAWN_FAILED, "cannot plan: " + e.getMessage());
       return Optional.empty();

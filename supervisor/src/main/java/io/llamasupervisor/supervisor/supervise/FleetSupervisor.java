@@ -74,6 +74,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
             state, thread, ports, health, canary, slots, this::reconcile, this::reconcileAt);
     this.spawner = new Spawner(state, launcher, ports, lifecycle, this::reconcileAt);
     this.adopter = new Adopter(state, launcher, ports, health, lifecycle);
+    state.untracked = adopter::pendingRecords;
     this.catalogChanges = new CatalogChanges(state, adopter, this::reconcile);
   }
 
@@ -160,7 +161,16 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     }
     closing = true;
     catalog.close();
-    List<CompletableFuture<ExitStatus>> exits = thread.call(lifecycle::stopAllForShutdown);
+    List<CompletableFuture<ExitStatus>> exits =
+        thread.call(
+            () -> {
+              List<CompletableFuture<ExitStatus>> all =
+                  new java.util.ArrayList<>(lifecycle.stopAllForShutdown());
+              if (!settings.keepInstancesOnExit()) {
+                all.addAll(adopter.stopPending(settings.stopGrace()));
+              }
+              return all;
+            });
     try {
       CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
           .get(settings.stopGrace().toMillis() + 5_000, TimeUnit.MILLISECONDS);
@@ -290,6 +300,9 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     }
     for (Action a : reconciler.plan(desired, actual, state.now())) {
       ModelRuntime m = state.models.get(a.model());
+      if (!(a instanceof Action.Stop) && m.startBlocked()) {
+        continue;
+      }
       if (a instanceof Action.Start s) {
         spawner.spawn(m, s.reason(), OptionalInt.empty());
       } else if (a instanceof Action.Replace r) {

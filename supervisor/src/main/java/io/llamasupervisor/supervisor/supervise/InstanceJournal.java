@@ -27,8 +27,8 @@ final class InstanceJournal {
   }
 
   /** Writes the records of every live instance; skips the write when nothing changed. */
-  void write(Collection<ModelRuntime> models) {
-    List<InstanceRecord> records = new ArrayList<>();
+  void write(Collection<ModelRuntime> models, List<InstanceRecord> untracked) {
+    List<InstanceRecord> records = new ArrayList<>(untracked);
     for (ModelRuntime m : models) {
       for (InstanceRuntime i : m.instances) {
         if (!i.state.isLive()) {
@@ -43,7 +43,7 @@ final class InstanceJournal {
                 id.startTicks(),
                 id.argvHash(),
                 i.port,
-                i.desiredHash,
+                FleetState.identity(i.desiredHash),
                 i.process.logs().file().toString(),
                 i.state == InstanceState.READY));
       }

@@ -20,6 +20,12 @@ final class ModelRuntime {
   String lastExit;
   Rollout rollout;
 
+  /**
+   * The file was replaced by one that failed verification while an older generation serves: the
+   * serving generation keeps running, but nothing new is started from the rejected file.
+   */
+  CatalogEntry rejectedReplacement;
+
   ModelRuntime(String id, RestartTracker tracker) {
     this.id = id;
     this.tracker = tracker;
@@ -31,6 +37,17 @@ final class ModelRuntime {
 
   boolean has(InstanceState state) {
     return instances.stream().anyMatch(i -> i.state == state);
+  }
+
+  /**
+   * No new generation may start now: the file on disk was rejected, or a stop-then-start swap is
+   * still waiting for the old generation to exit (two copies must not overlap).
+   */
+  boolean startBlocked() {
+    return rejectedReplacement != null
+        || (rollout != null
+            && rollout.phase().equals("stop-then-start")
+            && has(InstanceState.STOPPING));
   }
 
   /** What the {@link Reconciler} sees of this model. */

@@ -1,5 +1,6 @@
 package io.llamasupervisor.supervisor.supervise;
 
+import io.llamasupervisor.process.DefaultProcessLauncher;
 import io.llamasupervisor.process.LaunchSpec;
 import io.llamasupervisor.process.ManagedProcess;
 import io.llamasupervisor.process.PortAllocator;
@@ -111,7 +112,10 @@ final class Spawner {
       ports.release(port);
       RestartDecision d =
           m.tracker.onFailure(state.now(), Duration.ZERO, ReasonCode.SPAWN_FAILED, false);
-      state.decide(m, ReasonCode.SPAWN_FAILED, "cannot start llama-server: " + e.getMessage());
+      state.decide(
+          m,
+          d.restart() ? ReasonCode.SPAWN_FAILED : d.reason(),
+          "cannot start llama-server: " + e.getMessage());
       if (d.restart()) {
         reconcileAt.accept(m.tracker.nextAttempt());
       }
@@ -138,7 +142,7 @@ final class Spawner {
         null,
         InstanceState.STARTING,
         reason,
-        "pid " + process.pid() + " " + String.join(" ", argv));
+        "pid " + process.pid() + " " + String.join(" ", DefaultProcessLauncher.masked(argv)));
     lifecycle.watch(m, i);
     state.writeJournal();
     state.publish();

@@ -26,6 +26,9 @@ final class StatusView {
     if (m.has(InstanceState.READY)) {
       return "ready";
     }
+    if (m.rejectedReplacement != null) {
+      return "rejected";
+    }
     if (m.operatorStopped) {
       return m.instances.isEmpty() ? "stopped" : "stopping";
     }

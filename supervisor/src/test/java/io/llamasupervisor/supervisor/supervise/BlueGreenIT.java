@@ -142,6 +142,38 @@ class BlueGreenIT {
   }
 
   /**
+   * An instance restarted by an operator is still adoptable by the next supervisor run, and the
+   * adopted instance is published in the routing table at once.
+   */
+  @Test
+  void anOperatorRestartedInstanceIsAdoptedAndPublished() throws Exception {
+    h.start("supervisor.supervision.keep-instances-on-exit=true");
+    int first = h.awaitState(ID, "ready", LONG).instances().get(0).generation();
+    h.fleet.operatorRestart(ID);
+    ModelStatus.InstanceStatus second = awaitOnlyGenerationAbove(first).instances().get(0);
+    h.close();
+    assertTrue(alive(second.pid()));
+
+    FleetHarness next = new FleetHarness(dir);
+    try {
+      next.start();
+      ModelStatus s = next.awaitState(ID, "ready", LONG);
+      assertEquals(second.pid(), s.instances().get(0).pid(), s.toString());
+      assertEquals(ReasonCode.ADOPTED, s.lastDecision().code());
+      await()
+          .atMost(LONG)
+          .until(
+              () ->
+                  next.routes.current().model(ID).map(r -> r.readyBackends().size()).orElse(0)
+                      == 1);
+      assertEquals(
+          second.port(), next.routes.current().model(ID).get().readyBackends().get(0).port());
+    } finally {
+      next.close();
+    }
+  }
+
+  /**
    * A supervisor that dies in the middle of a swap (state file lists both generations) is followed
    * by one with exactly one generation: the published one is adopted, the other stopped.
    */

@@ -92,6 +92,14 @@ class RestartTrackerTest {
                 "0.00.020.000 E srv    start: couldn't bind HTTP server socket, hostname:"
                     + " 127.0.0.1, port: 18800")));
     assertEquals(ReasonCode.EXITED, FailureClassifier.classify(3, java.util.List.of("boom")));
+    // memory that is busy now may be free later: retried, not failed for good
+    assertEquals(
+        ReasonCode.EXITED,
+        FailureClassifier.classify(
+            1,
+            java.util.List.of(
+                "E llama_model_load: error loading model: unable to allocate CUDA0 buffer",
+                "E srv  llama_server: exiting due to model loading error")));
     assertEquals(ReasonCode.KILLED, FailureClassifier.classify(137, java.util.List.of()));
   }
 }
