@@ -11,7 +11,8 @@ import java.util.function.BiConsumer;
  * Stops draining instances once their requests are done. An instance drains for at least the drain
  * linger; after that it is stopped as soon as the slots probe finds no slot busy (or cannot read
  * the numbers), and at the latest when the drain timeout has passed. Checks every 200 ms while any
- * instance drains. State thread only.
+ * instance drains. Also keeps the idle-slot counts of serving instances fresh for the routing table
+ * ({@link #refreshSlots()}). State thread only.
  */
 final class Drainer {
   private static final Duration CHECK_EVERY = Duration.ofMillis(200);
@@ -61,6 +62,36 @@ final class Drainer {
     }
     if (any) {
       schedule();
+    }
+  }
+
+  /**
+   * Reads {@code /slots} of every ready instance and publishes changed idle-slot counts. Runs at
+   * the resync interval, so a busy fleet makes at most one table version per interval for it.
+   */
+  void refreshSlots() {
+    for (ModelRuntime m : state.models.values()) {
+      for (InstanceRuntime i : m.instances) {
+        if (i.state != InstanceState.READY || i.slotsProbeInFlight) {
+          continue;
+        }
+        i.slotsProbeInFlight = true;
+        slots
+            .probe(URI.create(i.url()), Duration.ofSeconds(1))
+            .whenComplete((r, err) -> thread.post(() -> onRefresh(i, r)));
+      }
+    }
+  }
+
+  private void onRefresh(InstanceRuntime i, SlotsResult r) {
+    i.slotsProbeInFlight = false;
+    if (r instanceof SlotsResult.Known k && i.state == InstanceState.READY) {
+      int total = k.totalSlots().orElse(i.plan.parallel());
+      int idle = Math.max(0, total - k.busySlots());
+      if (idle != i.slotsIdle) {
+        i.slotsIdle = idle;
+        state.publish();
+      }
     }
   }
 

@@ -110,6 +110,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     catalog.addListener(e -> thread.post(() -> catalogChanges.apply(e)));
     catalog.start();
     thread.every(this::reconcileSafely, settings.resyncInterval());
+    thread.every(lifecycle::refreshSlots, settings.resyncInterval());
     if (!state.binary().found()) {
       LOG.warn("{}", state.binary().notFoundMessage());
     }

@@ -152,6 +152,11 @@ final class InstanceLifecycle {
     return all;
   }
 
+  /** Refreshes the idle-slot counts of ready instances for the routing table. */
+  void refreshSlots() {
+    drainer.refreshSlots();
+  }
+
   /** Stops the readiness and liveness probes. */
   void close() {
     probes.shutdownNow();

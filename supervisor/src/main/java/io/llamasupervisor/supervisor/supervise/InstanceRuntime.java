@@ -34,6 +34,7 @@ final class InstanceRuntime {
   ReadinessWait.Waiting readiness;
   LivenessMonitor liveness;
   boolean drainProbeInFlight;
+  boolean slotsProbeInFlight;
   int slotsIdle = -1;
 
   InstanceRuntime(

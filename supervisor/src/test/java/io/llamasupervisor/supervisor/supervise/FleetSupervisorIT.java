@@ -194,6 +194,25 @@ class FleetSupervisorIT {
     h.await(ID, s -> s.instances().stream().anyMatch(i -> i.generation() > firstGeneration), LONG);
   }
 
+  /** The routing table tells proxies how many slots of a backend are idle. */
+  @Test
+  void idleSlotsFollowTheRequestsInFlight() throws Exception {
+    h.start(env("FAKE_LLAMA_TOKEN_MS", 50));
+    ModelStatus ready = h.awaitState(ID, "ready", LONG);
+    String url = only(ready).url();
+    HttpClient client = HttpClient.newHttpClient();
+    var inFlight =
+        client.sendAsync(
+            HttpRequest.newBuilder(URI.create(url + "/completion"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"hi\",\"n_predict\":200}"))
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
+    await()
+        .atMost(LONG)
+        .until(() -> h.routes.current().model(ID).get().readyBackends().get(0).slotsIdle() == 1);
+    inFlight.cancel(true);
+  }
+
   @Test
   void aPortHeldByAnotherProcessIsSkipped() throws Exception {
     try (ServerSocket held = new ServerSocket(h.firstPort, 1, InetAddress.getLoopbackAddress())) {
