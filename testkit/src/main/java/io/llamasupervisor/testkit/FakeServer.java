@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 import sun.misc.Signal;
 
@@ -47,9 +48,8 @@ final class FakeServer {
     if (options.logDisabled()) {
       log.disable();
     }
-    if (faults.ignoreSigterm()) {
-      handleSignals(() -> {});
-    }
+    // installed before the port opens, so that a signal right after /health turns 200 is handled
+    handleSignals(faults.ignoreSigterm() ? n -> {} : lifecycle::signal);
     scheduleTimedFaults();
     if (faults.forkGrandchildSeconds() > 0) {
       forkGrandchild();
@@ -128,11 +128,8 @@ final class FakeServer {
     lifecycle.onDrain(slots::wakeAll);
     Metrics metrics = new Metrics();
     Inference inference = new Inference(options, faults, lifecycle, slots, metrics, log, clock);
-    api.ready(new LlamaApi.Ready(model, plan, slots, metrics, inference));
     lifecycle.moveTo(ServerState.READY);
-    if (!faults.ignoreSigterm()) {
-      handleSignals(lifecycle::signal);
-    }
+    api.ready(new LlamaApi.Ready(model, plan, slots, metrics, inference));
     log.info("srv", "llama_server", "model loaded");
     int shownPort = options.port() == 0 ? listener.port() : options.port();
     if (listener.port() == 8080) {
@@ -154,10 +151,10 @@ final class FakeServer {
     lifecycle.exit(1);
   }
 
-  private void handleSignals(Runnable action) {
+  private void handleSignals(IntConsumer action) {
     for (String name : List.of("TERM", "INT")) {
       try {
-        Signal.handle(new Signal(name), s -> action.run());
+        Signal.handle(new Signal(name), s -> action.accept(s.getNumber()));
       } catch (IllegalArgumentException e) {
         log.warn("fake", "signals", "cannot handle SIG" + name + ": " + e.getMessage());
       }

@@ -94,11 +94,18 @@ final class Lifecycle {
     }
   }
 
-  /** SIGTERM or SIGINT after the model is loaded. */
-  void signal() {
+  /**
+   * SIGTERM (15) or SIGINT (2). The handler is installed at start, but while loading it acts like
+   * the real server, which has none yet: the signal ends the process (exit 128 + signal number).
+   */
+  void signal(int number) {
     List<Runnable> actions;
     boolean idle;
     synchronized (this) {
+      if (state == ServerState.LOADING) {
+        exit(128 + number);
+        return;
+      }
       if (state == ServerState.DRAINING || state == ServerState.STUCK) {
         log.print(LogLine.raw("Received second interrupt, terminating immediately."));
         exit(1);

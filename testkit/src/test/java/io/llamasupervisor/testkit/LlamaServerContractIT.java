@@ -626,6 +626,8 @@ class LlamaServerContractIT {
       for (int run = 0; run < (t == Target.REAL ? 3 : 1); run++) {
         try (FakeServerProcess p = start(t, Map.of(), "-m", Fixtures.TINY)) {
           p.awaitHealthy(START);
+          // the real handler is installed after /health turns 200, before this line is logged
+          p.awaitStderr("listening on", START);
           p.signal(signal);
           assertEquals(0, p.awaitExit(Duration.ofSeconds(5)), signal);
           p.close();
