@@ -64,7 +64,7 @@ class ServeProcessIT {
     try (ServerSocket s = new ServerSocket(0)) {
       apiPort = s.getLocalPort();
     }
-    int first = 20000 + ThreadLocalRandom.current().nextInt(400) * 100;
+    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
     List<String> cmd =
         List.of(
             ProcessHandle.current().info().command().orElse("java"),

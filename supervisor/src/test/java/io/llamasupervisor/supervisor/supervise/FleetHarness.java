@@ -62,7 +62,10 @@ final class FleetHarness implements AutoCloseable {
   final Path root;
   final Path models;
   final Path binary;
-  final int firstPort;
+
+  /** First port of the instances' range; below Linux's ephemeral ports (32768+). */
+  int firstPort;
+
   RoutingRegistry routes;
   DefaultProcessLauncher launcher;
   FleetSupervisor fleet;
@@ -77,7 +80,7 @@ final class FleetHarness implements AutoCloseable {
         Files.isExecutable(installed)
             ? installed
             : FakeLlamaServer.installExecutable(root.resolve("bin"));
-    this.firstPort = 20000 + ThreadLocalRandom.current().nextInt(400) * 100;
+    this.firstPort = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
   }
 
   /** Writes a small llama model (head dim 32, training context 2048) at {@code relative}.gguf. */

@@ -215,7 +215,8 @@ class FleetSupervisorIT {
 
   @Test
   void aPortHeldByAnotherProcessIsSkipped() throws Exception {
-    try (ServerSocket held = new ServerSocket(h.firstPort, 1, InetAddress.getLoopbackAddress())) {
+    try (ServerSocket held = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      h.firstPort = held.getLocalPort(); // the first port the allocator would hand out
       h.start();
       ModelStatus ready = h.awaitState(ID, "ready", LONG);
       assertNotEquals(held.getLocalPort(), only(ready).port());
