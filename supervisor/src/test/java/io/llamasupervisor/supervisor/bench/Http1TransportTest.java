@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llamasupervisor.registry.BackendRoute;
 import io.llamasupervisor.registry.BackendState;
+import io.llamasupervisor.supervisor.testing.MutableClock;
 import io.llamasupervisor.testkit.FakeServerProcess;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 /** The socket client on loopback against a scripted server: reuse, Connection: close, retries. */
 class Http1TransportTest {
   private static final String OK_JSON = "{\"choices\":[]}";
-  private final TestClock clock = new TestClock();
+  private final MutableClock clock = new MutableClock();
   private ScriptedServer server;
 
   @AfterEach

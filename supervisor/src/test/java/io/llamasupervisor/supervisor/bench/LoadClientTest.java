@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llamasupervisor.registry.BackendRoute;
+import io.llamasupervisor.supervisor.testing.MutableClock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class LoadClientTest {
-  private final TestClock clock = new TestClock();
+  private final MutableClock clock = new MutableClock();
   private final RouteView view =
       new RouteView(Tables.MODEL, clock, new GenerationTimeline(Tables.MODEL));
   private final FakeTransport transport = new FakeTransport();

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.llamasupervisor.supervisor.testing.MutableClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class SwapDriverTest {
-  private final TestClock clock = new TestClock();
+  private final MutableClock clock = new MutableClock();
   private final GenerationTimeline shared = new GenerationTimeline(Tables.MODEL);
   private final RouteView control = new RouteView(Tables.MODEL, clock, shared);
   private final FakeTrigger trigger = new FakeTrigger();

@@ -18,7 +18,7 @@ public final class MutableClock extends Clock {
     this(Instant.parse("2026-01-01T00:00:00Z"));
   }
 
-  public void advance(Duration d) {
+  public synchronized void advance(Duration d) {
     now = now.plus(d);
   }
 
