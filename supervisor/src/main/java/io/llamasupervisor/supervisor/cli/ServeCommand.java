@@ -80,6 +80,10 @@ public final class ServeCommand implements Command {
     try {
       config = parsed.load(env);
       modelsDir = config.requireModelsDir();
+      if (!Files.isDirectory(modelsDir)) {
+        err.println("serve: models directory " + modelsDir + " is not a directory");
+        return 1;
+      }
       serve = ServeConfig.of(config, defaultStateDir(modelsDir));
       apiSettings = ApiHandle.settings(config, serve, parsed.flag("--insecure"));
     } catch (ConfigException | IllegalStateException e) {
@@ -91,10 +95,6 @@ public final class ServeCommand implements Command {
       lock = StateDirLock.acquire(serve.supervision().stateDir());
     } catch (IllegalStateException e) {
       err.println("serve: " + e.getMessage());
-      return 1;
-    }
-    if (!Files.isDirectory(modelsDir)) {
-      err.println("serve: models directory " + modelsDir + " is not a directory");
       return 1;
     }
     LlamaServerBinary binary = binary(config, env);
