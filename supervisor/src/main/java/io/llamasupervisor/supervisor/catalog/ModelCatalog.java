@@ -62,6 +62,7 @@ public final class ModelCatalog implements AutoCloseable {
   private final SortedMap<String, Tracked> tracked = new TreeMap<>(); // guarded by this
   private volatile SortedMap<String, CatalogEntry> snapshot = Collections.emptySortedMap();
   private final AtomicBoolean soonScanQueued = new AtomicBoolean();
+  private volatile boolean settled;
   private ScheduledExecutorService executor; // guarded by this
   private DirectoryWatcher watcher; // guarded by this
   private boolean closed; // guarded by this
@@ -92,6 +93,14 @@ public final class ModelCatalog implements AutoCloseable {
   }
 
   /** The current entries, accepted and rejected, sorted by id. */
+  /**
+   * Whether the last scan found every file stable: from then on, a model missing from {@link
+   * #snapshot()} is really not in the models directory (rather than still being checked).
+   */
+  public boolean settled() {
+    return settled;
+  }
+
   public List<CatalogEntry> snapshot() {
     return List.copyOf(snapshot.values());
   }
@@ -156,7 +165,8 @@ public final class ModelCatalog implements AutoCloseable {
     if (watcher != null) {
       watcher.watchExactly(listing.directories());
     }
-    if (tracker.hasPending(stable)) {
+    boolean allStable = !tracker.hasPending(stable);
+    if (!allStable) {
       scheduleFollowUp();
     }
     List<CatalogEvent> published = new ArrayList<>(events.values());
@@ -169,6 +179,8 @@ public final class ModelCatalog implements AutoCloseable {
         }
       }
     }
+    // only after the listeners had this scan's events: whoever reads settled() has seen them
+    settled = allStable;
     return published;
   }
 

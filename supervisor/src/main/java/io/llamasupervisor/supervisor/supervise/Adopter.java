@@ -105,6 +105,11 @@ final class Adopter {
     }
   }
 
+  /** Whether any recorded instance still waits for its model to appear. */
+  boolean hasPending() {
+    return !pending.isEmpty();
+  }
+
   /** Whether instances of {@code model} wait for a decision. */
   boolean waitsFor(String model) {
     return pending.stream().anyMatch(c -> c.record().model().equals(model));

@@ -98,15 +98,9 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
           reconcile();
           return null;
         });
-    // instances of models whose files are not yet confirmed stable wait for the catalog
-    var options = catalog.options();
-    Duration settle = options.stableAfter().plus(options.pollInterval().multipliedBy(3));
-    thread.schedule(
-        () -> {
-          adopter.expire();
-          reconcile();
-        },
-        settle);
+    // instances of models whose files are still being checked wait until the catalog has seen
+    // every file stable (then a missing model is really gone), for ten minutes at the most
+    expireAdoptionsWhenSettled(state.now().plus(ADOPTION_WAIT_MAX));
     catalog.addListener(e -> thread.post(() -> catalogChanges.apply(e)));
     catalog.start();
     thread.every(this::reconcileSafely, settings.resyncInterval());
@@ -114,6 +108,25 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     if (!state.binary().found()) {
       LOG.warn("{}", state.binary().notFoundMessage());
     }
+  }
+
+  /** Longest wait of a recorded instance for its model to appear in the catalog. */
+  static final Duration ADOPTION_WAIT_MAX = Duration.ofMinutes(10);
+
+  private void expireAdoptionsWhenSettled(java.time.Instant deadline) {
+    thread.schedule(
+        () -> {
+          if (!adopter.hasPending()) {
+            return;
+          }
+          if (catalog.settled() || !state.now().isBefore(deadline)) {
+            adopter.expire();
+            reconcile();
+          } else {
+            expireAdoptionsWhenSettled(deadline);
+          }
+        },
+        catalog.options().pollInterval());
   }
 
   /**

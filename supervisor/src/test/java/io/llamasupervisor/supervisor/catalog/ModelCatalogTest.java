@@ -1,6 +1,7 @@
 package io.llamasupervisor.supervisor.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -198,10 +199,12 @@ class ModelCatalogTest {
     ModelCatalog c = catalog();
     assertEquals(List.of(), c.scanOnce());
     assertEquals(List.of(), c.scanOnce(), "unchanged, but not for stable-after yet");
+    assertFalse(c.settled(), "a file is still being checked");
     clock.advance(STABLE.minusMillis(1));
     assertEquals(List.of(), c.scanOnce());
     clock.advance(Duration.ofMillis(1));
     assertEquals(Map.of("m", Type.ADDED), byId(c.scanOnce()));
+    assertTrue(c.settled(), "every file was stable in the last scan");
   }
 
   @Test
