@@ -63,7 +63,9 @@ final class CatalogChanges {
       default -> {
         m.entry = e.entry();
         m.rejectedReplacement = null;
-        if (previous != null && !previous.files().equals(e.entry().files())) {
+        if (previous == null) {
+          m.changeReason = ReasonCode.MODEL_ADDED; // also when it comes back after a removal
+        } else if (!previous.files().equals(e.entry().files())) {
           // a changed file gets a fresh start: failures of the old file do not count
           m.tracker.reset();
           m.changeReason = ReasonCode.FILE_CHANGED;
