@@ -23,7 +23,7 @@ public final class BenchCommand implements Command {
   private static final String OPTIONS =
       String.join(
           "\n",
-          "  --registry URL        the supervisor's API, e.g. http://127.0.0.1:8080",
+          "  --registry URL        the supervisor's API, e.g. http://127.0.0.1:8090",
           "  --model ID            model id (or alias) to load and restart",
           "  --clients N           concurrent clients, half keep-alive, half a new connection"
               + " per request (16)",

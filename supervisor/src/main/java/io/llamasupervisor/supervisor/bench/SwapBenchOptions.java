@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * Settings of a {@link SwapBench} run; {@link #builder} holds the defaults of {@code bench swap}.
  *
- * @param registry base URI of the supervisor's API, e.g. {@code http://127.0.0.1:8080}
+ * @param registry base URI of the supervisor's API, e.g. {@code http://127.0.0.1:8090}
  * @param model id (or alias) of the model to load and restart
  * @param clients concurrent clients; even-numbered ones keep connections alive, the others open a
  *     new connection per request
