@@ -174,18 +174,29 @@ public final class DefaultProcessLauncher implements ProcessLauncher, AutoClosea
     return managed;
   }
 
-  /** Stops tailing and timers; running children are left alone (they can be attached later). */
-  /** The argv with the values of secret-bearing options (e.g. {@code --api-key}) masked. */
+  /** Options whose value is a secret: masked wherever a command line is shown. */
+  private static final List<String> SECRET_OPTIONS = List.of("--api-key", "--hf-token");
+
+  /**
+   * The argv with the values of secret-bearing options ({@code --api-key K}, {@code --api-key=K},
+   * {@code --hf-token}) replaced by {@code ***}, for logs and the API.
+   */
   public static List<String> masked(List<String> argv) {
     List<String> out = new java.util.ArrayList<>(argv);
-    for (int i = 0; i + 1 < out.size(); i++) {
-      if (out.get(i).equals("--api-key") || out.get(i).equals("--hf-token")) {
-        out.set(i + 1, "***");
+    for (int i = 0; i < out.size(); i++) {
+      String a = out.get(i);
+      for (String option : SECRET_OPTIONS) {
+        if (a.equals(option) && i + 1 < out.size()) {
+          out.set(i + 1, "***");
+        } else if (a.startsWith(option + "=")) {
+          out.set(i, option + "=***");
+        }
       }
     }
     return out;
   }
 
+  /** Stops tailing and timers; running children are left alone (they can be attached later). */
   @Override
   public void close() {
     scheduler.shutdownNow();

@@ -1,5 +1,6 @@
 package io.llamasupervisor.supervisor.api;
 
+import io.llamasupervisor.process.DefaultProcessLauncher;
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.catalog.CatalogFile;
 import io.llamasupervisor.supervisor.catalog.ModelSummary;
@@ -10,7 +11,6 @@ import io.llamasupervisor.supervisor.supervise.ModelStatus;
 import io.llamasupervisor.supervisor.supervise.Rollout;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,7 +33,7 @@ record ModelView(
     String lastExit,
     Decision lastDecision,
     Rollout rollout,
-    List<InstanceView> instances) {
+    List<ModelStatus.InstanceStatus> instances) {
 
   static final String MASK = "***";
   private static final Pattern SECRET_NAME =
@@ -52,7 +52,7 @@ record ModelView(
         s.lastExit(),
         s.lastDecision(),
         s.rollout(),
-        s.instances().stream().map(InstanceView::of).toList());
+        s.instances().stream().map(ModelView::masked).toList());
   }
 
   /**
@@ -125,45 +125,22 @@ record ModelView(
     }
   }
 
-  /** One llama-server instance. */
-  record InstanceView(
-      int generation,
-      String state,
-      long pid,
-      int port,
-      String url,
-      Instant since,
-      Instant startedAt,
-      boolean adopted,
-      List<String> argv) {
-    static InstanceView of(ModelStatus.InstanceStatus i) {
-      return new InstanceView(
-          i.generation(),
-          i.state(),
-          i.pid(),
-          i.port(),
-          i.url(),
-          i.since(),
-          i.startedAt(),
-          i.adopted(),
-          maskArgv(i.argv()));
-    }
+  /** An instance as the core reports it, with secrets in its command line masked. */
+  private static ModelStatus.InstanceStatus masked(ModelStatus.InstanceStatus i) {
+    return new ModelStatus.InstanceStatus(
+        i.generation(),
+        i.state(),
+        i.pid(),
+        i.port(),
+        i.url(),
+        i.since(),
+        i.startedAt(),
+        i.adopted(),
+        maskArgv(i.argv()));
   }
 
   static List<String> maskArgv(List<String> argv) {
-    if (argv == null) {
-      return List.of();
-    }
-    List<String> out = new ArrayList<>(argv);
-    for (int i = 0; i < out.size(); i++) {
-      String a = out.get(i);
-      if (a.equals("--api-key") && i + 1 < out.size()) {
-        out.set(i + 1, MASK);
-      } else if (a.startsWith("--api-key=")) {
-        out.set(i, "--api-key=" + MASK);
-      }
-    }
-    return out;
+    return argv == null ? List.of() : DefaultProcessLauncher.masked(argv);
   }
 
   static Map<String, String> maskEnv(Map<String, String> env) {

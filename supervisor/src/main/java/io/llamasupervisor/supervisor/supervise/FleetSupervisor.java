@@ -230,14 +230,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
 
   @Override
   public CommandResult operatorStart(String idOrAlias) {
-    return command(
-        idOrAlias,
-        m -> {
-          m.operatorStopped = false;
-          m.tracker.reset();
-          m.changeReason = ReasonCode.OPERATOR_START;
-          state.decide(m, ReasonCode.OPERATOR_START, "start requested");
-        });
+    return command(idOrAlias, m -> resume(m, ReasonCode.OPERATOR_START, "start requested"));
   }
 
   @Override
@@ -256,12 +249,17 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     return command(
         idOrAlias,
         m -> {
-          m.operatorStopped = false;
-          m.tracker.reset();
-          m.restartNonce++;
-          m.changeReason = ReasonCode.OPERATOR_RESTART;
-          state.decide(m, ReasonCode.OPERATOR_RESTART, "restart requested");
+          m.restartNonce++; // the serving generation no longer matches: replaced blue-green
+          resume(m, ReasonCode.OPERATOR_RESTART, "restart requested");
         });
+  }
+
+  /** Clears an operator stop and any backoff; the next start carries {@code reason}. */
+  private void resume(ModelRuntime m, ReasonCode reason, String message) {
+    m.operatorStopped = false;
+    m.tracker.reset();
+    m.changeReason = reason;
+    state.decide(m, reason, message);
   }
 
   private CommandResult command(String idOrAlias, Consumer<ModelRuntime> op) {
