@@ -10,8 +10,8 @@ import io.llamasupervisor.gguf.GgmlType;
 import io.llamasupervisor.gguf.GgufReader;
 import io.llamasupervisor.gguf.Reason;
 import io.llamasupervisor.gguf.testing.GgufWriter;
+import io.llamasupervisor.health.testing.MutableClock;
 import io.llamasupervisor.supervisor.catalog.CatalogEvent.Type;
-import io.llamasupervisor.supervisor.testing.MutableClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class ModelCatalogTest {
   @TempDir Path models;
   @TempDir Path outside;
 
-  private final MutableClock clock = new MutableClock();
+  private final MutableClock clock = MutableClock.atEpochOfTests();
 
   private ModelCatalog catalog(boolean followOutside, boolean sha256) {
     CatalogOptions o = new CatalogOptions(models, STABLE, STABLE, followOutside, sha256, false);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.llamasupervisor.supervisor.launch.FlashAttn;
 import io.llamasupervisor.supervisor.launch.KvCacheType;
 import io.llamasupervisor.supervisor.launch.LaunchSettings;
-import io.micronaut.context.ApplicationContext;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -62,17 +61,5 @@ class ShippedConfigTest {
     assertEquals(KvCacheType.Q8_0, qwen.cacheTypeV());
     assertEquals(Map.of("LLAMA_ARG_BATCH", "1024"), qwen.env());
     assertEquals(FlashAttn.AUTO, qwen.flashAttn());
-  }
-
-  /** serve boots Micronaut with the same file: Micronaut must accept it too. */
-  @Test
-  void micronautBootsWithTheShippedFile() {
-    try (ApplicationContext ctx = ApplicationContext.run()) {
-      assertEquals(
-          "llama-supervisor",
-          ctx.getProperty("micronaut.application.name", String.class).orElseThrow());
-      assertEquals(
-          4096, ctx.getProperty("supervisor.defaults.ctx-size", Integer.class).orElseThrow());
-    }
   }
 }

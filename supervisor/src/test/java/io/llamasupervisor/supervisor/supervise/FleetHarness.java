@@ -29,7 +29,7 @@ import java.util.function.Predicate;
  * processes (testkit) launched through the real process control, probes and routing table. Short
  * timings come from the YAML given to {@link #start}.
  */
-final class FleetHarness implements AutoCloseable {
+public final class FleetHarness implements AutoCloseable {
   /** Fast timings for tests; callers append their own YAML (per-model env for fault knobs). */
   static final String BASE_YAML =
       """
@@ -59,19 +59,19 @@ final class FleetHarness implements AutoCloseable {
             timeout: 10s
       """;
 
-  final Path root;
-  final Path models;
-  final Path binary;
+  public final Path root;
+  public final Path models;
+  public final Path binary;
 
   /** First port of the instances' range; below Linux's ephemeral ports (32768+). */
-  int firstPort;
+  public int firstPort;
 
-  RoutingRegistry routes;
-  DefaultProcessLauncher launcher;
-  FleetSupervisor fleet;
-  PortAllocator ports;
+  public RoutingRegistry routes;
+  public DefaultProcessLauncher launcher;
+  public FleetSupervisor fleet;
+  public PortAllocator ports;
 
-  FleetHarness(Path root) throws IOException {
+  public FleetHarness(Path root) throws IOException {
     this.root = root;
     this.models = Files.createDirectories(root.resolve("models"));
     Path installed = root.resolve("bin/llama-server");
@@ -84,7 +84,7 @@ final class FleetHarness implements AutoCloseable {
   }
 
   /** Writes a small llama model (head dim 32, training context 2048) at {@code relative}.gguf. */
-  Path model(String relative) throws IOException {
+  public Path model(String relative) throws IOException {
     return GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve(relative + ".gguf"));
   }
 
@@ -92,11 +92,11 @@ final class FleetHarness implements AutoCloseable {
    * Starts the supervisor with {@link #BASE_YAML} plus {@code overrides} such as {@code
    * supervisor.models."crash*".env.FAKE_LLAMA_EXIT_AFTER_MS=1500}.
    */
-  FleetHarness start(String... overrides) throws IOException {
+  public FleetHarness start(String... overrides) throws IOException {
     return start(LlamaServerBinary.resolve(binary.toString(), Map.of()), overrides);
   }
 
-  FleetHarness start(LlamaServerBinary llamaServer, String... overrides) throws IOException {
+  public FleetHarness start(LlamaServerBinary llamaServer, String... overrides) throws IOException {
     Path config = root.resolve("config.yml");
     Files.writeString(config, BASE_YAML);
     List<String> all = new java.util.ArrayList<>(List.of(overrides));
@@ -128,25 +128,25 @@ final class FleetHarness implements AutoCloseable {
   }
 
   /** Reloads the configuration: {@link #BASE_YAML} plus {@code overrides}. */
-  void reconfigure(String... overrides) {
+  public void reconfigure(String... overrides) {
     List<String> all = new java.util.ArrayList<>(List.of(overrides));
     all.add("supervisor.models-dir=" + models);
     SupervisorConfig sc = new ConfigLoader().load(root.resolve("config.yml"), all);
     fleet.reconfigure(new LaunchPlanner(sc.launch()));
   }
 
-  ModelStatus status(String id) {
+  public ModelStatus status(String id) {
     return fleet.model(id).orElseThrow(() -> new AssertionError("no model " + id));
   }
 
-  ModelStatus await(String id, Predicate<ModelStatus> condition, Duration atMost) {
+  public ModelStatus await(String id, Predicate<ModelStatus> condition, Duration atMost) {
     return org.awaitility.Awaitility.await()
         .atMost(atMost)
         .pollInterval(Duration.ofMillis(20))
         .until(() -> fleet.model(id).orElse(null), s -> s != null && condition.test(s));
   }
 
-  ModelStatus awaitState(String id, String state, Duration atMost) {
+  public ModelStatus awaitState(String id, String state, Duration atMost) {
     return await(id, s -> s.state().equals(state), atMost);
   }
 

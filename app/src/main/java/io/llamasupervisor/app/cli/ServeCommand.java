@@ -1,0 +1,208 @@
+package io.llamasupervisor.app.cli;
+
+import io.llamasupervisor.api.ApiServer;
+import io.llamasupervisor.api.ApiSettings;
+import io.llamasupervisor.api.FleetMeters;
+import io.llamasupervisor.health.HttpCanaryProbe;
+import io.llamasupervisor.health.HttpHealthProbe;
+import io.llamasupervisor.health.HttpSlotsProbe;
+import io.llamasupervisor.process.DefaultProcessLauncher;
+import io.llamasupervisor.process.PortAllocator;
+import io.llamasupervisor.registry.RoutingRegistry;
+import io.llamasupervisor.supervisor.catalog.ModelCatalog;
+import io.llamasupervisor.supervisor.config.ConfigException;
+import io.llamasupervisor.supervisor.config.ServeConfig;
+import io.llamasupervisor.supervisor.config.SupervisorConfig;
+import io.llamasupervisor.supervisor.launch.LaunchConfig;
+import io.llamasupervisor.supervisor.launch.LaunchPlanner;
+import io.llamasupervisor.supervisor.supervise.FleetSupervisor;
+import io.llamasupervisor.supervisor.supervise.LlamaServerBinary;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code serve}: catalogs and verifies the models directory, keeps one llama-server per verified
+ * model running, and serves the registry API. Runs until SIGTERM/SIGINT, which stop every instance
+ * (unless {@code --keep-instances-on-exit}).
+ */
+public final class ServeCommand implements Command {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+  static final String USAGE =
+      "usage: llama-supervisor serve --models-dir DIR [--llama-server PATH] [--port N] [--host H]"
+          + " [--config FILE] [--state-dir DIR] [--keep-instances-on-exit] [--insecure]"
+          + " [--supervisor.KEY=VALUE...]";
+
+  @Override
+  public String summary() {
+    return "catalog, verify and supervise every model in a directory";
+  }
+
+  @Override
+  public int run(List<String> args, PrintStream out, PrintStream err) {
+    ConfigArgs parsed;
+    try {
+      parsed =
+          ConfigArgs.parse(
+              args,
+              List.of("--port", "--host", "--state-dir"),
+              List.of("--keep-instances-on-exit", "--insecure"));
+    } catch (IllegalArgumentException e) {
+      err.println("serve: " + e.getMessage());
+      err.println(USAGE);
+      return 1;
+    }
+    if (parsed.help()) {
+      printHelp(out);
+      return 0;
+    }
+    Map<String, String> env = System.getenv();
+    parsed.valueOf("--port").ifPresent(v -> parsed.override("supervisor.api.port=" + v));
+    parsed.valueOf("--host").ifPresent(v -> parsed.override("supervisor.api.host=" + v));
+    parsed.valueOf("--state-dir").ifPresent(v -> parsed.override("supervisor.state-dir=" + v));
+    if (parsed.flag("--keep-instances-on-exit")) {
+      parsed.override("supervisor.supervision.keep-instances-on-exit=true");
+    }
+    SupervisorConfig config;
+    ServeConfig serve;
+    ApiSettings apiSettings;
+    Path modelsDir;
+    try {
+      config = parsed.load(env);
+      modelsDir = config.requireModelsDir();
+      if (!Files.isDirectory(modelsDir)) {
+        err.println("serve: models directory " + modelsDir + " is not a directory");
+        return 1;
+      }
+      serve = ServeConfig.of(config, defaultStateDir(modelsDir));
+      apiSettings = ApiHandle.settings(config, serve, parsed.flag("--insecure"));
+    } catch (ConfigException | IllegalStateException e) {
+      err.println("serve: " + e.getMessage());
+      return 1;
+    }
+    StateDirLock lock;
+    try {
+      lock = StateDirLock.acquire(serve.supervision().stateDir());
+    } catch (IllegalStateException e) {
+      err.println("serve: " + e.getMessage());
+      return 1;
+    }
+    LlamaServerBinary binary = binary(config, env);
+    InetAddress instanceHost;
+    try {
+      instanceHost = InetAddress.getByName(config.launch().defaults().host());
+    } catch (UnknownHostException e) {
+      err.println("serve: supervisor.defaults.host: cannot resolve " + e.getMessage());
+      return 1;
+    }
+
+    Clock clock = Clock.systemUTC();
+    RoutingRegistry routes = new RoutingRegistry(clock);
+    DefaultProcessLauncher launcher = new DefaultProcessLauncher(clock);
+    ModelCatalog catalog = new ModelCatalog(config.catalog(), clock);
+    var supervision = serve.supervision();
+    FleetSupervisor fleet =
+        new FleetSupervisor(
+            supervision,
+            catalog,
+            new LaunchPlanner(config.launch()),
+            binary,
+            launcher,
+            new PortAllocator(serve.firstPort(), serve.lastPort(), instanceHost),
+            new HttpHealthProbe(),
+            supervision.liveness().canaryEnabled()
+                ? new HttpCanaryProbe(HttpCanaryProbe.Endpoint.COMPLETION)
+                : null,
+            new HttpSlotsProbe(),
+            routes,
+            clock);
+    LOG.info(
+        "models dir {}, state dir {}, llama-server {}",
+        modelsDir,
+        supervision.stateDir(),
+        binary.path().map(Path::toString).orElse("NOT FOUND"));
+    FleetMeters meters = new FleetMeters();
+    fleet.setMetrics(meters);
+    catalog.addListener(meters);
+    // the hook is in place before anything starts: a SIGTERM at any moment stops what runs
+    AtomicReference<ApiServer> api = new AtomicReference<>();
+    AtomicReference<ConfigReloader> reloader = new AtomicReference<>();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.info("shutting down");
+                  Optional.ofNullable(reloader.get()).ifPresent(ConfigReloader::close);
+                  Optional.ofNullable(api.get()).ifPresent(ApiServer::close);
+                  fleet.close();
+                  launcher.close();
+                  routes.close();
+                  lock.close();
+                  stopped.countDown();
+                },
+                "shutdown"));
+    fleet.start();
+    try {
+      api.set(ApiHandle.start(fleet, routes, meters, apiSettings));
+    } catch (RuntimeException e) {
+      err.println("serve: " + e.getMessage());
+      return 1; // the shutdown hook stops the instances
+    }
+    parsed.configFile().ifPresent(f -> reloader.set(ConfigReloader.watch(f, parsed, env, fleet)));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  /**
+   * The llama-server binary: {@code supervisor.llama-server} when set to something other than the
+   * default name, else {@code LLAMA_SERVER_BIN}, else the default name on {@code PATH}.
+   */
+  static LlamaServerBinary binary(SupervisorConfig config, Map<String, String> env) {
+    String configured = config.launch().llamaServer();
+    return LlamaServerBinary.resolve(
+        configured.equals(LaunchConfig.DEFAULT_BINARY) ? null : configured, env);
+  }
+
+  /** {@code <models-dir>/.llama-supervisor} when writable, else the user's state directory. */
+  static Path defaultStateDir(Path modelsDir) {
+    Path inModels = modelsDir.resolve(".llama-supervisor");
+    if (Files.isWritable(modelsDir) || Files.isWritable(inModels)) {
+      return inModels;
+    }
+    // one state directory per models directory: two supervisors must never share a state file
+    String key =
+        io.llamasupervisor.process.ProcessIdentity.argvHash(
+                List.of(modelsDir.toAbsolutePath().normalize().toString()))
+            .substring(0, 12);
+    return Path.of(System.getProperty("user.home"), ".local", "state", "llama-supervisor", key);
+  }
+
+  private static void printHelp(PrintStream out) {
+    out.println(USAGE);
+    out.println("  --models-dir DIR            the models directory (env SUPERVISOR_MODELS_DIR)");
+    out.println(
+        "  --llama-server PATH         llama-server binary (env LLAMA_SERVER_BIN, or PATH)");
+    out.println("  --port N, --host H          where the API listens (default 127.0.0.1:8090)");
+    out.println("  --config FILE               YAML configuration on top of the shipped one");
+    out.println("  --state-dir DIR             state file and instance logs");
+    out.println("                              (default <models-dir>/.llama-supervisor)");
+    out.println("  --keep-instances-on-exit    leave llama-server running on exit, for adoption");
+    out.println("  --insecure                  allow a non-loopback API without API keys");
+    out.println("  --supervisor.KEY=VALUE      any configuration key");
+  }
+}
