@@ -17,6 +17,8 @@ import io.llamasupervisor.supervisor.launch.LaunchConfig;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
 import io.llamasupervisor.supervisor.supervise.FleetSupervisor;
 import io.llamasupervisor.supervisor.supervise.LlamaServerBinary;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -131,7 +133,10 @@ public final class ServeCommand implements Command {
         modelsDir,
         supervision.stateDir(),
         binary.path().map(Path::toString).orElse("NOT FOUND"));
-    FleetMeters meters = new FleetMeters();
+    // the one meter registry of the process: GET /metrics renders it (a gateway registers on it
+    // too)
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    FleetMeters meters = new FleetMeters(metrics);
     fleet.setMetrics(meters);
     catalog.addListener(meters);
     // the hook is in place before anything starts: a SIGTERM at any moment stops what runs
