@@ -44,14 +44,57 @@ record ConfigNode(String key, Object value) {
       if (allowed != null) {
         String kebab = kebab(k);
         if (!allowed.contains(kebab)) {
-          throw new ConfigException(
-              childKey(k), "unknown key; allowed here: " + String.join(", ", allowed));
+          throw unknownKey(childKey(k), kebab, allowed);
         }
         k = kebab;
       }
       out.put(k, new ConfigNode(childKey(k), e.getValue()));
     }
     return out;
+  }
+
+  /**
+   * The error for a key that no binder reads: its full path, the closest known key when one is
+   * close enough to be a typo of it, and every key allowed at that level.
+   */
+  static ConfigException unknownKey(String fullKey, String name, List<String> allowed) {
+    String closest = null;
+    int best = Integer.MAX_VALUE;
+    for (String a : allowed) {
+      int d = editDistance(name, a);
+      if (d < best) {
+        best = d;
+        closest = a;
+      }
+    }
+    boolean typo = closest != null && best <= Math.max(2, closest.length() / 3);
+    return new ConfigException(
+        fullKey,
+        "unknown key"
+            + (typo ? "; did you mean " + closest + "?" : "")
+            + " (allowed here: "
+            + String.join(", ", allowed)
+            + ")");
+  }
+
+  /** Levenshtein distance: insertions, deletions and substitutions. */
+  static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int subst = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(subst, Math.min(prev[j], cur[j - 1]) + 1);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   String string() {
