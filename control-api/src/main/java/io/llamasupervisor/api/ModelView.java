@@ -1,6 +1,6 @@
 package io.llamasupervisor.api;
 
-import io.llamasupervisor.process.DefaultProcessLauncher;
+import io.llamasupervisor.process.Secrets;
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.catalog.CatalogFile;
 import io.llamasupervisor.supervisor.catalog.ModelSummary;
@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The JSON of one model in {@code /api/v1/models}: state, catalog verdict and metadata summary,
@@ -35,9 +33,7 @@ record ModelView(
     Rollout rollout,
     List<ModelStatus.InstanceStatus> instances) {
 
-  static final String MASK = "***";
-  private static final Pattern SECRET_NAME =
-      Pattern.compile("(?i).*(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL).*");
+  static final String MASK = Secrets.MASK;
 
   static ModelView of(ModelStatus s) {
     return new ModelView(
@@ -140,13 +136,11 @@ record ModelView(
   }
 
   static List<String> maskArgv(List<String> argv) {
-    return argv == null ? List.of() : DefaultProcessLauncher.masked(argv);
+    return argv == null ? List.of() : Secrets.maskArgv(argv);
   }
 
   static Map<String, String> maskEnv(Map<String, String> env) {
-    Map<String, String> out = new TreeMap<>();
-    env.forEach((k, v) -> out.put(k, SECRET_NAME.matcher(k).matches() ? MASK : v));
-    return out;
+    return Secrets.maskEnv(env);
   }
 
   private static String str(Path p) {
