@@ -41,7 +41,8 @@ class RoutingJsonTest {
         List.of("url", "host", "port", "generation", "state", "since", "slotsTotal", "slotsIdle"),
         fields(b));
     assertEquals("http://127.0.0.1:8082", b.get("url").asText());
-    assertEquals("READY", b.get("state").asText());
+    assertEquals("ready", b.get("state").asText(), "states are lower case, like the model's");
+    assertEquals("ready", model.get("state").asText());
     assertEquals("2026-01-01T00:00:00Z", b.get("since").asText());
     assertEquals(4, b.get("slotsIdle").asInt());
   }
@@ -49,6 +50,20 @@ class RoutingJsonTest {
   @Test
   void readsWhatItWrites() throws IOException {
     assertEquals(table, RoutingJson.readTable(RoutingJson.toBytes(table)));
+  }
+
+  @Test
+  void readsBackendStatesInEitherCaseForOneRelease() throws IOException {
+    for (String state : List.of("READY", "ready", "Draining")) {
+      String json =
+          "{\"epoch\":\"e\",\"version\":2,\"models\":[{\"id\":\"m\",\"state\":\"ready\","
+              + "\"backends\":[{\"host\":\"10.0.0.2\",\"port\":8080,\"generation\":1,"
+              + "\"state\":\""
+              + state
+              + "\",\"since\":\"2026-01-01T00:00:00Z\"}]}]}";
+      BackendState read = RoutingJson.readTable(json).models().get(0).backends().get(0).state();
+      assertEquals(BackendState.valueOf(state.toUpperCase(java.util.Locale.ROOT)), read);
+    }
   }
 
   @Test
