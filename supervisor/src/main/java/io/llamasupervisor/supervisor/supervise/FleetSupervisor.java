@@ -103,8 +103,8 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     expireAdoptionsWhenSettled(state.now().plus(ADOPTION_WAIT_MAX));
     catalog.addListener(e -> thread.post(() -> catalogChanges.apply(e)));
     catalog.start();
-    thread.every(this::reconcileSafely, settings.resyncInterval());
-    thread.every(lifecycle::refreshSlots, settings.resyncInterval());
+    thread.every("resync", this::reconcile, settings.resyncInterval());
+    thread.every("slots refresh", lifecycle::refreshSlots, settings.resyncInterval());
     if (!state.binary().found()) {
       LOG.warn("{}", state.binary().notFoundMessage());
     }
@@ -115,18 +115,28 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
 
   private void expireAdoptionsWhenSettled(java.time.Instant deadline) {
     thread.schedule(
+        "adoption expiry",
         () -> {
           if (!adopter.hasPending()) {
             return;
           }
-          if (catalog.settled() || !state.now().isBefore(deadline)) {
-            adopter.expire();
-            reconcile();
-          } else {
+          if (!settled() && state.now().isBefore(deadline)) {
             expireAdoptionsWhenSettled(deadline);
+            return;
           }
+          adopter.expire();
+          reconcile();
         },
         catalog.options().pollInterval());
+  }
+
+  private boolean settled() {
+    try {
+      return catalog.settled();
+    } catch (RuntimeException e) {
+      LOG.error("cannot tell whether the catalog settled (asking again): {}", e.toString(), e);
+      return false;
+    }
   }
 
   /**
@@ -280,18 +290,10 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
 
   // ---------------------------------------------------------------- reconcile
 
-  private void reconcileSafely() {
-    try {
-      reconcile();
-    } catch (RuntimeException e) {
-      LOG.error("reconcile failed", e);
-    }
-  }
-
   /** Runs a pass at {@code at} (at once when it is past). */
   private void reconcileAt(Instant at) {
     long delay = Math.max(0, Duration.between(state.now(), at).toMillis());
-    thread.schedule(this::reconcileSafely, Duration.ofMillis(delay));
+    thread.schedule("reconcile", this::reconcile, Duration.ofMillis(delay));
   }
 
   /** One pass: plans desired against actual state and executes the actions. State thread only. */
@@ -315,13 +317,17 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
       if (!(a instanceof Action.Stop) && m.startBlocked()) {
         continue;
       }
-      if (a instanceof Action.Start s) {
-        spawner.spawn(m, s.reason(), OptionalInt.empty());
-      } else if (a instanceof Action.Replace r) {
-        spawner.replace(m, r);
-      } else if (a instanceof Action.Stop s) {
-        m.instance(s.generation()).ifPresent(i -> lifecycle.stop(m, i, s.reason()));
-      }
+      StateThread.guarded("action " + a + " of model " + m.id, () -> execute(m, a)).run();
+    }
+  }
+
+  private void execute(ModelRuntime m, Action a) {
+    if (a instanceof Action.Start s) {
+      spawner.spawn(m, s.reason(), OptionalInt.empty());
+    } else if (a instanceof Action.Replace r) {
+      spawner.replace(m, r);
+    } else if (a instanceof Action.Stop s) {
+      m.instance(s.generation()).ifPresent(i -> lifecycle.stop(m, i, s.reason()));
     }
   }
 
