@@ -72,7 +72,8 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     this.lifecycle =
         new InstanceLifecycle(
             state, thread, ports, health, canary, slots, this::reconcile, this::reconcileAt);
-    this.spawner = new Spawner(state, launcher, ports, lifecycle, this::reconcileAt);
+    this.spawner =
+        new Spawner(state, launcher, ports, lifecycle, this::reconcileAt, this::reconcileSoon);
     this.adopter = new Adopter(state, launcher, ports, health, lifecycle);
     state.untracked = adopter::pendingRecords;
     this.catalogChanges = new CatalogChanges(state, adopter, this::reconcile);
@@ -289,6 +290,20 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   }
 
   // ---------------------------------------------------------------- reconcile
+
+  private boolean reconcileQueued;
+
+  /** Runs one pass after the current event; several requests before it runs make one pass. */
+  private void reconcileSoon() {
+    if (!reconcileQueued) {
+      reconcileQueued = true;
+      thread.post(
+          () -> {
+            reconcileQueued = false;
+            reconcile();
+          });
+    }
+  }
 
   /** Runs a pass at {@code at} (at once when it is past). */
   private void reconcileAt(Instant at) {

@@ -191,8 +191,12 @@ final class InstanceLifecycle {
       List<String> lines = i.process.logs().lastLines(LAST_LINES);
       failed(m, i, ReasonCode.HEALTH_TIMEOUT, timedOut.message(), lines, false);
       stop(m, i, ReasonCode.HEALTH_TIMEOUT);
+    } else {
+      return; // Exited and Cancelled: the exit handler decides
     }
-    // Exited and Cancelled: the exit handler decides
+    // the instance no longer holds a start slot: the next pending model starts now, not at the
+    // next resync
+    reconcile.run();
   }
 
   /** Switches to the ready generation and drains the older serving ones. */

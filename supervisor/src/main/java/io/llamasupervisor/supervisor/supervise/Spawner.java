@@ -27,21 +27,25 @@ final class Spawner {
   private final PortAllocator ports;
   private final InstanceLifecycle lifecycle;
   private final Consumer<Instant> reconcileAt;
+  private final Runnable reconcileSoon;
 
   /**
    * @param reconcileAt runs a reconcile pass at the given instant (a retry after a failed spawn)
+   * @param reconcileSoon runs a reconcile pass after the current event (a start slot freed)
    */
   Spawner(
       FleetState state,
       ProcessLauncher launcher,
       PortAllocator ports,
       InstanceLifecycle lifecycle,
-      Consumer<Instant> reconcileAt) {
+      Consumer<Instant> reconcileAt,
+      Runnable reconcileSoon) {
     this.state = state;
     this.launcher = launcher;
     this.ports = ports;
     this.lifecycle = lifecycle;
     this.reconcileAt = reconcileAt;
+    this.reconcileSoon = reconcileSoon;
   }
 
   /**
@@ -119,6 +123,7 @@ final class Spawner {
       if (d.restart()) {
         reconcileAt.accept(m.tracker.nextAttempt());
       }
+      reconcileSoon.run(); // the start slot it took is free again
       return;
     }
     InstanceRuntime i =
