@@ -18,8 +18,10 @@ import java.util.regex.Pattern;
 
 /**
  * The JSON of one model in {@code /api/v1/models}: state, catalog verdict and metadata summary,
- * dry-run launch plan, restart bookkeeping, last decision and instances. Paths are plain strings;
- * values of secret-looking environment variables and of {@code --api-key} are masked.
+ * dry-run launch plan, restart bookkeeping, last decision and instances; how it is served: {@code
+ * startMode} ({@code always} or {@code on-demand}), {@code ttl} (ISO-8601, e.g. {@code PT5M}, null
+ * = none) and {@code replicas}. Paths are plain strings; values of secret-looking environment
+ * variables and of {@code --api-key} are masked.
  */
 record ModelView(
     String id,
@@ -33,7 +35,10 @@ record ModelView(
     String lastExit,
     Decision lastDecision,
     Rollout rollout,
-    List<ModelStatus.InstanceStatus> instances) {
+    List<ModelStatus.InstanceStatus> instances,
+    String startMode,
+    String ttl,
+    int replicas) {
 
   static final String MASK = "***";
   private static final Pattern SECRET_NAME =
@@ -52,7 +57,10 @@ record ModelView(
         s.lastExit(),
         s.lastDecision(),
         s.rollout(),
-        s.instances().stream().map(ModelView::masked).toList());
+        s.instances().stream().map(ModelView::masked).toList(),
+        s.startMode(),
+        s.ttl() == null ? null : s.ttl().toString(),
+        s.replicas());
   }
 
   /**
@@ -136,7 +144,8 @@ record ModelView(
         i.since(),
         i.startedAt(),
         i.adopted(),
-        maskArgv(i.argv()));
+        maskArgv(i.argv()),
+        i.replica());
   }
 
   static List<String> maskArgv(List<String> argv) {

@@ -9,10 +9,11 @@ import java.util.function.BiConsumer;
 
 /**
  * Stops draining instances once their requests are done. An instance drains for at least the drain
- * linger; after that it is stopped as soon as the slots probe finds no slot busy (or cannot read
- * the numbers), and at the latest when the drain timeout has passed. Checks every 200 ms while any
- * instance drains. Also keeps the idle-slot counts of serving instances fresh for the routing table
- * ({@link #refreshSlots()}). State thread only.
+ * linger; after that it is stopped as soon as the slots probe finds no slot busy and the {@link
+ * Traffic} of an in-process gateway has no request in flight to it (or the server is gone), and at
+ * the latest when the drain timeout has passed. Checks every 200 ms while any instance drains. Also
+ * keeps the idle-slot counts of serving instances fresh for the routing table ({@link
+ * #refreshSlots()}). State thread only.
  */
 final class Drainer {
   private static final Duration CHECK_EVERY = Duration.ofMillis(200);
@@ -121,7 +122,8 @@ final class Drainer {
 
   /** A slots probe's answer; {@code null} when the probe failed (it is asked again). */
   private void onSlots(ModelRuntime m, InstanceRuntime i, SlotsResult r) {
-    boolean idle = r instanceof SlotsResult.Known k && k.idle();
+    boolean idle =
+        r instanceof SlotsResult.Known k && k.idle() && state.traffic().inFlight(i.url()) == 0;
     // a timeout or an error answer says nothing about in-flight work: keep draining until the
     // drain timeout; only a refused connection means the server is gone
     boolean gone =

@@ -80,18 +80,19 @@ final class Spawner {
                 r.reason(),
                 why);
         state.decide(m, r.reason(), why);
-        m.instance(r.oldGeneration()).ifPresent(i -> lifecycle.stop(m, i, r.reason()));
+        m.instance(r.oldGeneration(), r.replica()).ifPresent(i -> lifecycle.stop(m, i, r.reason()));
         return;
       }
     }
-    spawn(m, r.reason(), OptionalInt.of(r.oldGeneration()));
+    spawn(m, r.replica(), r.reason(), OptionalInt.of(r.oldGeneration()));
   }
 
   /**
-   * Starts the next generation of {@code m} (next to generation {@code replacing}, when present)
-   * and waits for it to become ready. A spawn failure counts as a failure of the model.
+   * Starts the next generation of {@code replica} of {@code m} (next to generation {@code
+   * replacing}, when present) and waits for it to become ready. A spawn failure counts as a failure
+   * of the model.
    */
-  void spawn(ModelRuntime m, ReasonCode reason, OptionalInt replacing) {
+  void spawn(ModelRuntime m, int replica, ReasonCode reason, OptionalInt replacing) {
     Optional<String> hash = state.desiredHash(m);
     if (hash.isEmpty()) {
       return;
@@ -106,9 +107,14 @@ final class Spawner {
     LaunchPlan plan = state.plan(m, OptionalInt.of(port));
     List<String> argv = new ArrayList<>(plan.argv());
     argv.set(0, state.binary().path().orElseThrow().toString());
-    int generation = m.nextGeneration++;
+    int generation = m.generationFor(replica, hash.get());
     LaunchSpec spec =
-        new LaunchSpec(m.id + "#" + generation, argv, plan.env(), null, state.settings.log());
+        new LaunchSpec(
+            m.id + "#" + generation + (replica == 0 ? "" : "-r" + replica),
+            argv,
+            plan.env(),
+            null,
+            state.settings.log());
     ManagedProcess process;
     try {
       process = launcher.start(spec);
@@ -128,7 +134,7 @@ final class Spawner {
     }
     InstanceRuntime i =
         new InstanceRuntime(
-            generation, probeHost(plan), port, process, plan, hash.get(), state.now());
+            generation, replica, probeHost(plan), port, process, plan, hash.get(), state.now());
     m.instances.add(i);
     if (replacing.isPresent()) {
       m.rollout =
@@ -138,7 +144,7 @@ final class Spawner {
               generation,
               state.now(),
               reason,
-              "generation " + generation + " loading");
+              i.label() + " loading");
       state.metrics().restarted(m.id, reason);
     }
     state.logTransition(
