@@ -16,8 +16,10 @@ import java.util.Map;
 
 /**
  * The JSON of one model in {@code /api/v1/models}: state, catalog verdict and metadata summary,
- * dry-run launch plan, restart bookkeeping, last decision and instances. Paths are plain strings;
- * values of secret-looking environment variables and of {@code --api-key} are masked.
+ * dry-run launch plan, restart bookkeeping, last decision and instances; how it is served: {@code
+ * startMode} ({@code always} or {@code on-demand}), {@code ttl} (ISO-8601, e.g. {@code PT5M}, null
+ * = none) and {@code replicas}. Paths are plain strings; values of secret-looking environment
+ * variables and of {@code --api-key} are masked.
  */
 record ModelView(
     String id,
@@ -31,7 +33,10 @@ record ModelView(
     String lastExit,
     Decision lastDecision,
     Rollout rollout,
-    List<ModelStatus.InstanceStatus> instances) {
+    List<ModelStatus.InstanceStatus> instances,
+    String startMode,
+    String ttl,
+    int replicas) {
 
   static final String MASK = Secrets.MASK;
 
@@ -48,7 +53,10 @@ record ModelView(
         s.lastExit(),
         s.lastDecision(),
         s.rollout(),
-        s.instances().stream().map(ModelView::masked).toList());
+        s.instances().stream().map(ModelView::masked).toList(),
+        s.startMode(),
+        s.ttl() == null ? null : s.ttl().toString(),
+        s.replicas());
   }
 
   /**
@@ -132,7 +140,8 @@ record ModelView(
         i.since(),
         i.startedAt(),
         i.adopted(),
-        maskArgv(i.argv()));
+        maskArgv(i.argv()),
+        i.replica());
   }
 
   static List<String> maskArgv(List<String> argv) {
