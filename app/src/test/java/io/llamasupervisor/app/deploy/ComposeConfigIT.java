@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every compose file, in every combination {@code compose/README.md} documents, is valid for {@code
@@ -70,8 +71,9 @@ class ComposeConfigIT {
   }
 
   @Test
-  void withoutAnAdminKeyComposeRefusesTheStack() throws Exception {
-    Tools.Result r = config(List.of("compose.yaml"), "/dev/null");
+  void withoutAnAdminKeyComposeRefusesTheStack(@TempDir Path dir) throws Exception {
+    Path empty = Files.createFile(dir.resolve("empty.env"));
+    Tools.Result r = config(List.of("compose.yaml"), empty.toString());
     assertNotEquals(0, r.exitCode(), r.both());
     assertTrue(r.both().contains("set SUPERVISOR_API_KEY_ADMIN in .env"), r.both());
   }

@@ -88,7 +88,7 @@ class ObservabilityIT {
     Path binary = FakeLlamaServer.installExecutable(dir.resolve("bin"));
     apiPort = DockerfileIT.freePort();
     gatewayPort = DockerfileIT.freePort();
-    gateway = Tools.cli("serve", "--help").out().contains("--gateway-port");
+    gateway = Tools.serveHelp().contains("--gateway-port");
     int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
     List<String> command =
         new ArrayList<>(
@@ -305,6 +305,27 @@ class ObservabilityIT {
                     Set.of(),
                     missing(gatewayNames, exportedNames(metrics())),
                     "gateway names not in /metrics:\n" + metrics()));
+  }
+
+  @Test
+  void theKeysTheLauncherTookFromTheEnvironmentGuardTheApi() throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + apiPort + "/metrics");
+    HttpResponse<String> anonymous =
+        http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, anonymous.statusCode(), anonymous.body());
+    HttpResponse<String> admin =
+        http.send(
+            HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + ADMIN_KEY).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, admin.statusCode(), admin.body());
+    // the key file the launcher wrote is readable by its owner only
+    try (var files = Files.list(dir.resolve("tmp"))) {
+      Path keys = files.findFirst().orElseThrow();
+      assertEquals(
+          "rw-------",
+          java.nio.file.attribute.PosixFilePermissions.toString(
+              Files.getPosixFilePermissions(keys)));
+    }
   }
 
   @Test

@@ -88,6 +88,25 @@ final class Tools {
     }
   }
 
+  private static String serveHelp;
+  private static String commands;
+
+  /** What {@code serve --help} prints (once per test JVM). */
+  static synchronized String serveHelp() throws IOException, InterruptedException {
+    if (serveHelp == null) {
+      serveHelp = cli("serve", "--help").out();
+    }
+    return serveHelp;
+  }
+
+  /** What {@code llama-supervisor --help} prints: the list of commands (once per test JVM). */
+  static synchronized String commands() throws IOException, InterruptedException {
+    if (commands == null) {
+      commands = cli("--help").both();
+    }
+    return commands;
+  }
+
   /** Runs the fat jar with {@code args} in a child JVM. */
   static Result cli(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(java(), "-jar", Repo.jar().toString()));
