@@ -158,6 +158,11 @@ class ObservabilityIT {
       }
     }
     children.forEach(ProcessHandle::destroyForcibly);
+    if (dir != null) {
+      try (var paths = Files.walk(dir)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
   }
 
   private String log(String name) {
