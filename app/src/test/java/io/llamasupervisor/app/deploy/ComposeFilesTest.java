@@ -1,8 +1,11 @@
 package io.llamasupervisor.app.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.supervisor.config.ServeConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -163,7 +166,7 @@ class ComposeFilesTest {
   }
 
   @Test
-  void grafanaGetsThePrometheusDatasourceAndTheDashboard() {
+  void grafanaGetsThePrometheusDatasourceAndTheDashboard() throws IOException {
     Map<String, Object> ds = Yaml.read("compose/grafana/provisioning/datasources/prometheus.yaml");
     @SuppressWarnings("unchecked")
     Map<String, Object> source = (Map<String, Object>) Yaml.list(ds, "datasources").get(0);
@@ -178,7 +181,20 @@ class ComposeFilesTest {
     assertTrue(
         Yaml.list(grafana, "volumes").contains("./grafana/dashboards:" + dashboards + ":ro"),
         String.valueOf(grafana.get("volumes")));
-    Repo.file("compose/grafana/dashboards/llama-supervisor.json");
+    // every panel queries the provisioned datasource
+    JsonNode dashboard =
+        new ObjectMapper()
+            .readTree(Repo.file("compose/grafana/dashboards/llama-supervisor.json").toFile());
+    assertTrue(dashboard.path("panels").size() > 0);
+    for (JsonNode panel : dashboard.path("panels")) {
+      assertEquals(
+          source.get("uid"),
+          panel.path("datasource").path("uid").asText(),
+          panel.path("title").asText());
+      for (JsonNode target : panel.path("targets")) {
+        assertFalse(target.path("expr").asText().isBlank(), panel.path("title").asText());
+      }
+    }
   }
 
   @Test

@@ -50,7 +50,9 @@ class DockerfileIT {
     Set<String> linked =
         new TreeSet<>(
             Arrays.asList(DOCKERFILE.argDefault("JAVA_MODULES").orElseThrow().split(",")));
-    ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElseThrow();
+    ToolProvider jdeps =
+        ToolProvider.findFirst("jdeps")
+            .orElseThrow(() -> new AssertionError("no jdeps: run the tests on a JDK"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code =
