@@ -56,7 +56,8 @@ class ObservabilityIT {
   private static final String READ_KEY = "read-key-for-the-observability-test";
   private static final String ADMIN_KEY = "admin-key-for-the-observability-test";
   private static final Pattern METRIC_NAME =
-      Pattern.compile("\\b(llama_supervisor_\\w+|llama_gateway_\\w+|llamacpp:\\w+)");
+      Pattern.compile(
+          "\\b(llama_supervisor_\\w+|llama_gateway_\\w+|llamacpp:\\w+|jvm_\\w+|process_\\w+)");
 
   /**
    * Named by the dashboard or the alert rules, exported by nothing yet; each shows "no data" (or
