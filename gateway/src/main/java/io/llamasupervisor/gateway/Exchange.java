@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -361,7 +360,10 @@ final class Exchange implements Waiter {
     return m == null ? t.getClass().getSimpleName() : m;
   }
 
-  private static String millis(long nanos) {
-    return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
+  /** {@code nanos} as milliseconds with three decimals, without String.format's cost. */
+  static String millis(long nanos) {
+    long micros = Math.max(0, nanos / 1000);
+    long frac = micros % 1000;
+    return (micros / 1000) + (frac < 10 ? ".00" : frac < 100 ? ".0" : ".") + frac;
   }
 }

@@ -3,9 +3,13 @@ package io.llamasupervisor.gateway;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One API key the gateway accepts: a name (for logs and 403 messages), a role, the SHA-256 of the
@@ -63,6 +67,69 @@ public final class GatewayKey {
           "API key '" + name + "': sha256 must be 64 hex digits, optionally prefixed 'sha256:'");
     }
     return new GatewayKey(name, role, HexFormat.of().parseHex(hex.toLowerCase()), models);
+  }
+
+  /**
+   * Binds a configured key list ({@code supervisor.api.keys}): maps with {@code name}, {@code role}
+   * ({@code read}, {@code operate}, {@code admin}, {@code infer}), exactly one of {@code key} or
+   * {@code sha256}, and optionally {@code models} (a list of globs). {@code null} means no keys.
+   *
+   * @param path the configuration key, for messages
+   * @throws IllegalArgumentException naming the entry and what is wrong
+   */
+  public static List<GatewayKey> fromConfig(String path, Object node) {
+    if (node == null) {
+      return List.of();
+    }
+    if (!(node instanceof List<?> list)) {
+      throw new IllegalArgumentException(path + ": expected a list of {name, role, key | sha256}");
+    }
+    List<GatewayKey> keys = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      String at = path + "[" + i + "]";
+      if (!(list.get(i) instanceof Map<?, ?> m)) {
+        throw new IllegalArgumentException(
+            at + ": expected a map with name, role and key or sha256");
+      }
+      for (Object k : m.keySet()) {
+        if (!List.of("name", "role", "key", "sha256", "models").contains(String.valueOf(k))) {
+          throw new IllegalArgumentException(
+              at + "." + k + ": unknown key; allowed: name, role, key, sha256, models");
+        }
+      }
+      String name = m.get("name") == null ? "key-" + (i + 1) : String.valueOf(m.get("name"));
+      if (!names.add(name)) {
+        throw new IllegalArgumentException(at + ".name: '" + name + "' is used by two keys");
+      }
+      KeyRole role;
+      try {
+        role = KeyRole.parse(m.get("role") == null ? null : m.get("role").toString());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(at + ".role: " + e.getMessage());
+      }
+      List<String> globs = new ArrayList<>();
+      Object models = m.get("models");
+      if (models instanceof List<?> l) {
+        l.forEach(g -> globs.add(String.valueOf(g)));
+      } else if (models != null) {
+        throw new IllegalArgumentException(at + ".models: expected a list of globs");
+      }
+      Object key = m.get("key");
+      Object hash = m.get("sha256");
+      if ((key == null) == (hash == null)) {
+        throw new IllegalArgumentException(at + ": give exactly one of key or sha256");
+      }
+      try {
+        keys.add(
+            key != null
+                ? plain(name, role, key.toString(), globs)
+                : hashed(name, role, hash.toString(), globs));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(at + ": " + e.getMessage());
+      }
+    }
+    return List.copyOf(keys);
   }
 
   public String name() {

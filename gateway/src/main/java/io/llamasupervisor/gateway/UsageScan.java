@@ -35,10 +35,10 @@ final class UsageScan {
     }
     int t = lastIndexOf(tail, length, TIMINGS);
     if (t >= 0) {
-      long[] v = numbers(tail, t + TIMINGS.length, length, "prompt_n", "predicted_n");
-      prompt = prompt < 0 ? v[0] : prompt;
-      completion = completion < 0 ? v[1] : completion;
-      perSecond = decimal(tail, t + TIMINGS.length, length, "predicted_per_second");
+      double[] v = timings(tail, t + TIMINGS.length, length);
+      prompt = prompt < 0 ? (long) v[0] : prompt;
+      completion = completion < 0 ? (long) v[1] : completion;
+      perSecond = v[2];
     }
     return new Usage(prompt, completion, perSecond);
   }
@@ -67,24 +67,31 @@ final class UsageScan {
     return out;
   }
 
-  private static double decimal(byte[] b, int from, int end, String field) {
+  private static double[] timings(byte[] b, int from, int end) {
+    double[] out = {-1, -1, -1};
     try (JsonParser p = object(b, from, end)) {
       if (p == null) {
-        return -1;
+        return out;
       }
       JsonToken tok;
       while ((tok = p.nextToken()) != null && tok != JsonToken.END_OBJECT) {
         String name = p.currentName();
         JsonToken v = p.nextToken();
-        if (v.isNumeric() && field.equals(name)) {
-          return p.getDoubleValue();
+        if (v.isNumeric()) {
+          switch (name) {
+            case "prompt_n" -> out[0] = p.getLongValue();
+            case "predicted_n" -> out[1] = p.getLongValue();
+            case "predicted_per_second" -> out[2] = p.getDoubleValue();
+            default -> {}
+          }
+        } else {
+          p.skipChildren();
         }
-        p.skipChildren();
       }
     } catch (IOException e) {
-      // a cut tail
+      // a cut tail: keep what was read
     }
-    return -1;
+    return out;
   }
 
   /** A parser positioned on the START_OBJECT after {@code "name"} and its colon, or null. */

@@ -421,4 +421,78 @@ class GatewayIT {
     }
     assertEquals(1, starts.get());
   }
+
+  /**
+   * A blue-green swap as the supervisor publishes it (new generation READY, old one DRAINING, then
+   * gone) while clients keep sending: no request fails, and the draining backend's in-flight count
+   * the drain waits for reaches 0.
+   */
+  @Test
+  void swapsUnderLoadLoseNothing() throws Exception {
+    GatewayServer gw =
+        gateway(
+            GatewayOptions.defaults(),
+            new ModelRoute(ALPHA, "alpha", "ready", List.of(ready(alpha.port(), 1, 2))));
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    closers.add(pool::shutdownNow);
+    java.util.concurrent.atomic.AtomicBoolean running =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    AtomicInteger ok = new AtomicInteger();
+    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<CompletableFuture<Void>> clients = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      boolean stream = i % 2 == 0;
+      clients.add(
+          CompletableFuture.runAsync(
+              () -> {
+                while (running.get()) {
+                  HttpResponse<String> r =
+                      Http.post(gw.port(), "/v1/chat/completions", chat("alpha", 8, stream));
+                  if (r.statusCode() == 200 && (!stream || r.body().contains("[DONE]"))) {
+                    ok.incrementAndGet();
+                  } else {
+                    failures.add(r.statusCode() + " " + r.body());
+                  }
+                }
+              },
+              pool));
+    }
+    FakeServerProcess[] sides = {alpha, beta};
+    for (int gen = 2; gen <= 7; gen++) {
+      int target = ok.get() + 20;
+      await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() >= target);
+      FakeServerProcess next = sides[gen % 2];
+      FakeServerProcess old = sides[(gen + 1) % 2];
+      long g = gen;
+      registry.update(
+          b ->
+              b.put(
+                  new ModelRoute(
+                      ALPHA,
+                      "alpha",
+                      "ready",
+                      List.of(
+                          BackendRoute.of(
+                              "127.0.0.1",
+                              old.port(),
+                              g - 1,
+                              BackendState.DRAINING,
+                              Instant.now(),
+                              2,
+                              2),
+                          ready(next.port(), g, 2)))));
+      String oldUrl = "http://127.0.0.1:" + old.port();
+      await().atMost(Duration.ofSeconds(20)).until(() -> gw.traffic().inFlight(oldUrl) == 0);
+      registry.update(
+          b -> b.put(new ModelRoute(ALPHA, "alpha", "ready", List.of(ready(next.port(), g, 2)))));
+    }
+    running.set(false);
+    for (CompletableFuture<Void> c : clients) {
+      c.get();
+    }
+    assertTrue(
+        failures.isEmpty(),
+        failures.size() + " failures, first: " + failures.stream().findFirst().orElse(""));
+    assertTrue(ok.get() >= 120, "requests served: " + ok.get());
+  }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class KeyPolicyTest {
@@ -63,5 +64,28 @@ class KeyPolicyTest {
         () -> GatewayKey.hashed("h", KeyRole.INFER, "sha256:abc", List.of()));
     assertEquals(KeyRole.INFER, KeyRole.parse("Infer"));
     assertThrows(IllegalArgumentException.class, () -> KeyRole.parse("root"));
+  }
+
+  @Test
+  void bindsConfiguredKeysWithRolesAndModelGlobs() {
+    List<GatewayKey> keys =
+        GatewayKey.fromConfig(
+            "supervisor.api.keys",
+            List.of(
+                Map.of(
+                    "name", "acme", "role", "infer", "key", SECRET, "models", List.of("acme/**")),
+                Map.of("name", "ops", "role", "operate", "key", "ops-secret-0123456789")));
+    assertEquals(2, keys.size());
+    assertEquals(KeyRole.INFER, keys.get(0).role());
+    assertEquals("acme/**", keys.get(0).models().get(0).toString());
+    assertTrue(keys.get(1).models().isEmpty());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                GatewayKey.fromConfig(
+                    "supervisor.api.keys", List.of(Map.of("role", "root", "key", SECRET))));
+    assertTrue(e.getMessage().startsWith("supervisor.api.keys[0].role"), e.getMessage());
+    assertTrue(GatewayKey.fromConfig("k", null).isEmpty());
   }
 }
