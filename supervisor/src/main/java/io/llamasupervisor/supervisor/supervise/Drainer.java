@@ -103,7 +103,7 @@ final class Drainer {
     // drain timeout; only a refused connection means the server is gone
     boolean gone =
         r instanceof SlotsResult.Unavailable u
-            && u.reason() == io.llamasupervisor.health.ReasonCode.CONNECTION_REFUSED;
+            && u.reason() == io.llamasupervisor.health.ProbeReason.CONNECTION_REFUSED;
     if ((idle || gone) && i.state == InstanceState.DRAINING) {
       stop.accept(m, i);
     }
