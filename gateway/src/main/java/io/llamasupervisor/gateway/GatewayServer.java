@@ -64,7 +64,7 @@ public final class GatewayServer implements AutoCloseable {
       MeterRegistry meters) {
     this.options = options;
     this.routes = routes;
-    requireLoopbackWithoutKeys(options);
+    checkBinding(options);
     int threads =
         options.ioThreads() > 0 ? options.ioThreads() : Runtime.getRuntime().availableProcessors();
     this.group = transport.group(threads, "gateway");
@@ -193,7 +193,13 @@ public final class GatewayServer implements AutoCloseable {
     };
   }
 
-  private static void requireLoopbackWithoutKeys(GatewayOptions options) {
+  /**
+   * Refuses a listener that would be open to the network: without keys the host must be a loopback
+   * address.
+   *
+   * @throws IllegalArgumentException naming the host and what to do
+   */
+  public static void checkBinding(GatewayOptions options) {
     if (!options.keys().isEmpty()) {
       return;
     }
