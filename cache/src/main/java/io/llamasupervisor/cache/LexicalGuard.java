@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  *       has} → {@code have}; regular plurals of words of 4 letters or more are folded (Harman's
  *       S-stemmer: {@code -ies} → {@code -y}, {@code -es} → {@code -e}, {@code -s} → nothing,
  *       except after {@code u}, {@code s}, and the {@code -aes}/{@code -ees}/{@code -oes} and
- *       {@code -aies}/{@code -eies} endings). Order-carrying tokens are never folded.
+ *       {@code -aies}/{@code -eies} endings). Numbers, codes and quoted strings are never folded;
+ *       names are (in both prompts alike).
  * </ol>
  *
  * <p><em>Order-carrying tokens</em> are numbers and anything with a digit, codes, quoted strings,
@@ -71,6 +72,8 @@ final class LexicalGuard {
 
   private static final List<List<String>> LEADING_FRAMES =
       List.of(
+          List.of("hi", "there"),
+          List.of("hello", "there"),
           List.of("would", "you", "mind"),
           List.of("can", "you"),
           List.of("could", "you"),
@@ -212,8 +215,16 @@ final class LexicalGuard {
 
   // ------------------------------------------------------------------ tokens
 
-  /** A raw word before stop-word removal: lower-case text and what we know about it. */
-  private record Raw(String lower, boolean orderCarrying, boolean plain) {}
+  /**
+   * A raw token before stop-word removal: lower-case text, whether it carries order, and whether it
+   * is a word (letters, possibly a name) rather than a number, code, quote or operator.
+   */
+  private record Raw(String lower, boolean orderCarrying, boolean word) {
+    /** A word that is not a name: stop words and frames are made of these. */
+    boolean plain() {
+      return word && !orderCarrying;
+    }
+  }
 
   /** The content tokens of {@code text}, in order. */
   static List<Token> tokens(String text) {
@@ -266,7 +277,7 @@ final class LexicalGuard {
         continue;
       }
       String norm = r.lower();
-      if (r.plain() && !r.orderCarrying()) {
+      if (r.word()) {
         norm = AGREEMENT.getOrDefault(norm, norm);
         norm = singular(norm);
       }
@@ -344,9 +355,7 @@ final class LexicalGuard {
     boolean allCaps = w.length() >= 2 && w.equals(w.toUpperCase(Locale.ROOT)) && !w.equals(lower);
     boolean capitalised = Character.isUpperCase(w.charAt(0)) && !w.equals("I");
     boolean name = allCaps || (capitalised && !sentenceStart);
-    if (name && STOP_WORDS.contains(lower) && !allCaps) {
-      name = false;
-    }
+    // a capitalised stop word inside a sentence is part of a name ("Contract A", "The Hague")
     raw.add(new Raw(lower, name, true));
   }
 
@@ -479,8 +488,22 @@ final class LexicalGuard {
     return true;
   }
 
-  /** Harman's S-stemmer for words of 4 letters or more. */
+  /**
+   * Harman's S-stemmer for words of 4 letters or more, plus one step so that {@code -sses}, {@code
+   * -xes}, {@code -ches}, {@code -shes} plurals meet their singular: a final {@code e} after {@code
+   * ss}, {@code x}, {@code ch}, {@code sh} is dropped from both ({@code processes} and {@code
+   * process} → {@code process}; {@code caches} and {@code cache} → {@code cach}).
+   */
   static String singular(String w) {
+    String s = harman(w);
+    if (s.length() >= 4
+        && (s.endsWith("sse") || s.endsWith("xe") || s.endsWith("che") || s.endsWith("she"))) {
+      return s.substring(0, s.length() - 1);
+    }
+    return s;
+  }
+
+  private static String harman(String w) {
     if (w.length() < 4) {
       return w;
     }
