@@ -450,15 +450,19 @@ final class LexicalGuard {
     boolean removed = true;
     while (removed) {
       removed = false;
-      while (!raw.isEmpty() && raw.get(0).plain() && STOP_WORDS.contains(raw.get(0).lower())) {
-        raw.remove(0); // greetings and "please" before a frame
-      }
       for (List<String> frame : LEADING_FRAMES) {
         if (matchesAt(raw, 0, frame) && raw.size() > frame.size()) {
           raw.subList(0, frame.size()).clear();
           removed = true;
           break;
         }
+      }
+      if (!removed
+          && !raw.isEmpty()
+          && raw.get(0).plain()
+          && STOP_WORDS.contains(raw.get(0).lower())) {
+        raw.remove(0); // a greeting or "please" before a frame
+        removed = true;
       }
     }
   }
