@@ -24,6 +24,11 @@ interface CacheStore extends AutoCloseable {
 
   long exactEntries();
 
+  /** Whether the backend can be used right now (memory: always). */
+  default boolean available() {
+    return true;
+  }
+
   long bytes();
 
   @Override

@@ -38,13 +38,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When Redis is down or slow (every command is bounded by the configured timeout), lookups are
  * misses and stores are dropped; each failure counts in {@code
- * llama_gateway_cache_backend_errors_total}. A lost connection is re-established in the background;
- * a failed first connect is retried at most once a second.
+ * llama_gateway_cache_backend_errors_total}. Connecting never blocks a request: it happens in the
+ * background, at most once a second while Redis is unreachable; a lost connection is re-established
+ * in the background too.
  */
 final class RedisStore implements CacheStore {
   private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
   static final String PREFIX = "llama-cache:v1:";
   private static final Duration RECONNECT_EVERY = Duration.ofSeconds(1);
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
   /** Vectors stored up to this long before the last one seen are fetched again (clock skew). */
   private static final long SYNC_SLACK_MILLIS = 2000;
@@ -57,6 +59,8 @@ final class RedisStore implements CacheStore {
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
   private final Object connectLock = new Object();
   private volatile StatefulRedisConnection<byte[], byte[]> connection;
+  private final RedisURI uri;
+  private boolean connecting;
   private volatile long nextConnectAttempt;
   private volatile boolean closed;
 
@@ -71,14 +75,14 @@ final class RedisStore implements CacheStore {
     this.clock = clock;
     this.index = index;
     this.metrics = metrics;
-    RedisURI uri = RedisURI.create(url);
+    this.uri = RedisURI.create(url);
     uri.setTimeout(timeout);
-    this.client = RedisClient.create(uri);
+    this.client = RedisClient.create();
     client.setOptions(
         ClientOptions.builder()
             .autoReconnect(true)
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+            .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
             .timeoutOptions(TimeoutOptions.enabled(timeout))
             .build());
   }
@@ -87,14 +91,17 @@ final class RedisStore implements CacheStore {
     return (PREFIX + kind + ":" + id).getBytes(StandardCharsets.UTF_8);
   }
 
-  /** The connection, connecting if there is none and the last attempt is a second old. */
+  /**
+   * The connection, or null while there is none; then a connect is started in the background (at
+   * most one at a time, at most one a second), so that no request waits for a connect.
+   */
   private StatefulRedisConnection<byte[], byte[]> connection() {
     StatefulRedisConnection<byte[], byte[]> c = connection;
     if (c != null || closed) {
       return c;
     }
     synchronized (connectLock) {
-      if (connection != null) {
+      if (connection != null || connecting) {
         return connection;
       }
       long now = clock.millis();
@@ -102,15 +109,37 @@ final class RedisStore implements CacheStore {
         return null;
       }
       nextConnectAttempt = now + RECONNECT_EVERY.toMillis();
-      try {
-        connection = client.connect(ByteArrayCodec.INSTANCE);
-        LOG.info("cache backend redis connected");
-      } catch (RuntimeException e) {
-        metrics.backendError("redis", "connect");
-        LOG.warn("cache backend redis unreachable: {}", e.getMessage());
-      }
-      return connection;
+      connecting = true;
+      client
+          .connectAsync(ByteArrayCodec.INSTANCE, uri)
+          .whenComplete(
+              (conn, e) -> {
+                synchronized (connectLock) {
+                  connecting = false;
+                  if (e != null) {
+                    metrics.backendError("redis", "connect");
+                    LOG.warn("cache backend redis unreachable: {}", e.getMessage());
+                  } else if (closed) {
+                    conn.closeAsync();
+                  } else {
+                    connection = conn;
+                    LOG.info("cache backend redis connected");
+                  }
+                }
+              });
+      return null;
     }
+  }
+
+  /** Whether a connection to Redis is established (it may still fail at the next command). */
+  @Override
+  public boolean available() {
+    StatefulRedisConnection<byte[], byte[]> c = connection;
+    if (c == null) {
+      connection();
+      return false;
+    }
+    return c.isOpen();
   }
 
   private RedisCommands<byte[], byte[]> commands(String operation) {
@@ -218,6 +247,7 @@ final class RedisStore implements CacheStore {
       lastSeen.put(scope, newest);
     } catch (RuntimeException e) {
       metrics.backendError("redis", "sync");
+      LOG.debug("cache backend redis: sync failed", e);
     }
   }
 

@@ -453,6 +453,14 @@ public final class ResponseCache implements AutoCloseable {
     return index;
   }
 
+  /**
+   * Whether the backend is connected (always true in memory); while it is not, lookups are misses
+   * and stores are dropped.
+   */
+  public boolean backendAvailable() {
+    return store.available();
+  }
+
   /** Which backend holds the entries: {@code memory} or {@code redis}. */
   public String backend() {
     return backendName;
