@@ -13,8 +13,10 @@ import java.util.Set;
  * itself when none is configured), a free-form lifecycle {@code state} such as {@code starting},
  * {@code ready}, {@code failed} or {@code stopped}, and its backends.
  *
- * <p>Backends are kept sorted by generation, and generations are unique, so two routes describing
- * the same fleet are {@code equals}. Immutable.
+ * <p>Backends are kept sorted by generation (then url), and urls are unique, so two routes
+ * describing the same fleet are {@code equals}. One node's table has one backend per generation; a
+ * cluster table merged from several nodes may list the same generation on several nodes, each with
+ * its own url. Immutable.
  */
 public record ModelRoute(String id, String alias, String state, List<BackendRoute> backends) {
 
@@ -23,13 +25,13 @@ public record ModelRoute(String id, String alias, String state, List<BackendRout
     alias = alias == null || alias.isBlank() ? id : alias;
     BackendRoute.requireText(state, "state of model " + id);
     List<BackendRoute> sorted = new ArrayList<>(backends == null ? List.of() : backends);
-    sorted.sort(Comparator.comparingLong(BackendRoute::generation));
-    Set<Long> generations = new HashSet<>();
+    sorted.forEach(b -> Objects.requireNonNull(b, "backend of model " + id));
+    sorted.sort(
+        Comparator.comparingLong(BackendRoute::generation).thenComparing(BackendRoute::url));
+    Set<String> urls = new HashSet<>();
     for (BackendRoute b : sorted) {
-      Objects.requireNonNull(b, "backend of model " + id);
-      if (!generations.add(b.generation())) {
-        throw new IllegalArgumentException(
-            "model " + id + " lists generation " + b.generation() + " twice");
+      if (!urls.add(b.url())) {
+        throw new IllegalArgumentException("model " + id + " lists backend " + b.url() + " twice");
       }
     }
     backends = List.copyOf(sorted);

@@ -58,7 +58,7 @@ class RoutingTableTest {
   }
 
   @Test
-  void aGenerationAppearsOnceInAModel() {
+  void aBackendUrlAppearsOnceInAModel() {
     var e =
         assertThrows(
             IllegalArgumentException.class,
@@ -69,8 +69,21 @@ class RoutingTableTest {
                     "ready",
                     List.of(
                         backend(8001, 1, BackendState.READY),
-                        backend(8002, 1, BackendState.STARTING))));
-    assertEquals("model m lists generation 1 twice", e.getMessage());
+                        backend(8001, 2, BackendState.STARTING))));
+    assertEquals("model m lists backend http://127.0.0.1:8001 twice", e.getMessage());
+  }
+
+  /** A cluster table lists the same generation once per node, each on its own url. */
+  @Test
+  void oneGenerationMayBeServedFromSeveralUrls() {
+    ModelRoute m =
+        new ModelRoute(
+            "m",
+            "m",
+            "ready",
+            List.of(backend(8002, 1, BackendState.READY), backend(8001, 1, BackendState.READY)));
+    assertEquals(
+        List.of(8001, 8002), m.backends().stream().map(BackendRoute::port).toList(), "sorted");
   }
 
   @Test
