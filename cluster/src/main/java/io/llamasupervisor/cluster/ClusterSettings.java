@@ -114,7 +114,8 @@ public record ClusterSettings(
     String rest = text.strip();
     String scheme = "http";
     int sep = rest.indexOf("://");
-    if (sep >= 0) {
+    int comma = rest.indexOf(',');
+    if (sep >= 0 && (comma < 0 || sep < comma)) {
       String given = rest.substring(0, sep);
       if (!given.equals("etcd") && !given.equals("http")) {
         throw new IllegalArgumentException(

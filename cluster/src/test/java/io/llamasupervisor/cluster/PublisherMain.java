@@ -21,7 +21,8 @@ public final class PublisherMain {
 
   public static void main(String[] args) throws Exception {
     ClusterSettings s =
-        ClusterSettings.of(ClusterSettings.parseEndpoints(args[0]), args[1], args[2], args[2] + ".test")
+        ClusterSettings.of(
+                ClusterSettings.parseEndpoints(args[0]), args[1], args[2], args[2] + ".test")
             .withLease(Duration.ofSeconds(Long.parseLong(args[3])), Duration.ofMillis(500));
     Client client = Etcd.client(s);
     var exec = Executors.newSingleThreadScheduledExecutor();
