@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +79,7 @@ public final class ClusterPublisher implements AutoCloseable {
   private ScheduledFuture<?> pendingSync;
   private ScheduledFuture<?> keepAlive;
   private int failures;
+  private volatile LongConsumer onCommit = revision -> {};
 
   /**
    * A publisher for {@code settings.node()}; {@link #start} begins the lease. {@code executor} must
@@ -172,6 +174,11 @@ public final class ClusterPublisher implements AutoCloseable {
     } catch (Exception e) {
       log.warn("cluster: stopping the publisher of node {} failed", settings.node(), e);
     }
+  }
+
+  /** Benchmark seam: called on the publisher thread with each committed transaction's revision. */
+  void onCommit(LongConsumer listener) {
+    onCommit = Objects.requireNonNull(listener, "listener");
   }
 
   private void requestSync() {
@@ -282,6 +289,7 @@ public final class ClusterPublisher implements AutoCloseable {
     }
     published = now;
     publishedRevision = r.getHeader().getRevision();
+    onCommit.accept(publishedRevision);
     log.info(
         "cluster: node {} published {} models at revision {}",
         settings.node(),
@@ -328,6 +336,7 @@ public final class ClusterPublisher implements AutoCloseable {
     }
     published = entries;
     publishedRevision = r.getHeader().getRevision();
+    onCommit.accept(publishedRevision);
   }
 
   private void renewSafely() {
