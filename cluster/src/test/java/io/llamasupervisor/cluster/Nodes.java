@@ -46,7 +46,22 @@ final class Nodes implements AutoCloseable {
   }
 
   ClusterPublisher publisher(String node) {
-    ClusterSettings s = settings(node);
+    return publisher(node, endpoints);
+  }
+
+  /** A publisher that reaches etcd through {@code via} only. */
+  ClusterPublisher publisher(String node, List<URI> via) {
+    ClusterSettings base = settings(node);
+    ClusterSettings s =
+        new ClusterSettings(
+            via,
+            base.cluster(),
+            base.node(),
+            base.advertiseHost(),
+            base.leaseTtl(),
+            base.keepAliveInterval(),
+            base.requestTimeout(),
+            base.maxBackoff());
     ScheduledExecutorService exec = executor("publisher-" + node);
     ClusterPublisher p = new ClusterPublisher(client(s), s, Clock.systemUTC(), exec);
     open.add(0, p);
