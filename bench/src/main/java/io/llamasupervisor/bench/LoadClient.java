@@ -10,7 +10,7 @@ import java.util.Random;
 import java.util.function.Consumer;
 
 /**
- * One bench client: sends requests back to back to the READY backends its own {@link RouteView}
+ * One bench client: sends requests back to back to the READY backends its own {@link RouteFollower}
  * lists, in turn, and reports each as a {@link RequestRecord}. Before its view first lists a READY
  * backend it only waits; afterwards a table without one is reported once per gap as {@link
  * FailureKind#NO_READY_BACKEND}, and the client waits for the next table. After a failed request
@@ -26,7 +26,7 @@ final class LoadClient implements Runnable {
 
   private final int id;
   private final boolean keepAlive;
-  private final RouteView view;
+  private final RouteFollower view;
   private final BackendTransport transport;
   private final RequestMix mix;
   private final Random random;
@@ -41,7 +41,7 @@ final class LoadClient implements Runnable {
   LoadClient(
       int id,
       boolean keepAlive,
-      RouteView view,
+      RouteFollower view,
       BackendTransport transport,
       RequestMix mix,
       Random random,
@@ -95,7 +95,7 @@ final class LoadClient implements Runnable {
   /** One request, or one wait for a table with a READY backend. */
   void step() throws InterruptedException {
     RoutingTable seen = view.table();
-    Optional<RouteView.Pick> picked = view.pick();
+    Optional<RouteFollower.Pick> picked = view.pick();
     if (picked.isEmpty()) {
       if (started && !inGap) {
         inGap = true;

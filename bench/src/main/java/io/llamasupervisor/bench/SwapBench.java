@@ -71,7 +71,7 @@ public final class SwapBench {
     Queue<RequestRecord> records = new ConcurrentLinkedQueue<>();
     try (RegistryClient registry =
         RegistryClient.builder(options.registry()).apiKey(options.apiKey()).build()) {
-      RouteView control = new RouteView(model, clock, shared);
+      RouteFollower control = new RouteFollower(model, clock, shared);
       watches.add(registry.watch(control));
       BackendRoute first = awaitReady(control);
       progress.accept(
@@ -95,7 +95,7 @@ public final class SwapBench {
       Instant startedAt = clock.instant();
       for (int i = 0; i < options.clients(); i++) {
         boolean keepAlive = i % 2 == 0;
-        RouteView view = new RouteView(model, clock, shared);
+        RouteFollower view = new RouteFollower(model, clock, shared);
         watches.add(registry.watch(view));
         LoadClient c =
             new LoadClient(
@@ -138,7 +138,7 @@ public final class SwapBench {
     }
   }
 
-  private List<SwapResult> swaps(RouteView control, GenerationTimeline shared)
+  private List<SwapResult> swaps(RouteFollower control, GenerationTimeline shared)
       throws InterruptedException {
     SwapDriver driver =
         new SwapDriver(
@@ -172,7 +172,7 @@ public final class SwapBench {
     return results;
   }
 
-  private BackendRoute awaitReady(RouteView control) throws InterruptedException {
+  private BackendRoute awaitReady(RouteFollower control) throws InterruptedException {
     boolean ready =
         control.await(
             t -> t.model(options.model()).map(m -> !m.readyBackends().isEmpty()).orElse(false),

@@ -20,7 +20,7 @@ import java.util.TreeSet;
  */
 final class SwapDriver {
   private final String model;
-  private final RouteView view;
+  private final RouteFollower view;
   private final GenerationTimeline timeline;
   private final RestartTrigger trigger;
   private final Clock clock;
@@ -28,7 +28,7 @@ final class SwapDriver {
 
   SwapDriver(
       String model,
-      RouteView view,
+      RouteFollower view,
       GenerationTimeline timeline,
       RestartTrigger trigger,
       Clock clock,

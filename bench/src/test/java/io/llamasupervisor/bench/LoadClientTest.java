@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 class LoadClientTest {
   private final MutableClock clock = MutableClock.atEpochOfTests();
-  private final RouteView view =
-      new RouteView(Tables.MODEL, clock, new GenerationTimeline(Tables.MODEL));
+  private final RouteFollower view =
+      new RouteFollower(Tables.MODEL, clock, new GenerationTimeline(Tables.MODEL));
   private final FakeTransport transport = new FakeTransport();
   private final List<RequestRecord> records = new ArrayList<>();
   private final RequestMix mix =

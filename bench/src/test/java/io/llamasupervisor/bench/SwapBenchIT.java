@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.gguf.testing.GgufWriter;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -75,41 +72,23 @@ class SwapBenchIT {
   void aSwapThatKillsTheOldGenerationAtTheSwitchFailsTheRun() throws Exception {
     try (SwapTestServer server =
         SwapTestServer.start(MODEL, "tiny", model(), PACE, Duration.ZERO, false, KEY)) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      SwapBenchOptions options =
+          SwapBenchOptions.builder(server.uri(), MODEL)
+              .apiKey(KEY)
+              .clients(8)
+              .swaps(1)
+              .streamOnly(true)
+              .interval(Duration.ofSeconds(1))
+              .streams(Duration.ofSeconds(2), Duration.ofSeconds(3))
+              .requestTimeout(Duration.ofSeconds(5))
+              .build();
 
-      int code =
-          new BenchCommand()
-              .run(
-                  List.of(
-                      "swap",
-                      "--registry",
-                      server.uri().toString(),
-                      "--model",
-                      MODEL,
-                      "--api-key",
-                      KEY,
-                      "--clients",
-                      "8",
-                      "--swaps",
-                      "1",
-                      "--stream",
-                      "--interval",
-                      "1s",
-                      "--stream-min",
-                      "2s",
-                      "--stream-max",
-                      "3s",
-                      "--request-timeout",
-                      "5s",
-                      "--json"),
-                  new PrintStream(out, true, StandardCharsets.UTF_8),
-                  new PrintStream(err, true, StandardCharsets.UTF_8));
-      log(err.toString(StandardCharsets.UTF_8));
-      log(out.toString(StandardCharsets.UTF_8));
+      SwapBenchReport r = SwapBench.run(options, Clock.systemUTC(), l -> log("bench: " + l));
+      log(r.toText());
+      int code = r.exitCode();
 
       assertEquals(1, code);
-      JsonNode j = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+      JsonNode j = new ObjectMapper().readTree(r.toJson());
       assertTrue(j.at("/swaps/0/completed").asBoolean(), j.toString());
       assertTrue(j.at("/failures/byKind/truncated_stream").asLong() > 0, j.toString());
       assertTrue(!j.get("passed").asBoolean());

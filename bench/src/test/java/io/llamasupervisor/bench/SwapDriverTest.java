@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class SwapDriverTest {
   private final MutableClock clock = MutableClock.atEpochOfTests();
   private final GenerationTimeline shared = new GenerationTimeline(Tables.MODEL);
-  private final RouteView control = new RouteView(Tables.MODEL, clock, shared);
+  private final RouteFollower control = new RouteFollower(Tables.MODEL, clock, shared);
   private final FakeTrigger trigger = new FakeTrigger();
 
   @Test

@@ -40,6 +40,7 @@ final class Advertised {
         b.state(),
         b.since(),
         b.slotsTotal(),
-        b.slotsIdle());
+        b.slotsIdle(),
+        b.replica());
   }
 }

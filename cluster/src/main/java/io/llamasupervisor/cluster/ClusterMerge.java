@@ -20,8 +20,9 @@ import java.util.TreeMap;
  *       else the state of the first node by name; its alias is the first node's.
  *   <li>An alias that another model uses as its id or alias is dropped (the model keeps its id), so
  *       a name still resolves to at most one model.
- *   <li>A backend url published by two nodes (two nodes advertising the same host) is kept once,
- *       from the first node by name.
+ *   <li>A backend url, or a {@code (generation, replica)} on one host, published by two nodes (two
+ *       nodes advertising the same host) is kept once, from the first node by name: give every node
+ *       its own advertise host.
  * </ul>
  */
 final class ClusterMerge {
@@ -57,12 +58,17 @@ final class ClusterMerge {
     } else if (copies.stream().anyMatch(m -> m.state().equals("starting"))) {
       state = "starting";
     }
-    Map<String, BackendRoute> byUrl = new LinkedHashMap<>();
+    Map<String, BackendRoute> kept = new LinkedHashMap<>();
+    Set<String> instances = new HashSet<>();
     for (ModelRoute m : copies) {
       for (BackendRoute b : m.backends()) {
-        byUrl.putIfAbsent(b.url(), b);
+        // a url, or an instance slot on one host, published by two nodes is kept once
+        if (!kept.containsKey(b.url())
+            && instances.add(b.generation() + "/" + b.replica() + "@" + b.host())) {
+          kept.put(b.url(), b);
+        }
       }
     }
-    return new ModelRoute(first.id(), first.alias(), state, List.copyOf(byUrl.values()));
+    return new ModelRoute(first.id(), first.alias(), state, List.copyOf(kept.values()));
   }
 }

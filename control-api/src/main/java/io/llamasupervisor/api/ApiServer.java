@@ -2,6 +2,8 @@ package io.llamasupervisor.api;
 
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.supervise.Fleet;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.net.InetAddress;
@@ -21,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>Bootstrap is one call:
  *
  * <pre>{@code
- * FleetMeters meters = new FleetMeters();   // give it to the supervisor and the catalog too
+ * PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+ * FleetMeters meters = new FleetMeters(metrics); // give it to the supervisor and the catalog too
+ * // other meters (e.g. the gateway's) may register on metrics: GET /metrics renders them all
  * ApiSettings settings = new ApiSettings(host, port, ApiKey.fromConfig(keysNode), insecure);
  * ApiServer api = ApiServer.start(fleet, routes, settings, meters, Map.of());
  * ...
@@ -46,13 +50,21 @@ public final class ApiServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** {@link #start(Fleet, RoutingRegistry, ApiSettings, FleetMeters, Map)} with fresh meters. */
+  /**
+   * {@link #start(Fleet, RoutingRegistry, ApiSettings, FleetMeters, Map)} with fresh meters on a
+   * registry of their own.
+   */
   public static ApiServer start(
       Fleet fleet,
       RoutingRegistry routes,
       ApiSettings settings,
       Map<String, Object> extraProperties) {
-    return start(fleet, routes, settings, new FleetMeters(), extraProperties);
+    return start(
+        fleet,
+        routes,
+        settings,
+        new FleetMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)),
+        extraProperties);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.llamasupervisor.api;
 
+import io.llamasupervisor.health.PrometheusText;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,15 +12,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fetches the {@code llamacpp:*} metrics of READY instances ({@code <url>/metrics}) and re-exports
  * them with {@code model} and {@code generation} labels, so one scrape of the supervisor covers the
  * fleet. All instances are fetched at once; one that does not answer within the timeout (or answers
  * anything but 200, e.g. 501 without {@code --metrics}) is left out and shows as {@code
- * llama_supervisor_backend_metrics_up 0}.
+ * llama_supervisor_backend_metrics_up 0}. The text is read with the one reader of the format,
+ * {@link PrometheusText}.
  */
 final class BackendMetrics {
+  private static final Logger LOG = LoggerFactory.getLogger(BackendMetrics.class);
+
   /** One instance to scrape. */
   record Target(String model, int generation, String url) {}
 
@@ -57,106 +63,76 @@ final class BackendMetrics {
         .thenApply(v -> all.stream().map(CompletableFuture::join).toList());
   }
 
-  /** Writes the backends' families, each once, with every backend's samples relabeled. */
-  static void writeTo(PrometheusText out, List<Scrape> scrapes) {
-    Map<String, Family> families = new LinkedHashMap<>();
+  /**
+   * The backends' families as Prometheus text, each family once with every backend's samples
+   * labeled {@code model} and {@code generation} (before their own labels). A backend whose text
+   * does not parse is left out and logged.
+   */
+  static String text(List<Scrape> scrapes) {
+    Map<String, Merged> families = new LinkedHashMap<>();
     for (Scrape s : scrapes) {
-      if (s.text() != null) {
-        merge(families, s.target(), s.text());
-      }
-    }
-    for (Family f : families.values()) {
-      out.family(f.name, f.type, f.help == null ? f.name : f.help);
-      f.samples.forEach(out::raw);
-    }
-    out.family(
-        "llama_supervisor_backend_metrics_up",
-        "gauge",
-        "1 when a READY instance's /metrics was fetched in this scrape, else 0");
-    for (Scrape s : scrapes) {
-      out.sample(
-          "llama_supervisor_backend_metrics_up",
-          s.text() == null ? 0 : 1,
-          "model",
-          s.target().model(),
-          "generation",
-          Integer.toString(s.target().generation()));
-    }
-  }
-
-  private static final class Family {
-    final String name;
-    String help;
-    String type = "untyped";
-    final List<String> samples = new ArrayList<>();
-
-    Family(String name) {
-      this.name = name;
-    }
-  }
-
-  /** Parses one exposition and adds its samples, relabeled, to {@code families}. */
-  static void merge(Map<String, Family> families, Target target, String text) {
-    String labels =
-        "model=\""
-            + PrometheusText.escapeLabel(target.model())
-            + "\",generation=\""
-            + target.generation()
-            + "\"";
-    Family current = null;
-    for (String raw : text.split("\n")) {
-      String line = raw.strip();
-      if (line.isEmpty()) {
+      if (s.text() == null) {
         continue;
       }
-      if (line.startsWith("#")) {
-        String[] parts = line.split("\\s+", 4);
-        if (parts.length >= 3 && (parts[1].equals("HELP") || parts[1].equals("TYPE"))) {
-          Family f = families.computeIfAbsent(parts[2], Family::new);
-          String rest = parts.length == 4 ? parts[3] : "";
-          if (parts[1].equals("HELP") && f.help == null) {
-            f.help = rest;
-          } else if (parts[1].equals("TYPE")) {
-            f.type = rest.isEmpty() ? "untyped" : rest;
-          }
-          current = f;
+      List<PrometheusText.Family> parsed;
+      try {
+        parsed = PrometheusText.parse(s.text());
+      } catch (PrometheusText.FormatException e) {
+        LOG.warn(
+            "model {} generation {}: /metrics left out, not Prometheus text: {}",
+            s.target().model(),
+            s.target().generation(),
+            e.getMessage());
+        continue;
+      }
+      for (PrometheusText.Family f : parsed) {
+        Merged m = families.computeIfAbsent(f.name(), n -> new Merged(f));
+        for (PrometheusText.Sample sample : f.samples()) {
+          m.lines.add(relabeled(s.target(), sample));
         }
-        continue;
       }
-      int nameEnd = 0;
-      while (nameEnd < line.length() && isNameChar(line.charAt(nameEnd))) {
-        nameEnd++;
-      }
-      if (nameEnd == 0) {
-        continue; // not a sample
-      }
-      String name = line.substring(0, nameEnd);
-      String rest = line.substring(nameEnd);
-      String relabeled;
-      if (rest.startsWith("{")) {
-        String inner = rest.substring(1);
-        relabeled = name + "{" + labels + (inner.startsWith("}") ? "" : ",") + inner;
-      } else {
-        relabeled = name + "{" + labels + "}" + rest;
-      }
-      Family f =
-          current != null && belongsTo(name, current.name)
-              ? current
-              : families.computeIfAbsent(name, Family::new);
-      f.samples.add(relabeled);
+    }
+    StringBuilder out = new StringBuilder(4096);
+    for (Merged m : families.values()) {
+      String help = m.family.help().isEmpty() ? m.family.name() : m.family.help();
+      out.append("# HELP ").append(m.family.name()).append(' ').append(escapeHelp(help));
+      out.append("\n# TYPE ").append(m.family.name()).append(' ').append(m.family.type());
+      out.append('\n');
+      m.lines.forEach(l -> out.append(l).append('\n'));
+    }
+    return out.toString();
+  }
+
+  private record Merged(PrometheusText.Family family, List<String> lines) {
+    Merged(PrometheusText.Family family) {
+      this(family, new ArrayList<>());
     }
   }
 
-  private static boolean belongsTo(String sample, String family) {
-    return sample.equals(family)
-        || sample.equals(family + "_bucket")
-        || sample.equals(family + "_sum")
-        || sample.equals(family + "_count")
-        || sample.equals(family + "_total")
-        || sample.equals(family + "_created");
+  private static String relabeled(Target target, PrometheusText.Sample s) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put("model", target.model());
+    labels.put("generation", Integer.toString(target.generation()));
+    s.labels().forEach(labels::putIfAbsent);
+    StringBuilder line = new StringBuilder(s.name()).append('{');
+    String sep = "";
+    for (Map.Entry<String, String> e : labels.entrySet()) {
+      line.append(sep).append(e.getKey()).append("=\"").append(escapeLabel(e.getValue()));
+      line.append('"');
+      sep = ",";
+    }
+    line.append("} ").append(s.value());
+    if (!s.timestamp().isEmpty()) {
+      line.append(' ').append(s.timestamp());
+    }
+    return line.toString();
   }
 
-  private static boolean isNameChar(char c) {
-    return Character.isLetterOrDigit(c) || c == '_' || c == ':';
+  static String escapeLabel(String v) {
+    return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+  }
+
+  private static String escapeHelp(String v) {
+    return v.replace("\\", "\\\\").replace("\n", "\\n");
   }
 }

@@ -1,153 +1,215 @@
 package io.llamasupervisor.api;
 
+import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.catalog.CatalogEvent;
 import io.llamasupervisor.supervisor.catalog.CatalogListener;
 import io.llamasupervisor.supervisor.supervise.FleetMetrics;
+import io.llamasupervisor.supervisor.supervise.ModelStatus;
 import io.llamasupervisor.supervisor.supervise.ReasonCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.DoubleAdder;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts the events behind {@code /metrics} that a snapshot cannot tell: restarts by reason, time
- * to ready (a histogram per model) and verifications by verdict. Give it to the supervisor as its
- * {@link FleetMetrics} and register it on the model catalog as a {@link CatalogListener}; {@link
- * ApiServer} serves what it counted. Thread-safe and lock-free on the recording side.
+ * The supervisor's own meters ({@code llama_supervisor_*}) on a Micrometer {@link
+ * PrometheusMeterRegistry}, plus the JVM and process meters ({@code jvm_*}, {@code process_*},
+ * {@code system_*}). Give it to the supervisor as its {@link FleetMetrics} and register it on the
+ * model catalog as a {@link CatalogListener}; {@link ApiServer} renders the registry.
+ *
+ * <p>Events are counted as they happen: restarts by model and reason, time to ready (a histogram
+ * per model), verifications by verdict. The gauges (models and instances by state, routing-table
+ * version and watchers, backend scrapes) are set from a snapshot on every render. The series of a
+ * model end when it does: its counters and timer are removed when the catalog reports it gone, its
+ * gauges when it is no longer in the snapshot. The registry may carry other meters (e.g. the
+ * gateway's); they are rendered too. Thread-safe.
  */
-public final class FleetMeters implements FleetMetrics, CatalogListener {
-  /** Upper bounds of the time-to-ready buckets, in seconds. */
-  static final double[] READY_BUCKETS = {0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600};
+public final class FleetMeters implements FleetMetrics, CatalogListener, AutoCloseable {
+  /** Upper bounds of the time-to-ready buckets. */
+  static final Duration[] READY_BUCKETS = {
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30),
+    Duration.ofSeconds(60),
+    Duration.ofSeconds(120),
+    Duration.ofSeconds(300),
+    Duration.ofSeconds(600)
+  };
 
-  private final Map<List<String>, LongAdder> restarts = new ConcurrentHashMap<>();
-  private final Map<List<String>, LongAdder> verifications = new ConcurrentHashMap<>();
-  private final Map<String, Histogram> timeToReady = new ConcurrentHashMap<>();
+  static final String RESTARTS = "llama_supervisor_restarts";
+  static final String TIME_TO_READY = "llama_supervisor_time_to_ready";
+  static final String VERIFICATIONS = "llama_supervisor_verifications";
+
+  private final PrometheusMeterRegistry registry;
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final MultiGauge models;
+  private final MultiGauge instances;
+  private final MultiGauge tableVersion;
+  private final MultiGauge watchers;
+  private final MultiGauge backendsUp;
+
+  /** Registers the JVM and process meters on {@code registry} at once, the others as they come. */
+  public FleetMeters(PrometheusMeterRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    models =
+        MultiGauge.builder("llama_supervisor_models")
+            .description("Known models by state")
+            .register(registry);
+    instances =
+        MultiGauge.builder("llama_supervisor_instances")
+            .description("llama-server instances by model and state")
+            .register(registry);
+    tableVersion =
+        MultiGauge.builder("llama_supervisor_routing_table_version")
+            .description("Version of the current routing table (restarts from 1 with each epoch)")
+            .register(registry);
+    watchers =
+        MultiGauge.builder("llama_supervisor_routing_watchers")
+            .description("Clients watching the routing table: pending blocking queries and streams")
+            .register(registry);
+    backendsUp =
+        MultiGauge.builder("llama_supervisor_backend_metrics_up")
+            .description("1 when a READY instance's /metrics was fetched in this scrape, else 0")
+            .register(registry);
+  }
+
+  /** The registry these meters live on. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
 
   @Override
   public void restarted(String model, ReasonCode reason) {
-    restarts.computeIfAbsent(List.of(model, label(reason)), k -> new LongAdder()).increment();
+    Counter.builder(RESTARTS)
+        .description(
+            "New generations started after a failure or to replace a serving one, by reason")
+        .tags("model", model, "reason", reason.name().toLowerCase(Locale.ROOT))
+        .register(registry)
+        .increment();
   }
 
   @Override
   public void ready(String model, int generation, Duration startup) {
-    timeToReady
-        .computeIfAbsent(model, k -> new Histogram())
-        .observe(Math.max(0, startup.toNanos()) / 1e9);
+    Timer.builder(TIME_TO_READY)
+        .description("Seconds from spawning llama-server to its first successful /health")
+        .tags("model", model)
+        .serviceLevelObjectives(READY_BUCKETS)
+        .register(registry)
+        .record(startup.isNegative() ? Duration.ZERO : startup);
   }
 
-  /** Counts a verification: every catalog event but a removal carries a fresh verdict. */
+  /**
+   * Counts a verification (every event but a removal carries a fresh verdict); a removal ends the
+   * model's restart and time-to-ready series.
+   */
   @Override
   public void onEvent(CatalogEvent event) {
     if (event.type() == CatalogEvent.Type.REMOVED) {
+      for (String name : List.of(RESTARTS, TIME_TO_READY)) {
+        registry.find(name).tag("model", event.id()).meters().forEach(registry::remove);
+      }
       return;
     }
-    List<String> key =
-        event.entry().accepted()
-            ? List.of("accepted", "")
-            : List.of("rejected", event.entry().reason().name().toLowerCase(Locale.ROOT));
-    verifications.computeIfAbsent(key, k -> new LongAdder()).increment();
+    boolean accepted = event.entry().accepted();
+    Counter.builder(VERIFICATIONS)
+        .description("GGUF verifications of model files, by verdict and rejection reason")
+        .tags(
+            "verdict",
+            accepted ? "accepted" : "rejected",
+            "reason",
+            accepted ? "" : event.entry().reason().name().toLowerCase(Locale.ROOT))
+        .register(registry)
+        .increment();
   }
 
-  /** Writes the counted families. */
-  void writeTo(PrometheusText out) {
-    out.family(
-        "llama_supervisor_restarts_total",
-        "counter",
-        "New generations started after a failure or to replace a serving one, by reason");
-    sorted(restarts)
-        .forEach(
-            (k, v) ->
-                out.sample(
-                    "llama_supervisor_restarts_total", v, "model", k.get(0), "reason", k.get(1)));
+  /**
+   * Sets the gauges from this snapshot (series absent from it are removed) and renders the whole
+   * registry as Prometheus text (version 0.0.4).
+   */
+  synchronized String render(
+      List<ModelStatus> snapshot, RoutingRegistry routes, List<BackendMetrics.Scrape> scrapes) {
+    Map<String, Integer> byState = new TreeMap<>();
+    Map<List<String>, Integer> byInstance = new TreeMap<>(FleetMeters::compare);
+    for (ModelStatus m : snapshot) {
+      byState.merge(m.state(), 1, Integer::sum);
+      m.instances().forEach(i -> byInstance.merge(List.of(m.id(), i.state()), 1, Integer::sum));
+    }
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    byState.forEach((state, n) -> rows.add(MultiGauge.Row.of(Tags.of("state", state), n)));
+    models.register(rows, true);
 
-    out.family(
-        "llama_supervisor_time_to_ready_seconds",
-        "histogram",
-        "Seconds from spawning llama-server to its first successful /health");
-    new TreeMap<>(timeToReady).forEach((model, h) -> h.writeTo(out, model));
+    List<MultiGauge.Row<?>> instanceRows = new ArrayList<>();
+    byInstance.forEach(
+        (k, n) ->
+            instanceRows.add(MultiGauge.Row.of(Tags.of("model", k.get(0), "state", k.get(1)), n)));
+    instances.register(instanceRows, true);
 
-    out.family(
-        "llama_supervisor_verifications_total",
-        "counter",
-        "GGUF verifications of model files, by verdict and rejection reason");
-    sorted(verifications)
-        .forEach(
-            (k, v) ->
-                out.sample(
-                    "llama_supervisor_verifications_total",
-                    v,
-                    "verdict",
-                    k.get(0),
-                    "reason",
-                    k.get(1)));
+    tableVersion.register(
+        List.of(MultiGauge.Row.of(Tags.of("epoch", routes.epoch()), routes.current().version())),
+        true);
+    watchers.register(
+        List.of(
+            MultiGauge.Row.of(Tags.of("kind", "long_poll"), routes.pendingWaiters()),
+            MultiGauge.Row.of(Tags.of("kind", "stream"), routes.subscriberCount())),
+        true);
+
+    List<MultiGauge.Row<?>> up = new ArrayList<>();
+    for (BackendMetrics.Scrape s : scrapes) {
+      up.add(
+          MultiGauge.Row.of(
+              Tags.of(
+                  "model",
+                  s.target().model(),
+                  "generation",
+                  Integer.toString(s.target().generation())),
+              s.text() == null ? 0 : 1));
+    }
+    backendsUp.register(up, true);
+    return registry.scrape();
   }
 
-  private static Map<List<String>, Double> sorted(Map<List<String>, LongAdder> m) {
-    Map<List<String>, Double> out = new TreeMap<>(FleetMeters::compare);
-    m.forEach((k, v) -> out.put(k, v.doubleValue()));
-    return out;
+  /** Every meter of {@code model} currently registered (for tests and diagnostics). */
+  List<Meter> metersOf(String model) {
+    return registry.getMeters().stream()
+        .filter(m -> model.equals(m.getId().getTag("model")))
+        .toList();
+  }
+
+  /** Unregisters the GC listeners; the other meters stay on the registry. */
+  @Override
+  public void close() {
+    gc.close();
   }
 
   private static int compare(List<String> a, List<String> b) {
-    for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-      int c = a.get(i).compareTo(b.get(i));
-      if (c != 0) {
-        return c;
-      }
-    }
-    return Integer.compare(a.size(), b.size());
-  }
-
-  private static String label(ReasonCode reason) {
-    return reason.name().toLowerCase(Locale.ROOT);
-  }
-
-  /** Cumulative buckets, sum and count of one model's times to ready. */
-  private static final class Histogram {
-    private final LongAdder[] buckets = new LongAdder[READY_BUCKETS.length];
-    private final LongAdder count = new LongAdder();
-    private final DoubleAdder sum = new DoubleAdder();
-
-    Histogram() {
-      for (int i = 0; i < buckets.length; i++) {
-        buckets[i] = new LongAdder();
-      }
-    }
-
-    void observe(double seconds) {
-      for (int i = 0; i < READY_BUCKETS.length; i++) {
-        if (seconds <= READY_BUCKETS[i]) {
-          buckets[i].increment();
-          break;
-        }
-      }
-      sum.add(seconds);
-      count.increment();
-    }
-
-    void writeTo(PrometheusText out, String model) {
-      // read count first: a concurrent observation may show in the buckets but never the reverse
-      long total = count.sum();
-      double s = sum.sum();
-      long cumulative = 0;
-      String name = "llama_supervisor_time_to_ready_seconds";
-      for (int i = 0; i < READY_BUCKETS.length; i++) {
-        cumulative += buckets[i].sum();
-        out.sample(
-            name + "_bucket",
-            Math.min(cumulative, total),
-            "model",
-            model,
-            "le",
-            PrometheusText.format(READY_BUCKETS[i]));
-      }
-      out.sample(name + "_bucket", total, "model", model, "le", "+Inf");
-      out.sample(name + "_sum", s, "model", model);
-      out.sample(name + "_count", total, "model", model);
-    }
+    int c = a.get(0).compareTo(b.get(0));
+    return c != 0 ? c : a.get(1).compareTo(b.get(1));
   }
 }

@@ -13,21 +13,21 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 
 /**
- * {@code GET /metrics}: Prometheus text. The supervisor's own series (models and instances by
- * state, restarts, time to ready, verifications, routing-table version and watchers) followed by
- * every READY instance's {@code llamacpp:*} series labeled with {@code model} and {@code
- * generation}. The fleet snapshot is taken on the blocking executor and the instances are fetched
- * asynchronously, so no event-loop thread waits.
+ * {@code GET /metrics}: Prometheus text. The registry of {@link FleetMeters} (the supervisor's own
+ * series: models and instances by state, restarts, time to ready, verifications, routing-table
+ * version and watchers; JVM and process series; any other meters on it, e.g. the gateway's)
+ * followed by every READY instance's {@code llamacpp:*} series labeled with {@code model} and
+ * {@code generation}. The fleet snapshot is taken on the blocking executor and the instances are
+ * fetched asynchronously, so no event-loop thread waits.
  */
 @Controller
 final class MetricsController {
   static final Duration SCRAPE_TIMEOUT = Duration.ofSeconds(1);
+  static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private final Fleet fleet;
   private final RoutingRegistry registry;
@@ -53,60 +53,18 @@ final class MetricsController {
             SCRAPE_TIMEOUT);
   }
 
-  @Get(uri = "/metrics", produces = PrometheusText.CONTENT_TYPE)
+  @Get(uri = "/metrics", produces = CONTENT_TYPE)
   CompletableFuture<MutableHttpResponse<String>> metrics() {
     return CompletableFuture.supplyAsync(fleet::models, blocking)
         .thenCompose(
             models ->
                 backends
                     .scrape(readyInstances(models))
-                    .thenApply(scrapes -> render(models, scrapes)))
-        .thenApply(text -> HttpResponse.ok(text).contentType(PrometheusText.CONTENT_TYPE));
-  }
-
-  private String render(List<ModelStatus> models, List<BackendMetrics.Scrape> scrapes) {
-    PrometheusText out = new PrometheusText();
-    Map<String, Integer> byState = new TreeMap<>();
-    models.forEach(m -> byState.merge(m.state(), 1, Integer::sum));
-    out.family("llama_supervisor_models", "gauge", "Known models by state");
-    byState.forEach((state, n) -> out.sample("llama_supervisor_models", n, "state", state));
-
-    out.family("llama_supervisor_instances", "gauge", "llama-server instances by model and state");
-    for (ModelStatus m : models) {
-      Map<String, Integer> states = new TreeMap<>();
-      m.instances().forEach(i -> states.merge(i.state(), 1, Integer::sum));
-      states.forEach(
-          (state, n) ->
-              out.sample("llama_supervisor_instances", n, "model", m.id(), "state", state));
-    }
-
-    out.family(
-        "llama_supervisor_model_restarts_total",
-        "counter",
-        "Automatic restarts after failures since the model appeared");
-    models.forEach(
-        m -> out.sample("llama_supervisor_model_restarts_total", m.restarts(), "model", m.id()));
-
-    meters.writeTo(out);
-
-    out.family(
-        "llama_supervisor_routing_table_version",
-        "gauge",
-        "Version of the current routing table (restarts from 1 with each epoch)");
-    out.sample(
-        "llama_supervisor_routing_table_version",
-        registry.current().version(),
-        "epoch",
-        registry.epoch());
-    out.family(
-        "llama_supervisor_routing_watchers",
-        "gauge",
-        "Clients watching the routing table: pending blocking queries and open streams");
-    out.sample("llama_supervisor_routing_watchers", registry.pendingWaiters(), "kind", "long_poll");
-    out.sample("llama_supervisor_routing_watchers", registry.subscriberCount(), "kind", "stream");
-
-    BackendMetrics.writeTo(out, scrapes);
-    return out.toString();
+                    .thenApply(
+                        scrapes ->
+                            meters.render(models, registry, scrapes)
+                                + BackendMetrics.text(scrapes)))
+        .thenApply(text -> HttpResponse.ok(text).contentType(CONTENT_TYPE));
   }
 
   static List<BackendMetrics.Target> readyInstances(List<ModelStatus> models) {

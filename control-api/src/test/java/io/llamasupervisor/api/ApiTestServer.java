@@ -1,6 +1,8 @@
 package io.llamasupervisor.api;
 
 import io.llamasupervisor.registry.RoutingRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,7 +20,7 @@ import java.util.Map;
 final class ApiTestServer implements AutoCloseable {
   final FakeFleet fleet = new FakeFleet();
   final RoutingRegistry registry = new RoutingRegistry(Clock.systemUTC());
-  final FleetMeters meters = new FleetMeters();
+  final FleetMeters meters = new FleetMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   final ApiServer server;
   final HttpClient http =
       HttpClient.newBuilder()
@@ -86,5 +88,6 @@ final class ApiTestServer implements AutoCloseable {
   public void close() {
     server.close();
     registry.close();
+    meters.close();
   }
 }

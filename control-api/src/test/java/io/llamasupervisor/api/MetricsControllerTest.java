@@ -1,9 +1,12 @@
 package io.llamasupervisor.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import io.llamasupervisor.health.Captures;
+import io.llamasupervisor.health.PrometheusText;
 import io.llamasupervisor.registry.ModelRoute;
 import io.llamasupervisor.supervisor.catalog.CatalogEvent;
 import io.llamasupervisor.supervisor.supervise.ModelStatus;
@@ -17,29 +20,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code /metrics}: valid Prometheus text with the supervisor's series and each READY instance's
- * {@code llamacpp:*} series relabeled, instances fetched concurrently with a short timeout.
+ * {@code /metrics}: the supervisor's series and each READY instance's {@code llamacpp:*} series
+ * relabeled, instances fetched concurrently with a short timeout. The instances serve the real
+ * llama-server b10470 {@code /metrics} capture.
  */
 class MetricsControllerTest {
-  /** Three families of llama-server b10470's {@code /metrics}, verbatim. */
-  static final String LLAMA_METRICS =
-      """
-      # HELP llamacpp:prompt_tokens_total Number of prompt tokens processed, excluding cached tokens
-      # TYPE llamacpp:prompt_tokens_total counter
-      llamacpp:prompt_tokens_total %d
-      # HELP llamacpp:prompt_tokens_seconds Average prompt throughput in tokens/s
-      # TYPE llamacpp:prompt_tokens_seconds gauge
-      llamacpp:prompt_tokens_seconds 2048.92
-      # HELP llamacpp:requests_processing Number of requests processing
-      # TYPE llamacpp:requests_processing gauge
-      llamacpp:requests_processing 0
-      """;
+  static final String LLAMA_METRICS = Captures.text("metrics.txt");
 
   ApiTestServer api;
   final List<HttpServer> backends = new ArrayList<>();
@@ -59,12 +50,13 @@ class MetricsControllerTest {
     }
   }
 
-  int backend(int promptTokens) throws Exception {
+  /** A backend answering {@code /metrics} with {@code text}. */
+  int backend(String text) throws Exception {
     HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     s.createContext(
         "/metrics",
         ex -> {
-          byte[] body = LLAMA_METRICS.formatted(promptTokens).getBytes(StandardCharsets.UTF_8);
+          byte[] body = text.getBytes(StandardCharsets.UTF_8);
           ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
           ex.sendResponseHeaders(200, body.length);
           try (OutputStream out = ex.getResponseBody()) {
@@ -83,10 +75,38 @@ class MetricsControllerTest {
     return s.getLocalPort();
   }
 
+  Scraped scrape() {
+    HttpResponse<String> r = api.get("/metrics");
+    assertEquals(200, r.statusCode());
+    assertTrue(
+        r.headers()
+            .firstValue("Content-Type")
+            .orElseThrow()
+            .startsWith("text/plain; version=0.0.4"));
+    return new Scraped(r.body());
+  }
+
   @Test
-  void supervisorSeriesAndRelabeledInstanceSeriesInValidText() throws Exception {
-    api.fleet.put(FakeFleet.accepted("org/a", null, "ready", "ready", backend(48)));
-    api.fleet.put(FakeFleet.accepted("org/b", null, "ready", "ready", backend(7)));
+  void everySeriesOfTheRealServerIsRelabeledWithModelAndGeneration() throws Exception {
+    api.fleet.put(FakeFleet.accepted("org/a", null, "ready", "ready", backend(LLAMA_METRICS)));
+    Scraped m = scrape();
+    List<PrometheusText.Family> real = PrometheusText.parse(LLAMA_METRICS);
+    assertFalse(real.isEmpty());
+    for (PrometheusText.Family f : real) {
+      PrometheusText.Family out = m.family(f.name());
+      assertEquals(f.type(), out.type(), f.name());
+      assertEquals(f.help(), out.help(), f.name());
+      for (PrometheusText.Sample s : f.samples()) {
+        m.assertValue(s.number(), s.name(), "model", "org/a", "generation", "1");
+      }
+    }
+    m.assertValue(1, "llama_supervisor_backend_metrics_up", "model", "org/a", "generation", "1");
+  }
+
+  @Test
+  void supervisorSeries() throws Exception {
+    api.fleet.put(FakeFleet.accepted("org/a", null, "ready", "ready", backend(LLAMA_METRICS)));
+    api.fleet.put(FakeFleet.accepted("org/b", null, "ready", "ready", backend(LLAMA_METRICS)));
     api.fleet.put(FakeFleet.accepted("c", null, "starting", "starting", 1));
     api.fleet.put(FakeFleet.rejected("broken"));
     api.registry.update(b -> b.put(ModelRoute.of("org/a", null, "ready")));
@@ -100,58 +120,95 @@ class MetricsControllerTest {
     api.meters.onEvent(
         new CatalogEvent(CatalogEvent.Type.REJECTED, FakeFleet.rejected("broken").entry(), null));
 
-    HttpResponse<String> r = api.get("/metrics");
-    assertEquals(200, r.statusCode());
-    assertTrue(
-        r.headers()
-            .firstValue("Content-Type")
-            .orElseThrow()
-            .startsWith("text/plain; version=0.0.4"));
-    Map<String, Double> m = PrometheusFormat.parse(r.body());
+    Scraped m = scrape();
+    m.assertValue(1, "llama_supervisor_backend_metrics_up", "model", "org/b", "generation", "1");
+    m.assertValue(2, "llama_supervisor_models", "state", "ready");
+    m.assertValue(1, "llama_supervisor_models", "state", "rejected");
+    m.assertValue(1, "llama_supervisor_instances", "model", "c", "state", "starting");
+    m.assertValue(1, "llama_supervisor_instances", "model", "org/a", "state", "ready");
+    m.assertValue(2, "llama_supervisor_restarts_total", "model", "org/a", "reason", "exited");
+    m.assertValue(
+        1, "llama_supervisor_restarts_total", "model", "org/a", "reason", "operator_restart");
+    assertEquals("histogram", m.family("llama_supervisor_time_to_ready_seconds").type());
+    m.assertValue(
+        1, "llama_supervisor_time_to_ready_seconds_bucket", "model", "org/a", "le", "2.5");
+    m.assertValue(
+        2, "llama_supervisor_time_to_ready_seconds_bucket", "model", "org/a", "le", "60.0");
+    m.assertValue(2, "llama_supervisor_time_to_ready_seconds_count", "model", "org/a");
+    m.assertValue(46.5, "llama_supervisor_time_to_ready_seconds_sum", "model", "org/a");
+    m.assertValue(1, "llama_supervisor_verifications_total", "verdict", "accepted", "reason", "");
+    m.assertValue(
+        1, "llama_supervisor_verifications_total", "verdict", "rejected", "reason", "truncated");
+    m.assertValue(
+        api.registry.current().version(),
+        "llama_supervisor_routing_table_version",
+        "epoch",
+        api.registry.epoch());
+    m.assertValue(0, "llama_supervisor_routing_watchers", "kind", "long_poll");
+    m.assertValue(0, "llama_supervisor_routing_watchers", "kind", "stream");
+  }
 
-    assertEquals(48, m.get("llamacpp:prompt_tokens_total{model=\"org/a\",generation=\"1\"}"));
-    assertEquals(7, m.get("llamacpp:prompt_tokens_total{model=\"org/b\",generation=\"1\"}"));
-    assertEquals(
-        2048.92, m.get("llamacpp:prompt_tokens_seconds{model=\"org/a\",generation=\"1\"}"));
-    assertEquals(1, m.get("llama_supervisor_backend_metrics_up{model=\"org/a\",generation=\"1\"}"));
-    assertEquals(2, m.get("llama_supervisor_models{state=\"ready\"}"));
-    assertEquals(1, m.get("llama_supervisor_models{state=\"rejected\"}"));
-    assertEquals(1, m.get("llama_supervisor_instances{model=\"c\",state=\"starting\"}"));
-    assertEquals(1, m.get("llama_supervisor_instances{model=\"org/a\",state=\"ready\"}"));
-    assertEquals(2, m.get("llama_supervisor_restarts_total{model=\"org/a\",reason=\"exited\"}"));
-    assertEquals(
-        1, m.get("llama_supervisor_restarts_total{model=\"org/a\",reason=\"operator_restart\"}"));
-    assertEquals(
-        1, m.get("llama_supervisor_time_to_ready_seconds_bucket{model=\"org/a\",le=\"2.5\"}"));
-    assertEquals(
-        2, m.get("llama_supervisor_time_to_ready_seconds_bucket{model=\"org/a\",le=\"60\"}"));
-    assertEquals(46.5, m.get("llama_supervisor_time_to_ready_seconds_sum{model=\"org/a\"}"));
-    assertEquals(
-        1, m.get("llama_supervisor_verifications_total{verdict=\"accepted\",reason=\"\"}"));
-    assertEquals(
-        1,
-        m.get("llama_supervisor_verifications_total{verdict=\"rejected\",reason=\"truncated\"}"));
-    assertEquals(
-        (double) api.registry.current().version(),
-        m.get("llama_supervisor_routing_table_version{epoch=\"" + api.registry.epoch() + "\"}"));
-    assertEquals(0, m.get("llama_supervisor_routing_watchers{kind=\"long_poll\"}"));
+  @Test
+  void oneRestartCounterByReason() {
+    api.meters.restarted("a", ReasonCode.EXITED);
+    Scraped m = scrape();
+    assertTrue(
+        m.families.stream()
+            .map(PrometheusText.Family::name)
+            .filter(n -> n.contains("restart"))
+            .allMatch(n -> n.equals("llama_supervisor_restarts_total")),
+        m.text);
+  }
+
+  @Test
+  void jvmAndProcessSeries() {
+    Scraped m = scrape();
+    assertTrue(m.value("jvm_memory_used_bytes", "area", "heap") > 0);
+    assertTrue(m.value("process_uptime_seconds") > 0);
+    assertTrue(m.value("jvm_threads_live_threads") > 0);
+    assertTrue(m.value("process_files_open_files") > 0);
+  }
+
+  @Test
+  void seriesOfARemovedModelAreRemoved() throws Exception {
+    ModelStatus gone = FakeFleet.accepted("gone", null, "ready", "ready", backend(LLAMA_METRICS));
+    api.fleet.put(gone);
+    api.fleet.put(FakeFleet.accepted("stays", null, "ready", "ready", 1));
+    api.meters.restarted("gone", ReasonCode.EXITED);
+    api.meters.restarted("stays", ReasonCode.EXITED);
+    api.meters.ready("gone", 1, Duration.ofSeconds(1));
+    Scraped before = scrape();
+    before.assertValue(1, "llama_supervisor_restarts_total", "model", "gone");
+    before.assertValue(1, "llama_supervisor_instances", "model", "gone");
+    before.assertValue(48, "llamacpp:prompt_tokens_total", "model", "gone");
+
+    api.fleet.remove("gone");
+    api.meters.onEvent(new CatalogEvent(CatalogEvent.Type.REMOVED, gone.entry(), gone.entry()));
+    Scraped after = scrape();
+    for (String name :
+        List.of(
+            "llama_supervisor_restarts_total",
+            "llama_supervisor_instances",
+            "llama_supervisor_time_to_ready_seconds_count",
+            "llama_supervisor_backend_metrics_up",
+            "llamacpp:prompt_tokens_total")) {
+      after.assertAbsent(name, "model", "gone");
+    }
+    after.assertValue(1, "llama_supervisor_restarts_total", "model", "stays");
+    after.assertValue(1, "llama_supervisor_models", "state", "ready");
   }
 
   @Test
   void anInstanceThatDoesNotAnswerIsLeftOutWithinTheTimeout() throws Exception {
-    api.fleet.put(FakeFleet.accepted("fast", null, "ready", "ready", backend(1)));
+    api.fleet.put(FakeFleet.accepted("fast", null, "ready", "ready", backend(LLAMA_METRICS)));
     api.fleet.put(FakeFleet.accepted("hung", null, "ready", "ready", silentPort()));
     long start = System.nanoTime();
-    HttpResponse<String> r = api.get("/metrics");
+    Scraped m = scrape();
     long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
-    assertEquals(200, r.statusCode());
     assertTrue(ms < 4_000, "answered in " + ms + " ms");
-    Map<String, Double> m = PrometheusFormat.parse(r.body());
-    assertEquals(1, m.get("llama_supervisor_backend_metrics_up{model=\"fast\",generation=\"1\"}"));
-    assertEquals(0, m.get("llama_supervisor_backend_metrics_up{model=\"hung\",generation=\"1\"}"));
-    assertEquals(1, m.get("llamacpp:prompt_tokens_total{model=\"fast\",generation=\"1\"}"));
-    assertTrue(
-        m.keySet().stream()
-            .noneMatch(k -> k.contains("model=\"hung\"") && k.startsWith("llamacpp")));
+    m.assertValue(1, "llama_supervisor_backend_metrics_up", "model", "fast", "generation", "1");
+    m.assertValue(0, "llama_supervisor_backend_metrics_up", "model", "hung", "generation", "1");
+    m.assertValue(48, "llamacpp:prompt_tokens_total", "model", "fast", "generation", "1");
+    m.assertAbsent("llamacpp:prompt_tokens_total", "model", "hung");
   }
 }

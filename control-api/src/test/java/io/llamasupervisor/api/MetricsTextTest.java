@@ -4,32 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The text writer and the relabeling of instance metrics, without a server. */
+/** The relabeling of instance metrics, without a server. */
 class MetricsTextTest {
-  @Test
-  void labelValuesAreEscaped() {
-    String text =
-        new PrometheusText()
-            .family("x", "gauge", "help with \\ and\nnewline")
-            .sample("x", 1.5, "model", "a\"b\\c\nd")
-            .toString();
-    assertEquals(
-        "# HELP x help with \\\\ and\\nnewline\n# TYPE x gauge\nx{model=\"a\\\"b\\\\c\\nd\"} 1.5\n",
-        text);
-    PrometheusFormat.parse(text);
-  }
-
-  @Test
-  void valuesAreFormattedAsPrometheusReadsThem() {
-    assertEquals("3", PrometheusText.format(3.0));
-    assertEquals("0.25", PrometheusText.format(0.25));
-    assertEquals("+Inf", PrometheusText.format(Double.POSITIVE_INFINITY));
-    assertEquals("NaN", PrometheusText.format(Double.NaN));
-  }
-
   @Test
   void familiesOfSeveralInstancesAreMergedOnceEachWithModelLabels() {
     String a =
@@ -50,21 +28,34 @@ class MetricsTextTest {
         # TYPE llamacpp:requests_processing gauge
         llamacpp:requests_processing 0
         """;
-    PrometheusText out = new PrometheusText();
-    BackendMetrics.writeTo(
-        out,
-        List.of(
-            new BackendMetrics.Scrape(new BackendMetrics.Target("m/a", 1, "http://x"), a),
-            new BackendMetrics.Scrape(new BackendMetrics.Target("m\"b", 3, "http://y"), b),
-            new BackendMetrics.Scrape(new BackendMetrics.Target("gone", 2, "http://z"), null)));
-    String text = out.toString();
-    Map<String, Double> m = PrometheusFormat.parse(text);
-    assertEquals(2, m.get("llamacpp:requests_processing{model=\"m/a\",generation=\"1\"}"));
-    assertEquals(0, m.get("llamacpp:requests_processing{model=\"m\\\"b\",generation=\"3\"}"));
-    assertEquals(3, m.get("llamacpp:x_seconds_bucket{model=\"m/a\",generation=\"1\",le=\"+Inf\"}"));
-    assertEquals(7, m.get("untyped_thing{model=\"m/a\",generation=\"1\"}"));
-    assertEquals(0, m.get("llama_supervisor_backend_metrics_up{model=\"gone\",generation=\"2\"}"));
+    String text =
+        BackendMetrics.text(
+            List.of(
+                new BackendMetrics.Scrape(new BackendMetrics.Target("m/a", 1, "http://x"), a),
+                new BackendMetrics.Scrape(new BackendMetrics.Target("m\"b\n", 3, "http://y"), b),
+                new BackendMetrics.Scrape(new BackendMetrics.Target("gone", 2, "http://z"), null)));
+    Scraped m = new Scraped(text);
+    m.assertValue(2, "llamacpp:requests_processing", "model", "m/a", "generation", "1");
+    m.assertValue(0, "llamacpp:requests_processing", "model", "m\"b\n", "generation", "3");
+    m.assertValue(3, "llamacpp:x_seconds_bucket", "model", "m/a", "generation", "1", "le", "+Inf");
+    m.assertValue(7, "untyped_thing", "model", "m/a", "generation", "1");
+    m.assertAbsent("llamacpp:requests_processing", "model", "gone");
     assertEquals(1, text.split("# TYPE llamacpp:requests_processing ", -1).length - 1);
     assertTrue(text.contains("# TYPE untyped_thing untyped"), text);
+    assertTrue(text.contains("model=\"m\\\"b\\n\""), text);
+  }
+
+  @Test
+  void anInstanceWhoseTextDoesNotParseIsLeftOut() {
+    String text =
+        BackendMetrics.text(
+            List.of(
+                new BackendMetrics.Scrape(
+                    new BackendMetrics.Target("bad", 1, "http://x"), "m{broken 1\n"),
+                new BackendMetrics.Scrape(
+                    new BackendMetrics.Target("good", 1, "http://y"), "m 2\n")));
+    Scraped m = new Scraped(text);
+    m.assertValue(2, "m", "model", "good");
+    m.assertAbsent("m", "model", "bad");
   }
 }

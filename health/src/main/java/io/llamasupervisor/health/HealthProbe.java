@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>Contract for implementations: the future <b>always</b> completes normally (failures are
  * results with {@link HealthStatus#UNREACHABLE} or {@link HealthStatus#FAILED}, never exceptions)
  * and it completes within {@code timeout}, so that a hung server counts as a failed probe. Callers
- * still treat an exceptional completion as {@link ReasonCode#PROBE_ERROR}.
+ * still treat an exceptional completion as {@link ProbeReason#PROBE_ERROR}.
  */
 @FunctionalInterface
 public interface HealthProbe {

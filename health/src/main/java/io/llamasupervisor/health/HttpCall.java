@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP exchange with a bounded total time, turned into a value: either a {@link Response} or a
- * {@link Failure} with a {@link ReasonCode}. The returned future never completes exceptionally and
+ * {@link Failure} with a {@link ProbeReason}. The returned future never completes exceptionally and
  * always completes within the timeout (plus scheduling noise), even when the server accepts the
  * connection and never answers, or sends headers and then stalls the body.
  */

@@ -96,14 +96,14 @@ public final class HttpCanaryProbe implements HealthProbe {
       String text = ProbeResult.excerpt(detail);
       return new ProbeResult(
           HealthStatus.FAILED,
-          ReasonCode.UNEXPECTED_STATUS,
+          ProbeReason.UNEXPECTED_STATUS,
           r.status(),
           what + " returned " + r.status() + (text.isEmpty() ? "" : ": " + text));
     }
     if (Json.at(json, endpoint.resultField) == null) {
       return new ProbeResult(
           HealthStatus.FAILED,
-          ReasonCode.BAD_RESPONSE,
+          ProbeReason.BAD_RESPONSE,
           r.status(),
           what
               + " returned "

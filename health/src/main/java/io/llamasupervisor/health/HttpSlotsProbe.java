@@ -61,7 +61,7 @@ public final class HttpSlotsProbe implements SlotsProbe {
             })
         .completeOnTimeout(
             new SlotsResult.Unavailable(
-                ReasonCode.PROBE_TIMEOUT, "slot usage: no answer within " + timeout),
+                ProbeReason.PROBE_TIMEOUT, "slot usage: no answer within " + timeout),
             Math.max(1, timeout.toMillis()),
             TimeUnit.MILLISECONDS);
   }
@@ -88,7 +88,7 @@ public final class HttpSlotsProbe implements SlotsProbe {
               if (reply instanceof HttpCall.Response r && r.status() == 501) {
                 return CompletableFuture.completedFuture(
                     new SlotsResult.Unavailable(
-                        ReasonCode.NOT_SUPPORTED,
+                        ProbeReason.NOT_SUPPORTED,
                         "/slots and /metrics are both disabled"
                             + " (start llama-server with --slots or --metrics)"));
               }
@@ -109,10 +109,10 @@ public final class HttpSlotsProbe implements SlotsProbe {
     HttpCall.Response r = (HttpCall.Response) reply;
     ProbeResult health = HttpHealthProbe.classify(r.status(), r.body());
     if (health.status() == HealthStatus.LOADING) {
-      return new SlotsResult.Unavailable(ReasonCode.LOADING, path + ": 503 Loading model");
+      return new SlotsResult.Unavailable(ProbeReason.LOADING, path + ": 503 Loading model");
     }
     return new SlotsResult.Unavailable(
-        ReasonCode.UNEXPECTED_STATUS,
+        ProbeReason.UNEXPECTED_STATUS,
         path + ": " + ProbeResult.unexpectedStatus(r.status(), errorText(r.body())).message());
   }
 
@@ -184,6 +184,6 @@ public final class HttpSlotsProbe implements SlotsProbe {
   }
 
   private static SlotsResult bad(String message) {
-    return new SlotsResult.Unavailable(ReasonCode.BAD_RESPONSE, message);
+    return new SlotsResult.Unavailable(ProbeReason.BAD_RESPONSE, message);
   }
 }

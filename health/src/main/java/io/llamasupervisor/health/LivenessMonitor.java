@@ -27,11 +27,11 @@ import org.slf4j.LoggerFactory;
  * or at once if that probe took longer), each bounded by {@link LivenessPolicy#timeout()}, so a
  * hung server (SIGSTOP, or accepting TCP but never answering) counts as a miss. Anything but {@link
  * HealthStatus#READY} is a miss; a success resets the count. {@link LivenessPolicy#threshold()}
- * consecutive misses end monitoring with one {@link ReasonCode#UNHEALTHY} event.
+ * consecutive misses end monitoring with one {@link ProbeReason#UNHEALTHY} event.
  *
  * <p>With the canary on, a one-token completion (see {@link HttpCanaryProbe}) runs every {@link
  * LivenessPolicy#canaryInterval()}; a single failed canary ends monitoring with one {@link
- * ReasonCode#CANARY_FAILED} event. It catches a server whose {@code /health} is 200 while
+ * ProbeReason#CANARY_FAILED} event. It catches a server whose {@code /health} is 200 while
  * completions fail.
  *
  * <p>States: {@code NEW -> RUNNING -> UNHEALTHY | STOPPED}, {@code UNHEALTHY -> STOPPED}. The
@@ -193,7 +193,7 @@ public final class LivenessMonitor {
         }
         log.warn("{} /health miss {}/{}: {}", base, misses, policy.threshold(), res);
         if (misses >= policy.threshold()) {
-          event = unhealthy(ReasonCode.UNHEALTHY, missesMessage(), List.copyOf(recentMisses));
+          event = unhealthy(ProbeReason.UNHEALTHY, missesMessage(), List.copyOf(recentMisses));
         }
       }
       if (event == null) {
@@ -229,8 +229,8 @@ public final class LivenessMonitor {
       } else {
         event =
             unhealthy(
-                ReasonCode.CANARY_FAILED,
-                ReasonCode.CANARY_FAILED + ": " + res.message(),
+                ProbeReason.CANARY_FAILED,
+                ProbeReason.CANARY_FAILED + ": " + res.message(),
                 List.of(res));
       }
     }
@@ -240,7 +240,7 @@ public final class LivenessMonitor {
   }
 
   /** Moves to UNHEALTHY and stops the timers; call with the lock held. */
-  private UnhealthyEvent unhealthy(ReasonCode reason, String message, List<ProbeResult> failures) {
+  private UnhealthyEvent unhealthy(ProbeReason reason, String message, List<ProbeResult> failures) {
     moveTo(State.UNHEALTHY);
     cancelTimers();
     log.warn("{} {}", base, message);
@@ -250,7 +250,7 @@ public final class LivenessMonitor {
   private String missesMessage() {
     StringBuilder sb =
         new StringBuilder()
-            .append(ReasonCode.UNHEALTHY)
+            .append(ProbeReason.UNHEALTHY)
             .append(": ")
             .append(misses)
             .append(" consecutive ")

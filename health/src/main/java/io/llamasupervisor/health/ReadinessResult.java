@@ -6,12 +6,14 @@ import java.util.Optional;
 
 /**
  * How a {@link ReadinessWait} ended. Exactly one of: {@link Ready}, {@link Exited}, {@link
- * TimedOut}, {@link Cancelled}. Each carries a {@link ReasonCode} and a human message, and the time
- * spent waiting as measured by the wait's clock.
+ * TimedOut}, {@link Cancelled}. Each carries a {@link ProbeReason} and a human message, and the
+ * time spent waiting as measured by the wait's clock.
  */
 public sealed interface ReadinessResult {
-  /** {@link ReasonCode#OK}, {@link ReasonCode#EXITED}, {@link ReasonCode#HEALTH_TIMEOUT} or ... */
-  ReasonCode reason();
+  /**
+   * {@link ProbeReason#OK}, {@link ProbeReason#EXITED}, {@link ProbeReason#HEALTH_TIMEOUT} or ...
+   */
+  ProbeReason reason();
 
   /** What happened, for people. */
   String message();
@@ -26,8 +28,8 @@ public sealed interface ReadinessResult {
     }
 
     @Override
-    public ReasonCode reason() {
-      return ReasonCode.OK;
+    public ProbeReason reason() {
+      return ProbeReason.OK;
     }
 
     @Override
@@ -46,8 +48,8 @@ public sealed interface ReadinessResult {
     }
 
     @Override
-    public ReasonCode reason() {
-      return ReasonCode.EXITED;
+    public ProbeReason reason() {
+      return ProbeReason.EXITED;
     }
 
     @Override
@@ -72,8 +74,8 @@ public sealed interface ReadinessResult {
     }
 
     @Override
-    public ReasonCode reason() {
-      return ReasonCode.HEALTH_TIMEOUT;
+    public ProbeReason reason() {
+      return ProbeReason.HEALTH_TIMEOUT;
     }
   }
 
@@ -84,8 +86,8 @@ public sealed interface ReadinessResult {
     }
 
     @Override
-    public ReasonCode reason() {
-      return ReasonCode.CANCELLED;
+    public ProbeReason reason() {
+      return ProbeReason.CANCELLED;
     }
 
     @Override

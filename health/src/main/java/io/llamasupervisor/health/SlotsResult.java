@@ -5,10 +5,10 @@ import java.util.OptionalInt;
 
 /**
  * How busy an instance's slots are, as read by a {@link SlotsProbe}: either {@link Known} or {@link
- * Unavailable}, each with a {@link ReasonCode} and a human message.
+ * Unavailable}, each with a {@link ProbeReason} and a human message.
  */
 public sealed interface SlotsResult {
-  ReasonCode reason();
+  ProbeReason reason();
 
   String message();
 
@@ -42,8 +42,8 @@ public sealed interface SlotsResult {
     }
 
     @Override
-    public ReasonCode reason() {
-      return ReasonCode.OK;
+    public ProbeReason reason() {
+      return ProbeReason.OK;
     }
 
     @Override
@@ -55,7 +55,7 @@ public sealed interface SlotsResult {
   }
 
   /** The numbers could not be read; {@code reason} says why. */
-  record Unavailable(ReasonCode reason, String message) implements SlotsResult {
+  record Unavailable(ProbeReason reason, String message) implements SlotsResult {
     public Unavailable {
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(message, "message");

@@ -7,15 +7,15 @@ import java.util.Objects;
 /**
  * A ready instance was found unhealthy by a {@link LivenessMonitor}.
  *
- * @param reason {@link ReasonCode#UNHEALTHY} (consecutive {@code /health} misses) or {@link
- *     ReasonCode#CANARY_FAILED} (the completion canary failed)
+ * @param reason {@link ProbeReason#UNHEALTHY} (consecutive {@code /health} misses) or {@link
+ *     ProbeReason#CANARY_FAILED} (the completion canary failed)
  * @param message e.g. {@code UNHEALTHY: 3 consecutive /health misses: no answer within PT2S; ...}
  *     or {@code CANARY_FAILED: POST /completion returned 500: ...}
  * @param failures the failed results that led to it, oldest first
  * @param at when it was decided, by the monitor's clock
  */
 public record UnhealthyEvent(
-    ReasonCode reason, String message, List<ProbeResult> failures, Instant at) {
+    ProbeReason reason, String message, List<ProbeResult> failures, Instant at) {
   public UnhealthyEvent {
     Objects.requireNonNull(reason, "reason");
     Objects.requireNonNull(message, "message");

@@ -6,11 +6,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Reads the real llama-server captures in {@code src/test/resources/llama-server-raw/}. */
-final class Captures {
+/**
+ * Reads the real llama-server captures in {@code src/test/resources/llama-server-raw/} (shipped in
+ * this module's test-jar, so other modules' tests read the same captures).
+ */
+public final class Captures {
   private Captures() {}
 
-  static String text(String file) {
+  /** The capture {@code file} as text, e.g. {@code metrics.txt}. */
+  public static String text(String file) {
     try (InputStream in = Captures.class.getResourceAsStream("/llama-server-raw/" + file)) {
       if (in == null) {
         throw new IllegalArgumentException("no capture " + file);

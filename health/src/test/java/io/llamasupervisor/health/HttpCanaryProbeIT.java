@@ -65,7 +65,7 @@ class HttpCanaryProbeIT {
         new HttpCanaryProbe(HttpCanaryProbe.Endpoint.COMPLETION)
             .probe(server.base(), TIMEOUT)
             .get(5, TimeUnit.SECONDS);
-    assertEquals(ReasonCode.BAD_RESPONSE, r.reason());
+    assertEquals(ProbeReason.BAD_RESPONSE, r.reason());
     assertEquals(
         "POST /completion returned 200 without \"content\": {\"status\":\"ok\"}", r.message());
   }

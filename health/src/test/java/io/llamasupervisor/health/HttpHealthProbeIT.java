@@ -83,7 +83,7 @@ class HttpHealthProbeIT {
     try (SilentServer hangUp = new SilentServer(true)) {
       ProbeResult r = probe.probe(hangUp.base(), TIMEOUT).get(5, TimeUnit.SECONDS);
       assertEquals(HealthStatus.UNREACHABLE, r.status());
-      assertEquals(ReasonCode.CONNECTION_ERROR, r.reason(), r.message());
+      assertEquals(ProbeReason.CONNECTION_ERROR, r.reason(), r.message());
     }
   }
 

@@ -24,7 +24,7 @@ class HttpHealthProbeTest {
             Captures.status(LOADED, "GET /health (idle)"),
             Captures.body(LOADED, "GET /health (idle)"));
     assertEquals(ProbeResult.ready(), r);
-    assertEquals(ReasonCode.OK, r.reason());
+    assertEquals(ProbeReason.OK, r.reason());
   }
 
   @Test
@@ -33,7 +33,7 @@ class HttpHealthProbeTest {
         HttpHealthProbe.classify(
             Captures.status(LOADING, "GET /health"), Captures.body(LOADING, "GET /health"));
     assertEquals(HealthStatus.LOADING, r.status());
-    assertEquals(ReasonCode.LOADING, r.reason());
+    assertEquals(ProbeReason.LOADING, r.reason());
     assertEquals("503 Loading model", r.message());
   }
 
@@ -58,7 +58,7 @@ class HttpHealthProbeTest {
             503,
             "{\"error\":{\"code\":503,\"message\":\"no slot available\",\"type\":\"unavailable_error\"}}");
     assertEquals(HealthStatus.FAILED, r.status());
-    assertEquals(ReasonCode.UNEXPECTED_STATUS, r.reason());
+    assertEquals(ProbeReason.UNEXPECTED_STATUS, r.reason());
     assertEquals("503 no slot available", r.message());
   }
 
@@ -72,18 +72,18 @@ class HttpHealthProbeTest {
 
     ProbeResult html = HttpHealthProbe.classify(502, "<html><body>Bad Gateway</body></html>");
     assertEquals("502 <html><body>Bad Gateway</body></html>", html.message());
-    assertEquals(ReasonCode.UNEXPECTED_STATUS, html.reason());
+    assertEquals(ProbeReason.UNEXPECTED_STATUS, html.reason());
   }
 
   @Test
   void okStatusWithGarbageIsAFailure() {
     ProbeResult garbage = HttpHealthProbe.classify(200, "hello");
     assertEquals(HealthStatus.FAILED, garbage.status());
-    assertEquals(ReasonCode.BAD_RESPONSE, garbage.reason());
+    assertEquals(ProbeReason.BAD_RESPONSE, garbage.reason());
     assertEquals("200 body is not JSON: hello", garbage.message());
 
     ProbeResult wrong = HttpHealthProbe.classify(200, "{\"status\":\"error\"}");
-    assertEquals(ReasonCode.BAD_RESPONSE, wrong.reason());
+    assertEquals(ProbeReason.BAD_RESPONSE, wrong.reason());
     assertEquals("200 expected {\"status\":\"ok\"}, got {\"status\":\"error\"}", wrong.message());
   }
 
@@ -107,7 +107,7 @@ class HttpHealthProbeTest {
         ProbeResult.timedOut(t), HttpCall.classify(new HttpConnectTimeoutException("connect"), t));
     ProbeResult reset = HttpCall.classify(new IOException("Connection reset"), t);
     assertEquals(HealthStatus.UNREACHABLE, reset.status());
-    assertEquals(ReasonCode.CONNECTION_ERROR, reset.reason());
+    assertEquals(ProbeReason.CONNECTION_ERROR, reset.reason());
     assertEquals("connection error: Connection reset", reset.message());
     assertEquals("no answer within PT2S", ProbeResult.timedOut(t).message());
   }

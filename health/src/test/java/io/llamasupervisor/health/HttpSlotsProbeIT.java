@@ -72,7 +72,7 @@ class HttpSlotsProbeIT {
             .route("GET /slots", captured("noslots /slots"))
             .route("GET /metrics", captured("noslots /metrics"));
     SlotsResult r = probe.probe(server.base(), TIMEOUT).get(5, TimeUnit.SECONDS);
-    assertEquals(ReasonCode.NOT_SUPPORTED, r.reason());
+    assertEquals(ProbeReason.NOT_SUPPORTED, r.reason());
     assertEquals(
         "/slots and /metrics are both disabled (start llama-server with --slots or --metrics)",
         r.message());
@@ -82,7 +82,7 @@ class HttpSlotsProbeIT {
   void loadingServerSaysLoading() throws Exception {
     server = new TestHttpServer().route("GET /slots", TestHttpServer.LOADING);
     SlotsResult r = probe.probe(server.base(), TIMEOUT).get(5, TimeUnit.SECONDS);
-    assertEquals(new SlotsResult.Unavailable(ReasonCode.LOADING, "/slots: 503 Loading model"), r);
+    assertEquals(new SlotsResult.Unavailable(ProbeReason.LOADING, "/slots: 503 Loading model"), r);
   }
 
   @Test
@@ -90,7 +90,7 @@ class HttpSlotsProbeIT {
     try (SilentServer silent = new SilentServer(false)) {
       SlotsResult r = probe.probe(silent.base(), TIMEOUT).get(5, TimeUnit.SECONDS);
       assertInstanceOf(SlotsResult.Unavailable.class, r);
-      assertEquals(ReasonCode.PROBE_TIMEOUT, r.reason());
+      assertEquals(ProbeReason.PROBE_TIMEOUT, r.reason());
     }
   }
 }

@@ -22,7 +22,7 @@ class HttpSlotsProbeTest {
     assertEquals(SlotsResult.Source.SLOTS, k.source());
     assertTrue(k.idle());
     assertEquals("0 of 2 slots busy (from /slots)", k.message());
-    assertEquals(ReasonCode.OK, k.reason());
+    assertEquals(ProbeReason.OK, k.reason());
   }
 
   @Test
@@ -52,7 +52,7 @@ class HttpSlotsProbeTest {
           "not json", "{\"slots\":[]}", "[1,2]", "[{\"id\":0}]", "[{\"is_processing\":\"yes\"}]"
         }) {
       SlotsResult r = HttpSlotsProbe.parseSlots(body);
-      assertEquals(ReasonCode.BAD_RESPONSE, r.reason(), body);
+      assertEquals(ProbeReason.BAD_RESPONSE, r.reason(), body);
       assertInstanceOf(SlotsResult.Unavailable.class, r);
     }
   }
@@ -79,7 +79,7 @@ class HttpSlotsProbeTest {
   @Test
   void metricsWithoutTheGaugeAreABadResponse() {
     SlotsResult r = HttpSlotsProbe.parseMetrics("# nothing here\nfoo 1\n", OptionalInt.empty());
-    assertEquals(ReasonCode.BAD_RESPONSE, r.reason());
+    assertEquals(ProbeReason.BAD_RESPONSE, r.reason());
     assertEquals("/metrics has no llamacpp:requests_processing", r.message());
   }
 

@@ -45,7 +45,7 @@ class LivenessMonitorIT {
 
       await().atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
       UnhealthyEvent e = events.get(0);
-      assertEquals(ReasonCode.UNHEALTHY, e.reason());
+      assertEquals(ProbeReason.UNHEALTHY, e.reason());
       assertEquals(
           "UNHEALTHY: 3 consecutive /health misses: no answer within PT0.1S;"
               + " no answer within PT0.1S; no answer within PT0.1S",
@@ -117,7 +117,7 @@ class LivenessMonitorIT {
 
     await().atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
     UnhealthyEvent e = events.get(0);
-    assertEquals(ReasonCode.CANARY_FAILED, e.reason());
+    assertEquals(ProbeReason.CANARY_FAILED, e.reason());
     assertEquals(
         "CANARY_FAILED: POST /completion returned 500: The model produced output that does not"
             + " match the expected Content-only format",

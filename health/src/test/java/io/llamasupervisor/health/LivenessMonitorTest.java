@@ -73,7 +73,7 @@ class LivenessMonitorTest {
 
     assertEquals(1, events.size());
     UnhealthyEvent e = events.get(0);
-    assertEquals(ReasonCode.UNHEALTHY, e.reason());
+    assertEquals(ProbeReason.UNHEALTHY, e.reason());
     assertEquals(
         "UNHEALTHY: 3 consecutive /health misses: connection refused; connection refused;"
             + " connection refused",
@@ -174,7 +174,7 @@ class LivenessMonitorTest {
     canary.otherwise(
         new ProbeResult(
             HealthStatus.FAILED,
-            ReasonCode.UNEXPECTED_STATUS,
+            ProbeReason.UNEXPECTED_STATUS,
             500,
             "POST /completion returned 500"));
     LivenessMonitor m = monitor(LivenessPolicy.DEFAULT.withCanary(Duration.ofMinutes(1)));
@@ -185,7 +185,7 @@ class LivenessMonitorTest {
     canary.calls().forEach(c -> assertEquals(Duration.ofSeconds(30), c.timeout()));
     assertEquals(1, events.size());
     UnhealthyEvent e = events.get(0);
-    assertEquals(ReasonCode.CANARY_FAILED, e.reason());
+    assertEquals(ProbeReason.CANARY_FAILED, e.reason());
     assertEquals("CANARY_FAILED: POST /completion returned 500", e.message());
     assertEquals(t0.plusSeconds(120), e.at());
     // /health at 5..115 s; at 120 s the canary (scheduled earlier) fails first and stops monitoring

@@ -52,7 +52,7 @@ class ReadinessWaitTest {
 
     ReadinessResult.Ready ready = assertInstanceOf(ReadinessResult.Ready.class, w.result().join());
     assertEquals(Duration.ofMillis(125), ready.elapsed());
-    assertEquals(ReasonCode.OK, ready.reason());
+    assertEquals(ProbeReason.OK, ready.reason());
     assertEquals(0, scheduler.pending(), "deadline timer and next poll are cancelled");
     scheduler.advance(Duration.ofSeconds(60));
     assertEquals(3, probe.calls().size());
@@ -69,7 +69,7 @@ class ReadinessWaitTest {
         assertInstanceOf(ReadinessResult.TimedOut.class, w.result().join());
     assertEquals(
         "/health should return HTTP 200 within PT30S; last: 503 Loading model", out.message());
-    assertEquals(ReasonCode.HEALTH_TIMEOUT, out.reason());
+    assertEquals(ProbeReason.HEALTH_TIMEOUT, out.reason());
     assertEquals(Optional.of(ProbeResult.loading()), out.lastStatus());
     assertEquals(STARTUP, out.elapsed());
     assertEquals(t0.plus(STARTUP), endedAt[0]);
@@ -116,7 +116,7 @@ class ReadinessWaitTest {
     ReadinessResult.Exited ex = assertInstanceOf(ReadinessResult.Exited.class, w.result().join());
     assertEquals("exit code 1", ex.exitInfo());
     assertEquals(Duration.ofMillis(100), ex.elapsed());
-    assertEquals(ReasonCode.EXITED, ex.reason());
+    assertEquals(ProbeReason.EXITED, ex.reason());
     assertEquals("process exited while starting after PT0.1S: exit code 1", ex.message());
     assertEquals(0, scheduler.pending());
     scheduler.advance(Duration.ofSeconds(60));
@@ -189,7 +189,7 @@ class ReadinessWaitTest {
     ReadinessResult.Cancelled c =
         assertInstanceOf(ReadinessResult.Cancelled.class, w.result().join());
     assertEquals(Duration.ofMillis(60), c.elapsed());
-    assertEquals(ReasonCode.CANCELLED, c.reason());
+    assertEquals(ProbeReason.CANCELLED, c.reason());
     assertEquals(0, scheduler.pending());
     scheduler.advance(Duration.ofSeconds(60));
     assertEquals(2, probe.calls().size());
@@ -215,7 +215,7 @@ class ReadinessWaitTest {
 
     ReadinessResult.TimedOut out = (ReadinessResult.TimedOut) w.result().join();
     assertEquals(6, w.probes()); // at 0, 50, 125, 237, 405, 657 ms; 1035 ms is past the deadline
-    assertEquals(ReasonCode.PROBE_ERROR, out.lastStatus().orElseThrow().reason());
+    assertEquals(ProbeReason.PROBE_ERROR, out.lastStatus().orElseThrow().reason());
     assertTrue(out.message().endsWith("; last: probe error: boom"), out.message());
   }
 

@@ -58,7 +58,7 @@ class RoutingTableTest {
   }
 
   @Test
-  void aBackendUrlAppearsOnceInAModel() {
+  void aGenerationAppearsOnceInAModel() {
     var e =
         assertThrows(
             IllegalArgumentException.class,
@@ -69,21 +69,41 @@ class RoutingTableTest {
                     "ready",
                     List.of(
                         backend(8001, 1, BackendState.READY),
-                        backend(8001, 2, BackendState.STARTING))));
-    assertEquals("model m lists backend http://127.0.0.1:8001 twice", e.getMessage());
+                        backend(8002, 1, BackendState.STARTING))));
+    assertEquals("model m lists generation 1 twice", e.getMessage());
   }
 
-  /** A cluster table lists the same generation once per node, each on its own url. */
+  /** A cluster table lists the same generation once per node, each on its node's host. */
   @Test
-  void oneGenerationMayBeServedFromSeveralUrls() {
+  void oneGenerationMayBeServedOnceFromEachHost() {
     ModelRoute m =
         new ModelRoute(
             "m",
             "m",
             "ready",
-            List.of(backend(8002, 1, BackendState.READY), backend(8001, 1, BackendState.READY)));
+            List.of(
+                BackendRoute.of("10.0.0.2", 8001, 1, BackendState.READY, T0, 4, 4),
+                BackendRoute.of("10.0.0.1", 8001, 1, BackendState.READY, T0, 4, 4)));
     assertEquals(
-        List.of(8001, 8002), m.backends().stream().map(BackendRoute::port).toList(), "sorted");
+        List.of("http://10.0.0.1:8001", "http://10.0.0.2:8001"),
+        m.backends().stream().map(BackendRoute::url).toList(),
+        "sorted by url within a generation and replica");
+  }
+
+  @Test
+  void replicasShareAGenerationButEachAppearsOnce() {
+    BackendRoute r0 = BackendRoute.of("127.0.0.1", 8081, 1, 0, BackendState.READY, T0, 2, 2);
+    BackendRoute r1 = BackendRoute.of("127.0.0.1", 8082, 1, 1, BackendState.READY, T0, 2, 2);
+    ModelRoute m = new ModelRoute("m", null, "ready", List.of(r1, r0));
+    assertEquals(List.of(r0, r1), m.readyBackends());
+    assertEquals(r1, m.backend(1, 1).orElseThrow());
+    ModelRoute drained = m.withBackend(r1.withState(BackendState.DRAINING, T0));
+    assertEquals(List.of(r0), drained.readyBackends(), "only replica 1 was replaced");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new ModelRoute("m", null, "ready", List.of(r1, r1.withSlots(2, 1))));
+    assertEquals("model m lists generation 1 replica 1 twice", e.getMessage());
   }
 
   @Test

@@ -54,10 +54,10 @@ final class CompletionShapes {
     return switch (job.kind()) {
       case CHAT ->
           (i == 0 ? roleEvent(id, created) : "")
-              + event(chatChunk(Json.object("content", piece), null, id, created));
+              + event(chatChunk(ServerJson.object("content", piece), null, id, created));
       case TEXT -> event(textChunk(piece, null, id, created));
       case NATIVE -> {
-        Map<String, Object> m = Json.object("index", 0, "content", piece);
+        Map<String, Object> m = ServerJson.object("index", 0, "content", piece);
         m.put("tokens", List.of(pieceId));
         m.put("stop", false);
         m.put("id_slot", -1);
@@ -70,7 +70,8 @@ final class CompletionShapes {
 
   /** The chat stream's opening event, {@code delta: {role: assistant, content: null}}. */
   String roleEvent(String id, long created) {
-    return event(chatChunk(Json.object("role", "assistant", "content", null), null, id, created));
+    return event(
+        chatChunk(ServerJson.object("role", "assistant", "content", null), null, id, created));
   }
 
   /** The chunk payloads that end a stream, before the zero-length chunk. */
@@ -78,7 +79,7 @@ final class CompletionShapes {
     List<String> chunks = new ArrayList<>();
     switch (job.kind()) {
       case CHAT -> {
-        Map<String, Object> fin = chatChunk(Json.object(), "length", r.id(), r.created());
+        Map<String, Object> fin = chatChunk(ServerJson.object(), "length", r.id(), r.created());
         if (job.includeUsage()) {
           Map<String, Object> u = chatBase(List.of(), r.id(), r.created());
           u.put("usage", usage(job, r));
@@ -103,10 +104,11 @@ final class CompletionShapes {
   Map<String, Object> body(Job job, Result r) {
     return switch (job.kind()) {
       case CHAT -> {
-        Map<String, Object> message = Json.object("role", "assistant", "content", r.text());
+        Map<String, Object> message = ServerJson.object("role", "assistant", "content", r.text());
         Map<String, Object> choice =
-            Json.object("finish_reason", "length", "index", 0, "message", message);
-        Map<String, Object> m = Json.object("choices", List.of(choice), "created", r.created());
+            ServerJson.object("finish_reason", "length", "index", 0, "message", message);
+        Map<String, Object> m =
+            ServerJson.object("choices", List.of(choice), "created", r.created());
         m.put("model", model);
         m.put("system_fingerprint", LlamaApi.BUILD_INFO);
         m.put("object", "chat.completion");
@@ -122,8 +124,8 @@ final class CompletionShapes {
 
   private Map<String, Object> textFinal(Job job, Result r, String text) {
     Map<String, Object> choice =
-        Json.object("text", text, "index", 0, "logprobs", null, "finish_reason", "length");
-    Map<String, Object> m = Json.object("choices", List.of(choice), "created", r.created());
+        ServerJson.object("text", text, "index", 0, "logprobs", null, "finish_reason", "length");
+    Map<String, Object> m = ServerJson.object("choices", List.of(choice), "created", r.created());
     m.put("model", model);
     m.put("system_fingerprint", LlamaApi.BUILD_INFO);
     m.put("object", "text_completion");
@@ -134,7 +136,7 @@ final class CompletionShapes {
   }
 
   private Map<String, Object> nativeFinal(Job job, Result r, String content) {
-    Map<String, Object> m = Json.object("index", 0, "content", content, "tokens", List.of());
+    Map<String, Object> m = ServerJson.object("index", 0, "content", content, "tokens", List.of());
     m.put("id_slot", r.slotId());
     m.put("stop", true);
     m.put("model", model);
@@ -164,7 +166,7 @@ final class CompletionShapes {
   }
 
   private Map<String, Object> chatBase(List<Object> choices, String id, long created) {
-    Map<String, Object> m = Json.object("choices", choices, "created", created, "id", id);
+    Map<String, Object> m = ServerJson.object("choices", choices, "created", created, "id", id);
     m.put("model", model);
     m.put("system_fingerprint", LlamaApi.BUILD_INFO);
     m.put("object", "chat.completion.chunk");
@@ -174,15 +176,16 @@ final class CompletionShapes {
   private Map<String, Object> chatChunk(
       Map<String, Object> delta, String finishReason, String id, long created) {
     Map<String, Object> choice =
-        Json.object("finish_reason", finishReason, "index", 0, "delta", delta);
+        ServerJson.object("finish_reason", finishReason, "index", 0, "delta", delta);
     return chatBase(List.of(choice), id, created);
   }
 
   private Map<String, Object> textChunk(
       String piece, String finishReason, String id, long created) {
     Map<String, Object> choice =
-        Json.object("text", piece, "index", 0, "logprobs", null, "finish_reason", finishReason);
-    Map<String, Object> m = Json.object("choices", List.of(choice), "created", created);
+        ServerJson.object(
+            "text", piece, "index", 0, "logprobs", null, "finish_reason", finishReason);
+    Map<String, Object> m = ServerJson.object("choices", List.of(choice), "created", created);
     m.put("model", model);
     m.put("system_fingerprint", LlamaApi.BUILD_INFO);
     m.put("object", "text_completion");
@@ -191,21 +194,22 @@ final class CompletionShapes {
   }
 
   static String event(Map<String, Object> json) {
-    return "data: " + Json.write(json) + "\n\n";
+    return "data: " + ServerJson.write(json) + "\n\n";
   }
 
   private static Map<String, Object> usage(Job job, Result r) {
     Map<String, Object> m =
-        Json.object("completion_tokens", r.produced(), "prompt_tokens", job.promptTokens());
+        ServerJson.object("completion_tokens", r.produced(), "prompt_tokens", job.promptTokens());
     m.put("total_tokens", job.promptTokens() + r.produced());
-    m.put("prompt_tokens_details", Json.object("cached_tokens", 0));
+    m.put("prompt_tokens_details", ServerJson.object("cached_tokens", 0));
     return m;
   }
 
   /** The {@code timings} object; rates are per second, times in milliseconds. */
   static Map<String, Object> timings(
       int promptN, double promptMs, int predictedN, double predictedMs) {
-    Map<String, Object> m = Json.object("cache_n", 0, "prompt_n", promptN, "prompt_ms", promptMs);
+    Map<String, Object> m =
+        ServerJson.object("cache_n", 0, "prompt_n", promptN, "prompt_ms", promptMs);
     m.put("prompt_per_token_ms", promptN > 0 ? promptMs / promptN : 0.0);
     m.put("prompt_per_second", promptN > 0 ? 1000.0 * promptN / promptMs : 0.0);
     m.put("predicted_n", predictedN);

@@ -65,8 +65,8 @@ final class Inference {
   boolean handle(Kind kind, HttpRequest req, HttpConnection conn) throws IOException, Abandoned {
     Map<String, Object> body;
     try {
-      body = Json.parseObject(req.bodyText());
-    } catch (Json.ParseException e) {
+      body = ServerJson.parseObject(req.bodyText());
+    } catch (ServerJson.ParseException e) {
       return conn.respondJson(req, 500, LlamaApi.error(500, e.getMessage(), "server_error"));
     }
     String prompt;
@@ -98,7 +98,7 @@ final class Inference {
     long ctx = slots.slotCtx();
     if (promptTokens >= ctx) {
       Map<String, Object> err =
-          Json.object(
+          ServerJson.object(
               "code",
               400,
               "message",
@@ -113,7 +113,7 @@ final class Inference {
               promptTokens,
               "n_ctx",
               ctx);
-      return conn.respondJson(req, 400, Json.write(Json.object("error", err)));
+      return conn.respondJson(req, 400, ServerJson.write(ServerJson.object("error", err)));
     }
     boolean stream = Boolean.TRUE.equals(body.get("stream"));
     boolean includeUsage =
@@ -219,7 +219,7 @@ final class Inference {
       Result result =
           new Result(slot.id, id, created, text.toString(), produced, truncated, timings);
       if (!job.stream()) {
-        return conn.respondJson(req, 200, Json.write(shapes.body(job, result)));
+        return conn.respondJson(req, 200, ServerJson.write(shapes.body(job, result)));
       }
       for (String chunk : shapes.finalChunks(job, result)) {
         sse.send(chunk);
@@ -282,8 +282,8 @@ final class Inference {
   boolean tokenize(HttpRequest req, HttpConnection conn) throws IOException {
     Map<String, Object> body;
     try {
-      body = Json.parseObject(req.bodyText());
-    } catch (Json.ParseException e) {
+      body = ServerJson.parseObject(req.bodyText());
+    } catch (ServerJson.ParseException e) {
       return conn.respondJson(req, 500, LlamaApi.error(500, e.getMessage(), "server_error"));
     }
     String content = String.valueOf(body.getOrDefault("content", ""));
@@ -292,7 +292,7 @@ final class Inference {
     for (int i = 0; i < n; i++) {
       ids.add(PIECE_IDS[i % PIECE_IDS.length]);
     }
-    return conn.respondJson(req, 200, Json.write(Json.object("tokens", ids)));
+    return conn.respondJson(req, 200, ServerJson.write(ServerJson.object("tokens", ids)));
   }
 
   private void logTimings(String who, int promptN, double promptMs, int predictedN, double genMs) {

@@ -91,10 +91,10 @@ final class LlamaApi {
         case "/health", "/v1/health":
           return conn.respondJson(req, 200, "{\"status\":\"ok\"}");
         case "/models", "/v1/models":
-          return conn.respondJson(req, 200, Json.write(models(r)));
+          return conn.respondJson(req, 200, ServerJson.write(models(r)));
         case "/props":
           lifecycle.parkWhileStuck();
-          return conn.respondJson(req, 200, Json.write(props(r)));
+          return conn.respondJson(req, 200, ServerJson.write(props(r)));
         case "/slots":
           return slots(req, conn, r);
         case "/metrics":
@@ -204,7 +204,7 @@ final class LlamaApi {
         && r.slots().busy() == r.slots().size()) {
       return conn.respondJson(req, 503, error(503, "no slot available", "unavailable_error"));
     }
-    return conn.respondJson(req, 200, Json.write(r.slots().describe()));
+    return conn.respondJson(req, 200, ServerJson.write(r.slots().describe()));
   }
 
   private boolean metrics(HttpRequest req, HttpConnection conn, Ready r) throws IOException {
@@ -233,7 +233,7 @@ final class LlamaApi {
     List<String> capabilities =
         options.mmproj() == null ? List.of("completion") : List.of("completion", "multimodal");
     Map<String, Object> details =
-        Json.object(
+        ServerJson.object(
             "parent_model", "",
             "format", "gguf",
             "family", "",
@@ -241,7 +241,7 @@ final class LlamaApi {
             "parameter_size", "",
             "quantization_level", "");
     Map<String, Object> ollama =
-        Json.object(
+        ServerJson.object(
             "name", name,
             "model", name,
             "modified_at", "",
@@ -254,7 +254,7 @@ final class LlamaApi {
             "parameters", "",
             "details", details);
     Map<String, Object> meta =
-        Json.object(
+        ServerJson.object(
             "vocab_type", m.vocabType(),
             "n_vocab", m.nVocab(),
             "n_ctx", r.plan().slotCtx(),
@@ -264,7 +264,7 @@ final class LlamaApi {
             "size", m.size(),
             "ftype", m.ftype());
     Map<String, Object> openai =
-        Json.object(
+        ServerJson.object(
             "id",
             name,
             "aliases",
@@ -279,27 +279,27 @@ final class LlamaApi {
             "llamacpp",
             "meta",
             meta);
-    return Json.object("models", List.of(ollama), "object", "list", "data", List.of(openai));
+    return ServerJson.object("models", List.of(ollama), "object", "list", "data", List.of(openai));
   }
 
   private Map<String, Object> props(Ready r) {
     Map<String, Object> props =
-        Json.object(
+        ServerJson.object(
             "default_generation_settings",
-            Json.object("params", Templates.slotParams(), "n_ctx", r.plan().slotCtx()));
+            ServerJson.object("params", Templates.slotParams(), "n_ctx", r.plan().slotCtx()));
     props.put("total_slots", r.slots().size());
     props.put("model_alias", options.modelName());
     props.put("model_ftype", r.model().ftype());
     props.put("model_path", options.model());
     props.put(
         "modalities",
-        Json.object("vision", options.mmproj() != null, "video", false, "audio", false));
+        ServerJson.object("vision", options.mmproj() != null, "video", false, "audio", false));
     props.put("media_marker", mediaMarker);
     props.put("endpoint_slots", options.slots());
     props.put("endpoint_props", options.propsEndpoint());
     props.put("endpoint_metrics", options.metrics());
     props.put("ui", options.ui());
-    props.put("ui_settings", Json.object());
+    props.put("ui_settings", ServerJson.object());
     props.put("chat_template", r.model().chatTemplate());
     props.put("chat_template_caps", Templates.chatTemplateCaps());
     props.put("bos_token", "<s>");
@@ -312,7 +312,8 @@ final class LlamaApi {
 
   /** The handler-level error body ({@code code} first, unlike the 503/404/401 bodies). */
   static String error(int code, String message, String type) {
-    return Json.write(
-        Json.object("error", Json.object("code", code, "message", message, "type", type)));
+    return ServerJson.write(
+        ServerJson.object(
+            "error", ServerJson.object("code", code, "message", message, "type", type)));
   }
 }

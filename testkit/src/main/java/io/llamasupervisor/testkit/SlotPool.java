@@ -157,7 +157,7 @@ final class SlotPool {
       List<Map<String, Object>> out = new ArrayList<>();
       for (Slot s : slots) {
         Map<String, Object> m =
-            Json.object(
+            ServerJson.object(
                 "id", s.id, "n_ctx", slotCtx, "speculative", false, "is_processing", s.busy);
         if (s.taskId >= 0) {
           m.put("id_task", s.taskId);
@@ -168,7 +168,7 @@ final class SlotPool {
           m.put(
               "next_token",
               List.of(
-                  Json.object(
+                  ServerJson.object(
                       "has_next_token",
                       s.busy,
                       "has_new_line",

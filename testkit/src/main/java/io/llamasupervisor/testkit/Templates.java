@@ -18,16 +18,16 @@ final class Templates {
 
   /** A fresh copy of the default sampling parameters ({@code /props}, {@code /slots}). */
   static Map<String, Object> slotParams() {
-    return Json.copy(SLOT_PARAMS);
+    return ServerJson.copy(SLOT_PARAMS);
   }
 
   /** A fresh copy of a completion's {@code generation_settings}. */
   static Map<String, Object> generationSettings() {
-    return Json.copy(GENERATION_SETTINGS);
+    return ServerJson.copy(GENERATION_SETTINGS);
   }
 
   static Map<String, Object> chatTemplateCaps() {
-    return Json.object(
+    return ServerJson.object(
         "supports_object_arguments", false,
         "supports_parallel_tool_calls", false,
         "supports_preserve_reasoning", false,
@@ -44,7 +44,7 @@ final class Templates {
       if (in == null) {
         throw new IllegalStateException(name + " is missing from the classpath");
       }
-      return Json.parseObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return ServerJson.parseObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -51,14 +51,15 @@ class CompletionShapesTest {
 
   private static Object data(String event) {
     assertTrue(event.startsWith("data: ") && event.endsWith("\n\n"), event);
-    return Json.parse(event.substring(6).trim());
+    return ServerJson.parse(event.substring(6).trim());
   }
 
   @Test
   void chatCompletion() {
     String real =
         "{\"choices\":[{\"finish_reason\":\"length\",\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\" in\"}}],\"created\":1795304084,\"model\":\"tiny-alias\",\"system_fingerprint\":\"b10470-34af94cd\",\"object\":\"chat.completion\",\"usage\":{\"completion_tokens\":6,\"prompt_tokens\":37,\"total_tokens\":43,\"prompt_tokens_details\":{\"cached_tokens\":0}},\"id\":\"chatcmpl-r\",\"timings\":{\"cache_n\":0,\"prompt_n\":37,\"prompt_ms\":4.324,\"prompt_per_token_ms\":0.1168,\"prompt_per_second\":8556.8,\"predicted_n\":6,\"predicted_ms\":0.618,\"predicted_per_token_ms\":0.1236,\"predicted_per_second\":8090.6}}";
-    assertEquals(keys(Json.parse(real)), keys(shapes.body(job(Kind.CHAT, false, false), result)));
+    assertEquals(
+        keys(ServerJson.parse(real)), keys(shapes.body(job(Kind.CHAT, false, false), result)));
   }
 
   @Test
@@ -74,7 +75,7 @@ class CompletionShapesTest {
                 ((Map<?, ?>) ((List<?>) ((Map<?, ?>) data(events[0])).get("choices")).get(0))
                     .get("delta"))
             .get("role"));
-    assertEquals(keys(Json.parse(realToken)), keys(data(events[1])));
+    assertEquals(keys(ServerJson.parse(realToken)), keys(data(events[1])));
     List<String> end = shapes.finalChunks(job(Kind.CHAT, true, false), result);
     assertEquals(2, end.size());
     assertEquals("data: [DONE]\n\n", end.get(1));
@@ -83,7 +84,7 @@ class CompletionShapesTest {
     assertEquals(2, usageEvents.length, "finish and usage events share a chunk");
     String realUsage =
         "{\"choices\":[],\"created\":1795304084,\"id\":\"chatcmpl-4\",\"model\":\"tiny-alias\",\"system_fingerprint\":\"b10470-34af94cd\",\"object\":\"chat.completion.chunk\",\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":37,\"total_tokens\":40,\"prompt_tokens_details\":{\"cached_tokens\":36}},\"timings\":{\"cache_n\":36,\"prompt_n\":1,\"prompt_ms\":0.365,\"prompt_per_token_ms\":0.365,\"prompt_per_second\":2739.7,\"predicted_n\":3,\"predicted_ms\":0.389,\"predicted_per_token_ms\":0.1945,\"predicted_per_second\":5141.3}}";
-    assertEquals(keys(Json.parse(realUsage)), keys(data(usageEvents[1])));
+    assertEquals(keys(ServerJson.parse(realUsage)), keys(data(usageEvents[1])));
   }
 
   @Test
@@ -91,12 +92,12 @@ class CompletionShapesTest {
     String realFinal =
         "{\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"length\"}],\"created\":1795304084,\"model\":\"tiny-alias\",\"system_fingerprint\":\"b10470-34af94cd\",\"object\":\"text_completion\",\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":4,\"total_tokens\":7,\"prompt_tokens_details\":{\"cached_tokens\":3}},\"id\":\"chatcmpl-e\",\"timings\":{\"cache_n\":3,\"prompt_n\":1,\"prompt_ms\":0.327,\"prompt_per_token_ms\":0.327,\"prompt_per_second\":3058.1,\"predicted_n\":3,\"predicted_ms\":0.345,\"predicted_per_token_ms\":0.1725,\"predicted_per_second\":5797.1}}";
     List<String> end = shapes.finalChunks(job(Kind.TEXT, true, false), result);
-    assertEquals(keys(Json.parse(realFinal)), keys(data(end.get(0))));
+    assertEquals(keys(ServerJson.parse(realFinal)), keys(data(end.get(0))));
     assertEquals("data: [DONE]\n\n", end.get(1));
     String realToken =
         "{\"choices\":[{\"text\":\"er\",\"index\":0,\"logprobs\":null,\"finish_reason\":null}],\"created\":1795304084,\"model\":\"tiny-alias\",\"system_fingerprint\":\"b10470-34af94cd\",\"object\":\"text_completion\",\"id\":\"chatcmpl-e\"}";
     assertEquals(
-        keys(Json.parse(realToken)),
+        keys(ServerJson.parse(realToken)),
         keys(data(shapes.tokenEvents(job(Kind.TEXT, true, false), 0, "er", 261, "chatcmpl-x", 1))));
   }
 
@@ -106,7 +107,8 @@ class CompletionShapesTest {
         "{\"index\":0,\"content\":\"er\",\"tokens\":[261],\"stop\":false,\"id_slot\":-1,\"tokens_predicted\":1,\"tokens_evaluated\":4}";
     assertEquals(
         realToken,
-        Json.write(data(shapes.tokenEvents(job(Kind.NATIVE, true, false), 0, "er", 261, "x", 1))));
+        ServerJson.write(
+            data(shapes.tokenEvents(job(Kind.NATIVE, true, false), 0, "er", 261, "x", 1))));
     List<String> end = shapes.finalChunks(job(Kind.NATIVE, true, false), result);
     assertEquals(1, end.size(), "no [DONE] on the native endpoint");
     Map<?, ?> fin = (Map<?, ?>) data(end.get(0));

@@ -195,7 +195,7 @@ class FaultInjectionIT {
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertEquals(200, r.statusCode());
       assertTrue(ms >= 500, "5 tokens at 100 ms took " + ms + " ms");
-      Map<String, Object> timings = Json.parseObject(r.body());
+      Map<String, Object> timings = ServerJson.parseObject(r.body());
       double predictedMs =
           ((Number) ((Map<?, ?>) timings.get("timings")).get("predicted_ms")).doubleValue();
       assertTrue(predictedMs >= 450, "predicted_ms " + predictedMs);
@@ -267,7 +267,8 @@ class FaultInjectionIT {
       a.close(); // frees the slot; b came first, so b runs before the endless c
       RawHttp.Response rb = b.readResponse(wait);
       assertEquals(200, rb.status());
-      assertEquals(5, ((Number) Json.parseObject(rb.body()).get("tokens_predicted")).intValue());
+      assertEquals(
+          5, ((Number) ServerJson.parseObject(rb.body()).get("tokens_predicted")).intValue());
       assertEquals(200, c.readHead(wait).status());
       String slots = p.get("/slots").body();
       assertTrue(

@@ -47,7 +47,7 @@ class LlamaServerContractIT {
 
   private static Map<String, Object> json(HttpResponse<String> r) {
     assertNotNull(r, "no response");
-    return Json.parseObject(r.body());
+    return ServerJson.parseObject(r.body());
   }
 
   @SuppressWarnings("unchecked")
@@ -135,7 +135,7 @@ class LlamaServerContractIT {
       assertEquals(nCtx, ((Number) at(models, "data", 0, "meta", "n_ctx")).intValue());
       assertEquals(2048, ((Number) at(models, "data", 0, "meta", "n_ctx_train")).intValue());
       assertEquals(Fixtures.TINY, at(models, "data", 0, "id"));
-      List<Object> slotList = at(Json.parse(p.get("/slots").body()));
+      List<Object> slotList = at(ServerJson.parse(p.get("/slots").body()));
       assertEquals(slots, slotList.size());
       assertEquals(nCtx, ((Number) at(slotList, 0, "n_ctx")).intValue());
       if (flags.equals("-c 8192")) {
@@ -405,18 +405,18 @@ class LlamaServerContractIT {
       assertEquals("data: [DONE]\n\n", s.chunks().get(s.chunks().size() - 2));
       List<String> ev = events(s.chunks());
       assertEquals("[DONE]", ev.get(ev.size() - 1));
-      Map<String, Object> first = Json.parseObject(ev.get(0));
+      Map<String, Object> first = ServerJson.parseObject(ev.get(0));
       assertEquals("assistant", at(first, "choices", 0, "delta", "role"));
       assertEquals("chat.completion.chunk", first.get("object"));
       assertEquals("tiny-alias", first.get("model"));
-      Map<String, Object> fin = Json.parseObject(ev.get(ev.size() - 2));
+      Map<String, Object> fin = ServerJson.parseObject(ev.get(ev.size() - 2));
       assertEquals("length", at(fin, "choices", 0, "finish_reason"));
       assertNotNull(fin.get("timings"));
       assertFalse(fin.containsKey("usage"));
       long contentEvents =
           ev.stream()
               .filter(e -> !e.equals("[DONE]"))
-              .map(Json::parseObject)
+              .map(ServerJson::parseObject)
               .filter(e -> at(e, "choices", 0, "delta", "content") instanceof String)
               .count();
       assertEquals(4, contentEvents);
@@ -428,10 +428,10 @@ class LlamaServerContractIT {
               "/v1/chat/completions",
               chat + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
       List<String> uev = events(u.chunks());
-      Map<String, Object> usage = Json.parseObject(uev.get(uev.size() - 2));
+      Map<String, Object> usage = ServerJson.parseObject(uev.get(uev.size() - 2));
       assertEquals(List.of(), usage.get("choices"));
       assertEquals(4, ((Number) at(usage, "usage", "completion_tokens")).intValue());
-      Map<String, Object> ufin = Json.parseObject(uev.get(uev.size() - 3));
+      Map<String, Object> ufin = ServerJson.parseObject(uev.get(uev.size() - 3));
       assertEquals("length", at(ufin, "choices", 0, "finish_reason"));
       assertFalse(ufin.containsKey("timings"));
 
@@ -443,7 +443,7 @@ class LlamaServerContractIT {
               "{\"prompt\":\"Hello\",\"max_tokens\":3,\"stream\":true}");
       List<String> vev = events(v.chunks());
       assertEquals("[DONE]", vev.get(vev.size() - 1));
-      Map<String, Object> vfin = Json.parseObject(vev.get(vev.size() - 2));
+      Map<String, Object> vfin = ServerJson.parseObject(vev.get(vev.size() - 2));
       assertEquals("length", at(vfin, "choices", 0, "finish_reason"));
       assertEquals(3, ((Number) at(vfin, "usage", "completion_tokens")).intValue());
       assertEquals("text_completion", vfin.get("object"));
@@ -457,8 +457,8 @@ class LlamaServerContractIT {
       List<String> nev = events(n.chunks());
       assertFalse(nev.contains("[DONE]"), "the native endpoint sends no [DONE]");
       assertEquals(5, nev.size());
-      assertEquals(false, Json.parseObject(nev.get(0)).get("stop"));
-      Map<String, Object> nfin = Json.parseObject(nev.get(4));
+      assertEquals(false, ServerJson.parseObject(nev.get(0)).get("stop"));
+      Map<String, Object> nfin = ServerJson.parseObject(nev.get(4));
       assertEquals(true, nfin.get("stop"));
       assertEquals(4, ((Number) nfin.get("tokens_predicted")).intValue());
 

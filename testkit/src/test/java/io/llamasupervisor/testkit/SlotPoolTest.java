@@ -64,7 +64,7 @@ class SlotPoolTest {
         "[{\"id\":0,\"n_ctx\":512,\"speculative\":false,\"is_processing\":false},"
             + "{\"id\":1,\"n_ctx\":512,\"speculative\":false,\"is_processing\":false},"
             + "{\"id\":2,\"n_ctx\":512,\"speculative\":false,\"is_processing\":false}]",
-        Json.write(pool.describe()));
+        ServerJson.write(pool.describe()));
     SlotPool.Slot s = pool.acquire();
     pool.update(s, () -> s.taskId = 7);
     assertEquals(true, pool.describe().get(2).get("is_processing"));

@@ -5,51 +5,41 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.gguf.GgufFile;
 import io.llamasupervisor.gguf.GgufVerifier;
 import io.llamasupervisor.gguf.Verdict;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code inspect FILE... [--json]}: verifies GGUF files and prints the verdict and key metadata.
  * Exit code 0 when every file is accepted, 2 when any is rejected, 1 on usage errors.
  */
-public final class InspectCommand implements Command {
+@Command(
+    name = "inspect",
+    description = "Verify GGUF files and show their key metadata.",
+    footer = {"", "Exit code: 0 every file accepted, 2 any rejected, 1 usage error."})
+public final class InspectCommand extends CliCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Override
-  public String summary() {
-    return "verify GGUF files and show their key metadata";
-  }
+  @Parameters(
+      paramLabel = "FILE",
+      arity = "1..*",
+      description = "GGUF files (a shard verifies its whole set).")
+  List<Path> files;
+
+  @Option(names = "--json", description = "One JSON object per file and line.")
+  boolean json;
 
   @Override
-  public int run(List<String> args, PrintStream out, PrintStream err) {
-    boolean json = false;
-    List<Path> files = new ArrayList<>();
-    for (String a : args) {
-      if (a.equals("--json")) {
-        json = true;
-      } else if (a.equals("--help") || a.equals("-h")) {
-        out.println("usage: llama-supervisor inspect FILE... [--json]");
-        return 0;
-      } else if (a.startsWith("-")) {
-        err.println("inspect: unknown option '" + a + "'");
-        err.println("usage: llama-supervisor inspect FILE... [--json]");
-        return 1;
-      } else {
-        files.add(Path.of(a));
-      }
-    }
-    if (files.isEmpty()) {
-      err.println("inspect: no file given");
-      err.println("usage: llama-supervisor inspect FILE... [--json]");
-      return 1;
-    }
+  public Integer call() {
+    PrintWriter out = out();
     boolean allAccepted = true;
     for (Path f : files) {
       Verdict v = GgufVerifier.verifySet(f);
@@ -113,7 +103,7 @@ public final class InspectCommand implements Command {
     return v.isPresent() ? v.getAsLong() : null;
   }
 
-  private static void printHuman(PrintStream out, Map<String, Object> f) {
+  private static void printHuman(PrintWriter out, Map<String, Object> f) {
     out.println(f.get("path"));
     out.println(
         "  verdict:  "

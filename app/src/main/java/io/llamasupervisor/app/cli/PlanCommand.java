@@ -9,7 +9,7 @@ import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
 import io.llamasupervisor.supervisor.launch.ModelSpec;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,6 +23,10 @@ import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
 
 /**
  * {@code plan --models-dir DIR [--json] [--config FILE] [--llama-server PATH]
@@ -31,50 +35,45 @@ import java.util.stream.Collectors;
  * <port>} placeholder), its context, KV cache types, warnings and memory estimate. Exit code 0 when
  * every model is accepted, 2 when any is rejected, 1 on usage or configuration errors.
  */
-public final class PlanCommand implements Command {
-  private static final String USAGE =
-      "usage: llama-supervisor plan --models-dir DIR [--json] [--config FILE]"
-          + " [--llama-server PATH] [--supervisor.KEY=VALUE...]";
+@Command(
+    name = "plan",
+    description = "Print the llama-server command line planned for every model (dry run).",
+    footer = {
+      "",
+      "      --supervisor.KEY=VALUE",
+      "                      Any configuration key, e.g.",
+      "                        --supervisor.defaults.ctx-size=8192",
+      "                        --supervisor.models.\"lmstudio-community/**\".parallel=2",
+      "",
+      "Exit code: 0 every model accepted, 2 any rejected, 1 usage or configuration error."
+    })
+public final class PlanCommand extends CliCommand {
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:=,+@%-]+");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Override
-  public String summary() {
-    return "print the llama-server command line planned for every model (dry run)";
-  }
+  @Mixin ConfigOptions configOptions;
+
+  /** {@code --supervisor.KEY=VALUE} arguments. */
+  @Unmatched List<String> unmatched = new ArrayList<>();
+
+  @Option(names = "--json", description = "One JSON object per model and line.")
+  boolean json;
 
   @Override
-  public int run(List<String> args, PrintStream out, PrintStream err) {
-    ConfigArgs parsed;
-    try {
-      parsed = ConfigArgs.parse(args, List.of(), List.of("--json"));
-    } catch (IllegalArgumentException e) {
-      return usage(err, e.getMessage());
-    }
-    if (parsed.help()) {
-      out.println(USAGE);
-      out.println("  --models-dir DIR      the models directory (supervisor.models-dir)");
-      out.println("  --json                one JSON object per model and line");
-      out.println("  --config FILE         YAML configuration on top of the shipped one");
-      out.println("  --llama-server PATH   the llama-server binary (supervisor.llama-server)");
-      out.println("  --supervisor.KEY=V    any configuration key, e.g.");
-      out.println("                        --supervisor.defaults.ctx-size=8192");
-      out.println(
-          "                        --supervisor.models.\"lmstudio-community/**\".parallel=2");
-      return 0;
-    }
-    boolean json = parsed.flag("--json");
+  public Integer call() {
+    ConfigArgs parsed = configOptions.args(spec.commandLine(), unmatched);
+    PrintWriter out = out();
     SupervisorConfig config;
     Path modelsDir;
     try {
       config = parsed.load(System.getenv());
       modelsDir = config.requireModelsDir();
     } catch (ConfigException e) {
-      err.println("plan: " + e.getMessage());
+      fail(e.getMessage());
       return 1;
     }
     if (!Files.isDirectory(modelsDir)) {
-      err.println("plan: models directory " + modelsDir + " is not a directory");
+      fail("models directory " + modelsDir + " is not a directory");
       return 1;
     }
 
@@ -86,7 +85,7 @@ public final class PlanCommand implements Command {
       LaunchPlanner planner = new LaunchPlanner(config.launch());
       List<CatalogEntry> entries = catalog.snapshot();
       if (entries.isEmpty()) {
-        err.println("plan: no models found in " + modelsDir);
+        fail("no models found in " + modelsDir);
       }
       boolean allAccepted = true;
       for (CatalogEntry e : entries) {
@@ -100,12 +99,6 @@ public final class PlanCommand implements Command {
       }
       return allAccepted ? 0 : 2;
     }
-  }
-
-  private static int usage(PrintStream err, String problem) {
-    err.println("plan: " + problem);
-    err.println(USAGE);
-    return 1;
   }
 
   /** The JSON fields of one model, in a stable order; plan fields are null when rejected. */
@@ -152,7 +145,7 @@ public final class PlanCommand implements Command {
     }
   }
 
-  private static void printHuman(PrintStream out, CatalogEntry e, LaunchPlan p) {
+  private static void printHuman(PrintWriter out, CatalogEntry e, LaunchPlan p) {
     out.println(e.id() + (e.alias() != null ? "  (alias " + e.alias() + ")" : ""));
     out.println("  file:      " + e.path());
     if (!e.accepted()) {

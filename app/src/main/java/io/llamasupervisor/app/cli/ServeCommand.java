@@ -17,12 +17,14 @@ import io.llamasupervisor.supervisor.launch.LaunchConfig;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
 import io.llamasupervisor.supervisor.supervise.FleetSupervisor;
 import io.llamasupervisor.supervisor.supervise.LlamaServerBinary;
-import java.io.PrintStream;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,47 +32,73 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
 
 /**
  * {@code serve}: catalogs and verifies the models directory, keeps one llama-server per verified
  * model running, and serves the registry API. Runs until SIGTERM/SIGINT, which stop every instance
  * (unless {@code --keep-instances-on-exit}).
  */
-public final class ServeCommand implements Command {
+@Command(
+    name = "serve",
+    description = "Catalog, verify and supervise every model in a directory; serve the API.",
+    footer = {
+      "",
+      "      --supervisor.KEY=VALUE",
+      "                            Any configuration key, e.g.",
+      "                              --supervisor.defaults.parallel=2"
+    })
+public final class ServeCommand extends CliCommand {
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
-  static final String USAGE =
-      "usage: llama-supervisor serve --models-dir DIR [--llama-server PATH] [--port N] [--host H]"
-          + " [--config FILE] [--state-dir DIR] [--keep-instances-on-exit] [--insecure]"
-          + " [--supervisor.KEY=VALUE...]";
+
+  @Mixin ConfigOptions configOptions;
+
+  /** {@code --supervisor.KEY=VALUE} arguments. */
+  @Unmatched List<String> unmatched = new ArrayList<>();
+
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      description = "Port of the API (supervisor.api.port, default 8090).")
+  String port;
+
+  @Option(
+      names = "--host",
+      paramLabel = "H",
+      description = "Address of the API (supervisor.api.host, default 127.0.0.1).")
+  String host;
+
+  @Option(
+      names = "--state-dir",
+      paramLabel = "DIR",
+      description = "State file and instance logs (default <models-dir>/.llama-supervisor).")
+  String stateDir;
+
+  @Option(
+      names = "--keep-instances-on-exit",
+      description = "Leave the llama-servers running on exit; the next serve adopts them.")
+  boolean keepInstancesOnExit;
+
+  @Option(names = "--insecure", description = "Allow a non-loopback API address without API keys.")
+  boolean insecure;
 
   @Override
-  public String summary() {
-    return "catalog, verify and supervise every model in a directory";
-  }
-
-  @Override
-  public int run(List<String> args, PrintStream out, PrintStream err) {
-    ConfigArgs parsed;
-    try {
-      parsed =
-          ConfigArgs.parse(
-              args,
-              List.of("--port", "--host", "--state-dir"),
-              List.of("--keep-instances-on-exit", "--insecure"));
-    } catch (IllegalArgumentException e) {
-      err.println("serve: " + e.getMessage());
-      err.println(USAGE);
-      return 1;
-    }
-    if (parsed.help()) {
-      printHelp(out);
-      return 0;
-    }
+  public Integer call() {
+    ConfigArgs parsed = configOptions.args(spec.commandLine(), unmatched);
     Map<String, String> env = System.getenv();
-    parsed.valueOf("--port").ifPresent(v -> parsed.override("supervisor.api.port=" + v));
-    parsed.valueOf("--host").ifPresent(v -> parsed.override("supervisor.api.host=" + v));
-    parsed.valueOf("--state-dir").ifPresent(v -> parsed.override("supervisor.state-dir=" + v));
-    if (parsed.flag("--keep-instances-on-exit")) {
+    if (port != null) {
+      parsed.override("supervisor.api.port=" + port);
+    }
+    if (host != null) {
+      parsed.override("supervisor.api.host=" + host);
+    }
+    if (stateDir != null) {
+      parsed.override("supervisor.state-dir=" + stateDir);
+    }
+    if (keepInstancesOnExit) {
       parsed.override("supervisor.supervision.keep-instances-on-exit=true");
     }
     SupervisorConfig config;
@@ -81,20 +109,20 @@ public final class ServeCommand implements Command {
       config = parsed.load(env);
       modelsDir = config.requireModelsDir();
       if (!Files.isDirectory(modelsDir)) {
-        err.println("serve: models directory " + modelsDir + " is not a directory");
+        fail("models directory " + modelsDir + " is not a directory");
         return 1;
       }
       serve = ServeConfig.of(config, defaultStateDir(modelsDir));
-      apiSettings = ApiHandle.settings(config, serve, parsed.flag("--insecure"));
+      apiSettings = ApiHandle.settings(config, serve, insecure);
     } catch (ConfigException | IllegalStateException e) {
-      err.println("serve: " + e.getMessage());
+      fail(e.getMessage());
       return 1;
     }
     StateDirLock lock;
     try {
       lock = StateDirLock.acquire(serve.supervision().stateDir());
     } catch (IllegalStateException e) {
-      err.println("serve: " + e.getMessage());
+      fail(e.getMessage());
       return 1;
     }
     LlamaServerBinary binary = binary(config, env);
@@ -102,7 +130,7 @@ public final class ServeCommand implements Command {
     try {
       instanceHost = InetAddress.getByName(config.launch().defaults().host());
     } catch (UnknownHostException e) {
-      err.println("serve: supervisor.defaults.host: cannot resolve " + e.getMessage());
+      fail("supervisor.defaults.host: cannot resolve " + e.getMessage());
       return 1;
     }
 
@@ -131,7 +159,10 @@ public final class ServeCommand implements Command {
         modelsDir,
         supervision.stateDir(),
         binary.path().map(Path::toString).orElse("NOT FOUND"));
-    FleetMeters meters = new FleetMeters();
+    // the one meter registry of the process: GET /metrics renders it (a gateway registers on it
+    // too)
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    FleetMeters meters = new FleetMeters(metrics);
     fleet.setMetrics(meters);
     catalog.addListener(meters);
     // the hook is in place before anything starts: a SIGTERM at any moment stops what runs
@@ -156,7 +187,7 @@ public final class ServeCommand implements Command {
     try {
       api.set(ApiHandle.start(fleet, routes, meters, apiSettings));
     } catch (RuntimeException e) {
-      err.println("serve: " + e.getMessage());
+      fail(e.getMessage());
       return 1; // the shutdown hook stops the instances
     }
     parsed.configFile().ifPresent(f -> reloader.set(ConfigReloader.watch(f, parsed, env, fleet)));
@@ -190,19 +221,5 @@ public final class ServeCommand implements Command {
                 List.of(modelsDir.toAbsolutePath().normalize().toString()))
             .substring(0, 12);
     return Path.of(System.getProperty("user.home"), ".local", "state", "llama-supervisor", key);
-  }
-
-  private static void printHelp(PrintStream out) {
-    out.println(USAGE);
-    out.println("  --models-dir DIR            the models directory (env SUPERVISOR_MODELS_DIR)");
-    out.println(
-        "  --llama-server PATH         llama-server binary (env LLAMA_SERVER_BIN, or PATH)");
-    out.println("  --port N, --host H          where the API listens (default 127.0.0.1:8090)");
-    out.println("  --config FILE               YAML configuration on top of the shipped one");
-    out.println("  --state-dir DIR             state file and instance logs");
-    out.println("                              (default <models-dir>/.llama-supervisor)");
-    out.println("  --keep-instances-on-exit    leave llama-server running on exit, for adoption");
-    out.println("  --insecure                  allow a non-loopback API without API keys");
-    out.println("  --supervisor.KEY=VALUE      any configuration key");
   }
 }

@@ -162,10 +162,15 @@ class PlanCommandTest {
         err.toString());
     err.reset();
     assertEquals(1, run("--models-dir"));
-    assertTrue(err.toString(StandardCharsets.UTF_8).contains("--models-dir needs a value"));
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8)
+            .contains("Missing required parameter for option '--models-dir'"),
+        err.toString());
     err.reset();
     assertEquals(1, run("--frobnicate"));
-    assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown argument '--frobnicate'"));
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8).contains("Unknown option or argument: '--frobnicate'"),
+        err.toString());
     err.reset();
     assertEquals(1, run("--models-dir", models.resolve("missing").toString()));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("is not a directory"));

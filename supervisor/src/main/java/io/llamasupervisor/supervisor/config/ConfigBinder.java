@@ -6,6 +6,7 @@ import io.llamasupervisor.supervisor.launch.KvCacheType;
 import io.llamasupervisor.supervisor.launch.LaunchConfig;
 import io.llamasupervisor.supervisor.launch.LaunchOverride;
 import io.llamasupervisor.supervisor.launch.LaunchSettings;
+import io.llamasupervisor.supervisor.launch.StartMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,14 +18,24 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * Binds the {@code supervisor} section of a {@link ConfigTree} to {@link SupervisorConfig},
- * validating every value. Unknown keys inside {@code catalog}, {@code defaults} and {@code
- * models.<glob>} are errors (typos would otherwise be ignored silently); other keys directly under
- * {@code supervisor} belong to other components and are left alone.
+ * validating every value. A key no binder reads is an error at every level, naming its full path
+ * and the closest known key (a typo would otherwise lose the setting silently). The known keys are
+ * the lists each binder reads its level with ({@link ConfigNode#entries}): a new key is added to
+ * the list of the level it belongs to, a new section under {@code supervisor} to the {@code TOP}
+ * list of the class that binds it ({@link #TOP}, {@link ServeConfig#TOP}).
  */
 final class ConfigBinder {
   static final int MAX_CTX = 1 << 20;
   static final int MAX_PARALLEL = 256;
   static final int MAX_THREADS = 1024;
+  static final int MAX_REPLICAS = 64;
+
+  /** The keys directly under {@code supervisor} that this binder reads. */
+  static final List<String> TOP =
+      List.of("models-dir", "llama-server", "catalog", "defaults", "models");
+
+  /** The top-level sections of a configuration document. */
+  static final List<String> ROOT = List.of("supervisor", "micronaut");
 
   static final List<String> CATALOG_KEYS =
       List.of("poll-interval", "stable-after", "follow-symlinks-outside", "sha256", "watch");
@@ -41,13 +52,17 @@ final class ConfigBinder {
           "metrics",
           "webui",
           "extra-args",
-          "env");
+          "env",
+          "replicas",
+          "start",
+          "ttl");
 
   private ConfigBinder() {}
 
   static SupervisorConfig bind(ConfigTree tree) {
+    new ConfigNode("", tree.asMap()).entries(ROOT);
     ConfigNode sup = new ConfigNode("supervisor", tree.get("supervisor").orElse(null));
-    Map<String, ConfigNode> top = sup.entries(null);
+    Map<String, ConfigNode> top = sup.entries(topKeys());
 
     Path modelsDir = null;
     ConfigNode md = top.get("models-dir");
@@ -67,6 +82,13 @@ final class ConfigBinder {
       overrides.add(override(e.getKey(), e.getValue()));
     }
     return new SupervisorConfig(catalog, new LaunchConfig(binary, defaults, overrides), tree);
+  }
+
+  /** Every key allowed directly under {@code supervisor}. */
+  static List<String> topKeys() {
+    List<String> all = new ArrayList<>(TOP);
+    all.addAll(ServeConfig.TOP);
+    return all;
   }
 
   private static ConfigNode node(Map<String, ConfigNode> top, ConfigNode parent, String name) {
@@ -115,12 +137,27 @@ final class ConfigBinder {
         f.containsKey("metrics") ? f.get("metrics").bool() : null,
         f.containsKey("webui") ? f.get("webui").bool() : null,
         f.containsKey("extra-args") ? extraArgs(f.get("extra-args")) : null,
-        f.containsKey("env") ? env(f.get("env")) : null);
+        f.containsKey("env") ? env(f.get("env")) : null,
+        f.containsKey("replicas") ? f.get("replicas").integer(1, MAX_REPLICAS) : null,
+        f.containsKey("start") ? startMode(f.get("start")) : null,
+        f.containsKey("ttl") ? ttl(f.get("ttl")) : null);
   }
 
   private static KvCacheType cacheType(ConfigNode n) {
     return KvCacheType.parse(n.isNull() ? null : n.value().toString())
         .orElseThrow(() -> n.error("allowed: " + KvCacheType.allowed()));
+  }
+
+  private static StartMode startMode(ConfigNode n) {
+    return StartMode.parse(n.value()).orElseThrow(() -> n.error("allowed: always, on-demand"));
+  }
+
+  /** A duration; {@code none} or 0 = no ttl (returned as zero). */
+  private static Duration ttl(ConfigNode n) {
+    if (n.isNull() || (n.value() instanceof String s && s.trim().equalsIgnoreCase("none"))) {
+      return Duration.ZERO;
+    }
+    return n.duration();
   }
 
   private static FlashAttn flashAttn(ConfigNode n) {

@@ -2,13 +2,11 @@ package io.llamasupervisor.supervisor.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -17,7 +15,6 @@ import java.util.regex.Pattern;
  */
 record ConfigNode(String key, Object value) {
   private static final Pattern PLAIN_SEGMENT = Pattern.compile("[A-Za-z0-9_-]+");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
 
   /** The child key of this one, quoting a segment that is not a plain word (globs). */
   String childKey(String segment) {
@@ -47,14 +44,57 @@ record ConfigNode(String key, Object value) {
       if (allowed != null) {
         String kebab = kebab(k);
         if (!allowed.contains(kebab)) {
-          throw new ConfigException(
-              childKey(k), "unknown key; allowed here: " + String.join(", ", allowed));
+          throw unknownKey(childKey(k), kebab, allowed);
         }
         k = kebab;
       }
       out.put(k, new ConfigNode(childKey(k), e.getValue()));
     }
     return out;
+  }
+
+  /**
+   * The error for a key that no binder reads: its full path, the closest known key when one is
+   * close enough to be a typo of it, and every key allowed at that level.
+   */
+  static ConfigException unknownKey(String fullKey, String name, List<String> allowed) {
+    String closest = null;
+    int best = Integer.MAX_VALUE;
+    for (String a : allowed) {
+      int d = editDistance(name, a);
+      if (d < best) {
+        best = d;
+        closest = a;
+      }
+    }
+    boolean typo = closest != null && best <= Math.max(2, closest.length() / 3);
+    return new ConfigException(
+        fullKey,
+        "unknown key"
+            + (typo ? "; did you mean " + closest + "?" : "")
+            + " (allowed here: "
+            + String.join(", ", allowed)
+            + ")");
+  }
+
+  /** Levenshtein distance: insertions, deletions and substitutions. */
+  static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int subst = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(subst, Math.min(prev[j], cur[j - 1]) + 1);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   String string() {
@@ -101,43 +141,16 @@ record ConfigNode(String key, Object value) {
     throw error("expected true or false");
   }
 
-  /**
-   * {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h}, a number of seconds, or ISO-8601 {@code
-   * PT2S}.
-   */
+  /** A duration in the grammar of {@link Durations}. */
   Duration duration() {
-    String s = value == null ? "" : value.toString().trim().toLowerCase(Locale.ROOT);
-    Matcher m = DURATION.matcher(s);
-    if (m.matches()) {
-      // at most 365 days: anything longer is a typo, and Duration.toMillis() must not overflow
-      if (m.group(1).length() > 12) {
-        throw error("is too long; at most 365 days");
-      }
-      long n = Long.parseLong(m.group(1));
-      String unit = m.group(2) == null ? "s" : m.group(2);
-      Duration d =
-          switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofSeconds(n);
-          };
-      if (d.compareTo(Duration.ofDays(365)) > 0) {
-        throw error("is too long; at most 365 days");
-      }
-      return d;
+    try {
+      return Durations.parse(value == null ? "" : value.toString());
+    } catch (IllegalArgumentException e) {
+      throw error(
+          e.getMessage().contains("too long")
+              ? "is too long; at most 365 days"
+              : "expected a duration such as " + Durations.FORMS);
     }
-    if (s.startsWith("pt")) {
-      try {
-        Duration d = Duration.parse(s.toUpperCase(Locale.ROOT));
-        if (!d.isNegative() && d.compareTo(Duration.ofDays(365)) <= 0) {
-          return d;
-        }
-      } catch (DateTimeParseException e) {
-        // fall through
-      }
-    }
-    throw error("expected a duration such as 500ms, 2s, 1m or PT2S");
   }
 
   /** A path; {@code ~/} at the start means the user's home directory. */

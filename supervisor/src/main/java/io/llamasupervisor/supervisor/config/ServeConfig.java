@@ -22,7 +22,12 @@ import java.util.Map;
 public record ServeConfig(
     SupervisorSettings supervision, int firstPort, int lastPort, String apiHost, int apiPort) {
 
+  /** The keys directly under {@code supervisor} that this binder reads. */
   static final List<String> TOP = List.of("state-dir", "ports", "supervision", "api");
+
+  /** {@code supervisor.api.*}; {@code keys} is bound by the API itself. */
+  static final List<String> API = List.of("host", "port", "keys");
+
   static final List<String> SUPERVISION =
       List.of(
           "max-concurrent-starts",
@@ -50,7 +55,7 @@ public record ServeConfig(
    */
   public static ServeConfig of(SupervisorConfig config, Path defaultStateDir) {
     ConfigNode sup = new ConfigNode("supervisor", config.tree().get("supervisor").orElse(null));
-    Map<String, ConfigNode> top = sup.entries(null);
+    Map<String, ConfigNode> top = sup.entries(ConfigBinder.topKeys());
     Path stateDir =
         has(top, "state-dir") ? top.get("state-dir").path() : defaultStateDir.toAbsolutePath();
     int first = 39000;
@@ -119,7 +124,7 @@ public record ServeConfig(
             LogSettings.defaults(stateDir.resolve("logs")),
             s.containsKey("keep-instances-on-exit") && s.get("keep-instances-on-exit").bool(),
             has(s, "memory-budget") ? bytes(s.get("memory-budget")) : 0);
-    Map<String, ConfigNode> api = child(top, sup, "api").entries(null);
+    Map<String, ConfigNode> api = child(top, sup, "api").entries(API);
     String host = has(api, "host") ? api.get("host").string() : "127.0.0.1";
     int port = has(api, "port") ? api.get("port").integer(0, 65535) : 8090;
     return new ServeConfig(settings, first, last, host, port);

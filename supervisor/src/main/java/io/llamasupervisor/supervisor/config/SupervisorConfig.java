@@ -21,9 +21,17 @@ public record SupervisorConfig(CatalogOptions catalog, LaunchConfig launch, Conf
     Objects.requireNonNull(tree, "tree");
   }
 
-  /** Binds and validates a configuration tree. */
+  /**
+   * Binds and validates a configuration tree, the {@code serve}-only sections included, so that
+   * {@code plan} and a reload refuse what {@code serve} would refuse.
+   *
+   * @throws ConfigException naming the key, the value and what is allowed; for an unknown key its
+   *     full path and the closest known key
+   */
   public static SupervisorConfig of(ConfigTree tree) {
-    return ConfigBinder.bind(tree);
+    SupervisorConfig config = ConfigBinder.bind(tree);
+    ServeConfig.of(config, Path.of(".llama-supervisor"));
+    return config;
   }
 
   /**

@@ -137,7 +137,7 @@ class ConfigLoaderTest {
         "defaults:\\n    ctx-size: -5|supervisor.defaults.ctx-size: '-5' is invalid; must be from 0 to 1048576",
         "defaults:\\n    parallel: 0|supervisor.defaults.parallel: '0' is invalid; must be from 1 to 256",
         "defaults:\\n    flash-attn: maybe|supervisor.defaults.flash-attn: 'maybe' is invalid; allowed: on, off, auto",
-        "defaults:\\n    ctx_sise: 5|supervisor.defaults.ctx_sise: unknown key; allowed here:",
+        "defaults:\\n    ctx_sise: 5|supervisor.defaults.ctx_sise: unknown key; did you mean ctx-size? (allowed here: ctx-size,",
         "defaults:\\n    n-gpu-layers: many|supervisor.defaults.n-gpu-layers: 'many' is invalid; expected a whole number",
         "defaults:\\n    extra-args: [--mlock, -c, '8192']|supervisor.defaults.extra-args[1]: '-c' is set by the plan; use the key 'ctx-size'",
         "defaults:\\n    env:\\n      BAD-NAME: x|supervisor.defaults.env.BAD-NAME: not a valid environment variable name",
@@ -151,12 +151,43 @@ class ConfigLoaderTest {
         e.getMessage().startsWith(message), "got: " + e.getMessage() + "\nexpected: " + message);
   }
 
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "supervisor:\\n  supervison:\\n    stop-grace: 5s|supervisor.supervison: unknown key; did you mean supervision?",
+        "supervisor:\\n  bogus-key: 1|supervisor.bogus-key: unknown key (allowed here: models-dir,",
+        "supervisor:\\n  restart:\\n    max-attempts: 5|supervisor.restart: unknown key",
+        "supervisor:\\n  supervision:\\n    drain:\\n      lingr: 1s|supervisor.supervision.drain.lingr: unknown key; did you mean linger?",
+        "supervisor:\\n  supervision:\\n    restart:\\n      max-backof: 1m|supervisor.supervision.restart.max-backof: unknown key; did you mean max-backoff?",
+        "supervisor:\\n  api:\\n    hots: 0.0.0.0|supervisor.api.hots: unknown key; did you mean host?",
+        "supervisor:\\n  catalog:\\n    poll-intervall: 1s|supervisor.catalog.poll-intervall: unknown key; did you mean poll-interval?",
+        "supervisr:\\n  models-dir: /tmp|supervisr: unknown key; did you mean supervisor?",
+      })
+  void anUnknownKeyAtAnyLevelIsAnErrorNamingItsPathAndTheClosestKnownKey(
+      String yaml, String message) {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> SupervisorConfig.of(ConfigTree.parseYaml(yaml.replace("\\n", "\n"), "test")));
+    assertTrue(
+        e.getMessage().startsWith(message), "got: " + e.getMessage() + "\nexpected: " + message);
+  }
+
   @Test
-  void otherComponentsKeysUnderSupervisorAreLeftAlone() {
+  void anUnknownKeyGivenAsAnArgumentIsAnErrorToo() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> bare.load(null, List.of("supervisor.supervision.stop-grac=5s")));
+    assertTrue(e.getMessage().contains("did you mean stop-grace?"), e.getMessage());
+  }
+
+  @Test
+  void camelCaseSectionNamesAreKnownKeys() {
     SupervisorConfig c =
-        SupervisorConfig.of(
-            ConfigTree.parseYaml("supervisor:\n  restart:\n    max-attempts: 5\n", "test"));
-    assertEquals(5, c.tree().get("supervisor", "restart", "max-attempts").orElseThrow());
+        SupervisorConfig.of(ConfigTree.parseYaml("supervisor:\n  modelsDir: /tmp/m\n", "test"));
+    assertEquals(Path.of("/tmp/m"), c.catalog().modelsDir());
   }
 
   @Test

@@ -18,7 +18,7 @@ import java.util.function.Predicate;
  * GenerationTimeline}. Every table is also reported to a shared timeline. Tables come from the
  * watch thread ({@link #accept}); the other methods may be called from any thread.
  */
-final class RouteView implements Consumer<RoutingTable> {
+final class RouteFollower implements Consumer<RoutingTable> {
   private final String model;
   private final Clock clock;
   private final GenerationTimeline own;
@@ -31,7 +31,7 @@ final class RouteView implements Consumer<RoutingTable> {
    * @param model id or alias of the model to follow
    * @param shared the timeline every view of the run reports to
    */
-  RouteView(String model, Clock clock, GenerationTimeline shared) {
+  RouteFollower(String model, Clock clock, GenerationTimeline shared) {
     this.model = Objects.requireNonNull(model, "model");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.own = new GenerationTimeline(model);

@@ -8,36 +8,37 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class JsonTest {
+class ServerJsonTest {
   @Test
   void roundTripKeepsKeyOrderAndTypes() {
     String text =
         "{\"b\":1,\"a\":[true,null,\"x\\n\\\"y\\u00e9\"],\"c\":{\"d\":-2.5,\"e\":9007199254740993}}";
-    Map<String, Object> m = Json.parseObject(text);
+    Map<String, Object> m = ServerJson.parseObject(text);
     assertEquals(List.of("b", "a", "c"), List.copyOf(m.keySet()));
     assertEquals(1L, m.get("b"));
     assertEquals(9007199254740993L, ((Map<?, ?>) m.get("c")).get("e"));
-    assertEquals(text.replace("\\u00e9", "\u00e9"), Json.write(m));
+    assertEquals(text.replace("\\u00e9", "\u00e9"), ServerJson.write(m));
   }
 
   @Test
   void doublesPrintLikeNlohmannJson() {
-    assertEquals("0.0", Json.formatDouble(0.0));
-    assertEquals("1.0", Json.formatDouble(1.0));
-    assertEquals("0.800000011920929", Json.formatDouble((double) 0.8f));
-    assertEquals("0.05000000074505806", Json.formatDouble((double) 0.05f));
-    assertEquals("14000000.0", Json.formatDouble(1.4e7));
-    assertEquals("0.00012", Json.formatDouble(1.2e-4));
+    assertEquals("0.0", ServerJson.formatDouble(0.0));
+    assertEquals("1.0", ServerJson.formatDouble(1.0));
+    assertEquals("0.800000011920929", ServerJson.formatDouble((double) 0.8f));
+    assertEquals("0.05000000074505806", ServerJson.formatDouble((double) 0.05f));
+    assertEquals("14000000.0", ServerJson.formatDouble(1.4e7));
+    assertEquals("0.00012", ServerJson.formatDouble(1.2e-4));
   }
 
   @Test
   void malformedDocumentsReportLikeNlohmann() {
-    Json.ParseException e = assertThrows(Json.ParseException.class, () -> Json.parse("{no"));
+    ServerJson.ParseException e =
+        assertThrows(ServerJson.ParseException.class, () -> ServerJson.parse("{no"));
     assertTrue(
         e.getMessage()
             .startsWith("[json.exception.parse_error.101] parse error at line 1, column 2"),
         e.getMessage());
-    assertThrows(Json.ParseException.class, () -> Json.parse("[1,]"));
-    assertThrows(Json.ParseException.class, () -> Json.parse("{\"a\":1} x"));
+    assertThrows(ServerJson.ParseException.class, () -> ServerJson.parse("[1,]"));
+    assertThrows(ServerJson.ParseException.class, () -> ServerJson.parse("{\"a\":1} x"));
   }
 }

@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class RouteViewTest {
+class RouteFollowerTest {
   private final MutableClock clock = MutableClock.atEpochOfTests();
   private final GenerationTimeline shared = new GenerationTimeline(Tables.MODEL);
-  private final RouteView view = new RouteView(Tables.MODEL, clock, shared);
+  private final RouteFollower view = new RouteFollower(Tables.MODEL, clock, shared);
 
   @Test
   void picksNothingBeforeTheFirstTable() {
@@ -43,7 +43,7 @@ class RouteViewTest {
     clock.advance(Duration.ofMillis(40));
     view.accept(table(3, draining(1), ready(2)));
 
-    RouteView.Pick p = view.pick().orElseThrow();
+    RouteFollower.Pick p = view.pick().orElseThrow();
 
     assertEquals(2, p.backend().generation());
     assertFalse(p.at().isBefore(view.timeline().switchedAt(1).orElseThrow()));

@@ -15,8 +15,8 @@ import java.util.Map;
  * way llama-server (nlohmann::json) prints them: integers plainly, doubles in their shortest form
  * with a decimal point ({@code 0.0}, {@code 0.800000011920929}).
  */
-public final class Json {
-  private Json() {}
+public final class ServerJson {
+  private ServerJson() {}
 
   /** A malformed document; the message mimics nlohmann::json's parse errors. */
   public static final class ParseException extends RuntimeException {
@@ -54,7 +54,7 @@ public final class Json {
     return sb.toString();
   }
 
-  /** Ordered map builder for literal objects: {@code Json.object("a", 1, "b", "x")}. */
+  /** Ordered map builder for literal objects: {@code ServerJson.object("a", 1, "b", "x")}. */
   public static Map<String, Object> object(Object... keysAndValues) {
     if (keysAndValues.length % 2 != 0) {
       throw new IllegalArgumentException("keys and values must come in pairs");

@@ -4,7 +4,7 @@ package io.llamasupervisor.health;
  * Machine-readable reason carried by every result of this package, next to a human message. The
  * names are part of the public contract (they show up in logs, events and the registry).
  */
-public enum ReasonCode {
+public enum ProbeReason {
   /** The check passed. */
   OK,
   /** HTTP 503 {@code Loading model}. */

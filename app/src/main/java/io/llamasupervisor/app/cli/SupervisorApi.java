@@ -1,0 +1,76 @@
+package io.llamasupervisor.app.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * A small client of a running {@code serve}'s HTTP API for the CLI (JDK {@link HttpClient}, one
+ * request at a time). Every call is bounded by a timeout; transport failures are {@link
+ * IOException}s for the caller to report as "cannot reach".
+ */
+final class SupervisorApi {
+  /** An answer: status code and body text. */
+  record Answer(int status, String body) {
+    boolean ok() {
+      return status / 100 == 2;
+    }
+  }
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  private final URI base;
+  private final String apiKey;
+  private final HttpClient http;
+
+  SupervisorApi(URI base, String apiKey) {
+    this.base = base;
+    this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
+    this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+  }
+
+  /** The base URL, for messages. */
+  URI base() {
+    return base;
+  }
+
+  Answer get(String path) throws IOException, InterruptedException {
+    return send(request(path).GET().build());
+  }
+
+  Answer post(String path) throws IOException, InterruptedException {
+    return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
+  }
+
+  /** A streamed GET (e.g. SSE) without a total timeout; the caller closes the stream. */
+  HttpResponse<InputStream> stream(String path) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path));
+    auth(b);
+    return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+  }
+
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(TIMEOUT);
+    auth(b);
+    return b;
+  }
+
+  private URI uri(String path) {
+    return URI.create(base + path);
+  }
+
+  private void auth(HttpRequest.Builder b) {
+    if (apiKey != null) {
+      b.header("Authorization", "Bearer " + apiKey);
+    }
+  }
+
+  private Answer send(HttpRequest r) throws IOException, InterruptedException {
+    HttpResponse<String> a = http.send(r, HttpResponse.BodyHandlers.ofString());
+    return new Answer(a.statusCode(), a.body());
+  }
+}

@@ -1,0 +1,87 @@
+package io.llamasupervisor.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The command line as a user meets it: help, unknown commands, shared conventions. */
+class CliTest {
+  private final Output cli = new Output();
+
+  @Test
+  void helpListsEveryCommand() {
+    assertEquals(0, cli.run("--help"));
+    for (String c : List.of("serve", "inspect", "plan", "status", "health", "bench")) {
+      assertTrue(cli.out().contains(c), cli.out());
+    }
+  }
+
+  @Test
+  void noCommandPrintsTheUsageAndExitsOne() {
+    assertEquals(1, cli.run());
+    assertTrue(cli.err().contains("COMMAND"), cli.err());
+  }
+
+  @Test
+  void anUnknownCommandSuggestsTheClosestOne() {
+    assertEquals(1, cli.run("stauts"));
+    assertTrue(cli.err().contains("status"), cli.err());
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String c : List.of("serve", "inspect", "plan", "status", "health", "bench")) {
+      assertEquals(0, cli.run(c, "--help"), c);
+      assertTrue(cli.out().contains("Usage: llama-supervisor " + c), cli.out());
+    }
+    assertEquals(0, cli.run("help", "serve"));
+    assertTrue(cli.out().contains("--keep-instances-on-exit"), cli.out());
+  }
+
+  @Test
+  void serveHelpNamesTheEnvironmentVariablesItReads() {
+    cli.run("serve", "--help");
+    assertTrue(cli.out().contains("SUPERVISOR_MODELS_DIR"), cli.out());
+    assertTrue(cli.out().contains("LLAMA_SERVER_BIN"), cli.out());
+  }
+
+  @Test
+  void statusTakesTheUrlInBothForms() throws Exception {
+    try (TinyApi api = new TinyApi()) {
+      api.answer("/api/v1/models", 200, "[{\"id\":\"a\",\"state\":\"ready\",\"restarts\":0}]");
+
+      assertEquals(0, cli.run("status", "--url=" + api.url()), cli.err());
+      assertTrue(cli.out().contains("a "), cli.out());
+      assertEquals(0, cli.run("status", "--url", api.url(), "--json"), cli.err());
+      assertTrue(cli.out().startsWith("[{\"id\":\"a\""), cli.out());
+    }
+  }
+
+  @Test
+  void statusExitsTwoWhenAModelIsNotReadyAndOneWhenUnreachable() throws Exception {
+    String url;
+    try (TinyApi api = new TinyApi()) {
+      url = api.url();
+      api.answer("/api/v1/models", 200, "[{\"id\":\"a\",\"state\":\"backoff\"}]");
+      assertEquals(2, cli.run("status", "--url", url));
+    }
+    assertEquals(1, cli.run("status", "--url", url));
+    assertTrue(cli.err().contains("cannot reach the supervisor"), cli.err());
+  }
+
+  @Test
+  void inspectNeedsAFileAndRefusesUnknownOptions() {
+    assertEquals(1, cli.run("inspect"));
+    assertTrue(cli.err().contains("FILE"), cli.err());
+    assertEquals(1, cli.run("inspect", "--frobnicate", "x.gguf"));
+    assertTrue(cli.err().contains("--frobnicate"), cli.err());
+  }
+
+  @Test
+  void aRejectedFileExitsTwo() {
+    assertEquals(2, cli.run("inspect", "does-not-exist.gguf"));
+    assertTrue(cli.out().contains("rejected"), cli.out());
+  }
+}
