@@ -18,8 +18,10 @@ import java.util.regex.Pattern;
 
 /**
  * The JSON of one model in {@code /api/v1/models}: state, catalog verdict and metadata summary,
- * dry-run launch plan, restart bookkeeping, last decision and instances. Paths are plain strings;
- * values of secret-looking environment variables and of {@code --api-key} are masked.
+ * dry-run launch plan, restart bookkeeping, last decision, instances, and the load progress of a
+ * starting instance ({@code startup}: elapsed against the startup deadline, load stage). Paths are
+ * plain strings; values of secret-looking environment variables and of {@code --api-key} are
+ * masked.
  */
 record ModelView(
     String id,
@@ -33,13 +35,19 @@ record ModelView(
     String lastExit,
     Decision lastDecision,
     Rollout rollout,
-    List<ModelStatus.InstanceStatus> instances) {
+    List<ModelStatus.InstanceStatus> instances,
+    LoadProgress startup) {
 
   static final String MASK = "***";
   private static final Pattern SECRET_NAME =
       Pattern.compile("(?i).*(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL).*");
 
   static ModelView of(ModelStatus s) {
+    return of(s, null);
+  }
+
+  /** With the progress of a loading instance ({@code startup}, null when none loads). */
+  static ModelView of(ModelStatus s, LoadProgress startup) {
     return new ModelView(
         s.id(),
         s.alias(),
@@ -52,7 +60,8 @@ record ModelView(
         s.lastExit(),
         s.lastDecision(),
         s.rollout(),
-        s.instances().stream().map(ModelView::masked).toList());
+        s.instances().stream().map(ModelView::masked).toList(),
+        startup);
   }
 
   /**
