@@ -123,8 +123,12 @@ final class McpController {
     }
   }
 
-  /** No server-initiated stream in stateless mode. */
-  @Get(PATH)
+  /**
+   * No server-initiated stream in stateless mode (405, also to {@code Accept: text/event-stream}).
+   */
+  @Get(
+      uri = PATH,
+      produces = {MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM})
   MutableHttpResponse<?> get() {
     return notAllowed();
   }
