@@ -67,6 +67,11 @@ try {
   await page.locator('[data-testid="action-status"]', { hasText: "202 Accepted" }).waitFor();
   log("202:", await page.locator('[data-testid="action-message"]').innerText());
 
+  // the new generation's load shows its progress: elapsed against the startup deadline
+  const progress = page.locator("#model-progress-text", { hasText: /generation \d+: loading \d+ s of \d+ (s|min)/ });
+  await progress.waitFor();
+  log("progress:", await progress.innerText());
+
   // the generation goes up with the routing-table version, without a reload
   await page.waitForFunction(
     ([sel, gen, version]) => {

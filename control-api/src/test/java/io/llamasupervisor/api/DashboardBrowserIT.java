@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * src/test/ui/dashboard.test.mjs}) against the real API over a real supervisor with fake
  * llama-servers. The script enters an operate key, sees the model ready, restarts it through the
  * confirmation dialog (202), sees the generation go up together with the routing-table version,
- * sees the new generation's log lines arrive in the live tail, and checks that a read-only key gets
- * no buttons. The screenshot is {@code target/dashboard.png}.
+ * sees the new generation's load progress (elapsed of the startup deadline) and its log lines
+ * arrive in the live tail, and checks that a read-only key gets no buttons. The screenshot is
+ * {@code target/dashboard.png}.
  */
 class DashboardBrowserIT {
   static final String ID = "pub/repo/tiny-chat";
@@ -50,7 +51,7 @@ class DashboardBrowserIT {
     BrowserTools.playwright();
     h = new FleetHarness(dir);
     h.model(ID);
-    h.start("supervisor.models.\"**\".env.FAKE_LLAMA_LOAD_MS=1500");
+    h.start("supervisor.models.\"**\".env.FAKE_LLAMA_LOAD_MS=3000");
     api =
         ApiServer.start(
             h.fleet,
