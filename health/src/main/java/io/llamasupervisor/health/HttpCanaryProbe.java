@@ -50,9 +50,9 @@ public final class HttpCanaryProbe implements HealthProbe {
   private final Endpoint endpoint;
   private final Optional<String> apiKey;
 
-  /** A canary on {@code endpoint} with its own client, without API key. */
+  /** A canary on {@code endpoint} on the probes' shared client, without API key. */
   public HttpCanaryProbe(Endpoint endpoint) {
-    this(HttpCall.newClient(), endpoint, Optional.empty());
+    this(HttpCall.sharedClient(), endpoint, Optional.empty());
   }
 
   /**

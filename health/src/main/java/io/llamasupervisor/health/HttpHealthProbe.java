@@ -22,30 +22,29 @@ import java.util.concurrent.CompletableFuture;
  *       HealthStatus#FAILED}.
  * </ul>
  *
- * <p>Thread-safe and stateless apart from its {@link HttpClient}: share one instance for all
- * instances of a supervisor (each JDK client owns a selector thread until it is garbage collected).
+ * <p>Thread-safe and stateless: share one instance for all instances of a supervisor.
  */
 public final class HttpHealthProbe implements HealthProbe {
   /** The path probed; {@code /v1/health} is identical on current builds but absent on old ones. */
   public static final String PATH = "/health";
 
-  private final HttpClient client;
+  private final HttpCall.Transport http;
 
-  /** A probe with its own HTTP/1.1 client. */
+  /** A probe on the probes' shared plain-socket HTTP/1.1 client (see {@link PlainHttp}). */
   public HttpHealthProbe() {
-    this(HttpCall.newClient());
+    this.http = PlainHttp.SHARED;
   }
 
-  /** A probe using {@code client} (e.g. one shared with the other probes of this package). */
+  /** A probe using {@code client}. */
   public HttpHealthProbe(HttpClient client) {
-    this.client = Objects.requireNonNull(client, "client");
+    this.http = HttpCall.jdk(Objects.requireNonNull(client, "client"));
   }
 
   @Override
   public CompletableFuture<ProbeResult> probe(URI base, Duration timeout) {
     Objects.requireNonNull(base, "base");
     requirePositive(timeout);
-    return HttpCall.send(client, HttpCall.get(base, PATH, timeout).build(), timeout)
+    return http.get(base, PATH, timeout, Optional.empty())
         .thenApply(
             reply ->
                 reply instanceof HttpCall.Response r

@@ -2,7 +2,6 @@ package io.llamasupervisor.health;
 
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +26,13 @@ import java.util.concurrent.TimeUnit;
 public final class HttpSlotsProbe implements SlotsProbe {
   static final String METRIC = "llamacpp:requests_processing";
 
-  private final HttpClient client;
+  private final HttpCall.Transport http;
   private final Optional<String> apiKey;
 
-  /** A probe with its own client, without API key. */
+  /** A probe on the probes' shared plain-socket HTTP/1.1 client, without API key. */
   public HttpSlotsProbe() {
-    this(HttpCall.newClient(), Optional.empty());
+    this.http = PlainHttp.SHARED;
+    this.apiKey = Optional.empty();
   }
 
   /**
@@ -40,7 +40,7 @@ public final class HttpSlotsProbe implements SlotsProbe {
    *     endpoints when started with {@code --api-key}
    */
   public HttpSlotsProbe(HttpClient client, Optional<String> apiKey) {
-    this.client = Objects.requireNonNull(client, "client");
+    this.http = HttpCall.jdk(Objects.requireNonNull(client, "client"));
     this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
   }
 
@@ -97,9 +97,7 @@ public final class HttpSlotsProbe implements SlotsProbe {
   }
 
   private CompletableFuture<HttpCall.Reply> get(URI base, String path, Duration timeout) {
-    HttpRequest.Builder request = HttpCall.get(base, path, timeout);
-    apiKey.ifPresent(key -> request.header("Authorization", "Bearer " + key));
-    return HttpCall.send(client, request.build(), timeout);
+    return http.get(base, path, timeout, apiKey);
   }
 
   private static SlotsResult unavailable(String path, HttpCall.Reply reply) {
