@@ -1,6 +1,7 @@
 package io.llamasupervisor.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llamasupervisor.api.ApiKey;
@@ -10,7 +11,6 @@ import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,6 +32,10 @@ class ReadmeConfigTest {
     return blocks;
   }
 
+  /**
+   * Checks only values the README sets to something else than the shipped defaults (each is also
+   * checked to differ from the default), so the test fails if the example's keys were ignored.
+   */
   @Test
   void theConfigurationExampleBindsWithItsValues() throws IOException {
     List<String> blocks = yamlBlocks();
@@ -41,15 +45,55 @@ class ReadmeConfigTest {
         file, blocks.stream().filter(b -> b.contains("models-dir")).findFirst().get());
     SupervisorConfig config = new ConfigLoader().load(file, List.of());
     ServeConfig serve = ServeConfig.of(config, dir);
-    assertEquals(39000, serve.firstPort());
-    assertEquals(39999, serve.lastPort());
-    assertEquals(8090, serve.apiPort());
-    assertEquals(2, serve.supervision().maxConcurrentStarts());
-    assertEquals(Duration.ofMinutes(5), serve.supervision().restart().maxBackoff());
+    SupervisorConfig shipped = new ConfigLoader().load(null, List.of());
+    ServeConfig shippedServe = ServeConfig.of(shipped, dir);
+    String qwen = "x/y/Qwen2.5-7B-Instruct-Q4_K_M";
+    String lmstudio = "lmstudio-community/Qwen2-0.5B-GGUF/qwen2";
+
+    differs(
+        "/opt/llama.cpp/bin/llama-server",
+        config.launch().llamaServer(),
+        shipped.launch().llamaServer());
+    differs(
+        Path.of("/var/lib/llama-supervisor"),
+        serve.supervision().stateDir(),
+        shippedServe.supervision().stateDir());
+    differs(
+        Path.of(System.getProperty("user.home"), ".lmstudio", "models"),
+        config.catalog().modelsDir(),
+        shipped.catalog().modelsDir());
+    differs(
+        2,
+        config.launch().settingsFor(lmstudio).parallel(),
+        shipped.launch().settingsFor(lmstudio).parallel());
+    differs(
+        16384,
+        config.launch().settingsFor(qwen).ctxSize(),
+        shipped.launch().settingsFor(qwen).ctxSize());
+    differs(
+        "q8_0",
+        config
+            .launch()
+            .settingsFor(qwen)
+            .cacheTypeV()
+            .toString()
+            .toLowerCase(java.util.Locale.ROOT),
+        shipped
+            .launch()
+            .settingsFor(qwen)
+            .cacheTypeV()
+            .toString()
+            .toLowerCase(java.util.Locale.ROOT));
+    differs(
+        "1024",
+        config.launch().settingsFor(qwen).env().get("LLAMA_ARG_BATCH"),
+        shipped.launch().settingsFor(qwen).env().get("LLAMA_ARG_BATCH"));
     assertEquals(2, config.launch().overrides().size());
-    assertEquals(
-        2, config.launch().settingsFor("lmstudio-community/Qwen2-0.5B-GGUF/qwen2").parallel());
-    assertEquals(16384, config.launch().settingsFor("x/y/Qwen2.5-7B-Instruct-Q4_K_M").ctxSize());
+  }
+
+  private static void differs(Object expected, Object actual, Object shippedDefault) {
+    assertNotEquals(expected, shippedDefault, "the README's value is the default: " + expected);
+    assertEquals(expected, actual);
   }
 
   @Test

@@ -133,7 +133,8 @@ class LoadClientTest {
     }
 
     long streams = transport.requests.stream().filter(BenchRequest::stream).count();
-    assertTrue(streams > 5 && streams < 35, "streams: " + streams);
+    // seed 7 draws exactly this mix; another mix rule or seed handling changes it
+    assertEquals(20, streams, "streams of 40 requests with seed 7");
     assertTrue(
         transport.requests.stream()
             .filter(BenchRequest::stream)

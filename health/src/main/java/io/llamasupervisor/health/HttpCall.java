@@ -9,11 +9,14 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One HTTP exchange with a bounded total time, turned into a value: either a {@link Response} or a
@@ -32,6 +35,22 @@ final class HttpCall {
 
   /** No (complete) answer; {@code result} describes why as an {@link HealthStatus#UNREACHABLE}. */
   record Failure(ProbeResult result) implements Reply {}
+
+  /**
+   * How a probe sends a GET: the returned future completes within the timeout, never exceptionally.
+   */
+  interface Transport {
+    CompletableFuture<Reply> get(URI base, String path, Duration timeout, Optional<String> bearer);
+  }
+
+  /** GETs on a JDK client. */
+  static Transport jdk(HttpClient client) {
+    return (base, path, timeout, bearer) -> {
+      HttpRequest.Builder request = get(base, path, timeout);
+      bearer.ifPresent(key -> request.header("Authorization", "Bearer " + key));
+      return send(client, request.build(), timeout);
+    };
+  }
 
   /** A GET request for {@code path} below {@code base}, HTTP/1.1, bounded by {@code timeout}. */
   static HttpRequest.Builder get(URI base, String path, Duration timeout) {
@@ -116,11 +135,29 @@ final class HttpCall {
     return cur;
   }
 
-  /** A client for llama-server: HTTP/1.1 (llama-server speaks no HTTP/2), no redirects. */
-  static HttpClient newClient() {
-    return HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
+  /**
+   * The client every probe of this package uses unless given another: HTTP/1.1 (llama-server speaks
+   * no HTTP/2), no redirects, one selector thread and two daemon threads for completions, however
+   * many servers are probed. Created on first use.
+   */
+  static HttpClient sharedClient() {
+    return Shared.CLIENT;
+  }
+
+  private static final class Shared {
+    static final HttpClient CLIENT =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .executor(Executors.newFixedThreadPool(2, Shared::thread))
+            .build();
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private static Thread thread(Runnable r) {
+      Thread t = new Thread(r, "health-http-" + THREADS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
   }
 }

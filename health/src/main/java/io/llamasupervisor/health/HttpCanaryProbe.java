@@ -1,5 +1,6 @@
 package io.llamasupervisor.health;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,9 +51,9 @@ public final class HttpCanaryProbe implements HealthProbe {
   private final Endpoint endpoint;
   private final Optional<String> apiKey;
 
-  /** A canary on {@code endpoint} with its own client, without API key. */
+  /** A canary on {@code endpoint} on the probes' shared client, without API key. */
   public HttpCanaryProbe(Endpoint endpoint) {
-    this(HttpCall.newClient(), endpoint, Optional.empty());
+    this(HttpCall.sharedClient(), endpoint, Optional.empty());
   }
 
   /**
@@ -85,14 +86,9 @@ public final class HttpCanaryProbe implements HealthProbe {
       return new ProbeResult(r.status(), r.reason(), 0, what + ": " + r.message());
     }
     HttpCall.Response r = (HttpCall.Response) reply;
-    Object json;
-    try {
-      json = Json.parse(r.body());
-    } catch (Json.JsonException e) {
-      json = null;
-    }
+    Optional<JsonNode> json = JsonBody.parse(r.body());
     if (r.status() < 200 || r.status() > 299) {
-      String detail = Json.stringAt(json, "error", "message").orElse(r.body());
+      String detail = JsonBody.text(json, "error", "message").orElse(r.body());
       String text = ProbeResult.excerpt(detail);
       return new ProbeResult(
           HealthStatus.FAILED,
@@ -100,7 +96,7 @@ public final class HttpCanaryProbe implements HealthProbe {
           r.status(),
           what + " returned " + r.status() + (text.isEmpty() ? "" : ": " + text));
     }
-    if (Json.at(json, endpoint.resultField) == null) {
+    if (JsonBody.at(json, endpoint.resultField).isEmpty()) {
       return new ProbeResult(
           HealthStatus.FAILED,
           ProbeReason.BAD_RESPONSE,

@@ -1,5 +1,6 @@
 package io.llamasupervisor.health;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -22,30 +23,29 @@ import java.util.concurrent.CompletableFuture;
  *       HealthStatus#FAILED}.
  * </ul>
  *
- * <p>Thread-safe and stateless apart from its {@link HttpClient}: share one instance for all
- * instances of a supervisor (each JDK client owns a selector thread until it is garbage collected).
+ * <p>Thread-safe and stateless: share one instance for all instances of a supervisor.
  */
 public final class HttpHealthProbe implements HealthProbe {
   /** The path probed; {@code /v1/health} is identical on current builds but absent on old ones. */
   public static final String PATH = "/health";
 
-  private final HttpClient client;
+  private final HttpCall.Transport http;
 
-  /** A probe with its own HTTP/1.1 client. */
+  /** A probe on the probes' shared plain-socket HTTP/1.1 client (see {@link PlainHttp}). */
   public HttpHealthProbe() {
-    this(HttpCall.newClient());
+    this.http = PlainHttp.SHARED;
   }
 
-  /** A probe using {@code client} (e.g. one shared with the other probes of this package). */
+  /** A probe using {@code client}. */
   public HttpHealthProbe(HttpClient client) {
-    this.client = Objects.requireNonNull(client, "client");
+    this.http = HttpCall.jdk(Objects.requireNonNull(client, "client"));
   }
 
   @Override
   public CompletableFuture<ProbeResult> probe(URI base, Duration timeout) {
     Objects.requireNonNull(base, "base");
     requirePositive(timeout);
-    return HttpCall.send(client, HttpCall.get(base, PATH, timeout).build(), timeout)
+    return http.get(base, PATH, timeout, Optional.empty())
         .thenApply(
             reply ->
                 reply instanceof HttpCall.Response r
@@ -55,20 +55,15 @@ public final class HttpHealthProbe implements HealthProbe {
 
   /** Maps one {@code /health} answer onto a result. Pure; public for the tests of callers. */
   public static ProbeResult classify(int httpStatus, String body) {
-    Object json;
-    try {
-      json = Json.parse(body);
-    } catch (Json.JsonException e) {
-      json = null;
-    }
+    Optional<JsonNode> json = JsonBody.parse(body);
     if (httpStatus == 200) {
-      String status = Json.stringAt(json, "status").orElse(null);
+      String status = JsonBody.text(json, "status").orElse(null);
       if ("ok".equalsIgnoreCase(status)) {
         return ProbeResult.ready();
       }
       return ProbeResult.badResponse(
           200,
-          json == null
+          json.isEmpty()
               ? "body is not JSON: " + ProbeResult.excerpt(body)
               : "expected {\"status\":\"ok\"}, got " + ProbeResult.excerpt(body));
     }
@@ -78,18 +73,20 @@ public final class HttpHealthProbe implements HealthProbe {
     return ProbeResult.unexpectedStatus(httpStatus, errorMessage(json).orElse(body));
   }
 
-  private static boolean saysLoading(Object json, String body) {
+  private static boolean saysLoading(Optional<JsonNode> json, String body) {
     String message =
-        Json.stringAt(json, "error", "message").or(() -> Json.stringAt(json, "status")).orElse("");
+        JsonBody.text(json, "error", "message").or(() -> JsonBody.text(json, "status")).orElse("");
     if (message.toLowerCase(Locale.ROOT).contains("loading model")) {
       return true;
     }
-    return json == null && body != null && body.toLowerCase(Locale.ROOT).contains("loading model");
+    return json.isEmpty()
+        && body != null
+        && body.toLowerCase(Locale.ROOT).contains("loading model");
   }
 
   /** llama-server's error bodies are {@code {"error":{"message":...}}}; quote just the message. */
-  private static Optional<String> errorMessage(Object json) {
-    return Json.stringAt(json, "error", "message");
+  private static Optional<String> errorMessage(Optional<JsonNode> json) {
+    return JsonBody.text(json, "error", "message");
   }
 
   static void requirePositive(Duration timeout) {

@@ -1,11 +1,10 @@
 package io.llamasupervisor.health;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -27,12 +26,13 @@ import java.util.concurrent.TimeUnit;
 public final class HttpSlotsProbe implements SlotsProbe {
   static final String METRIC = "llamacpp:requests_processing";
 
-  private final HttpClient client;
+  private final HttpCall.Transport http;
   private final Optional<String> apiKey;
 
-  /** A probe with its own client, without API key. */
+  /** A probe on the probes' shared plain-socket HTTP/1.1 client, without API key. */
   public HttpSlotsProbe() {
-    this(HttpCall.newClient(), Optional.empty());
+    this.http = PlainHttp.SHARED;
+    this.apiKey = Optional.empty();
   }
 
   /**
@@ -40,7 +40,7 @@ public final class HttpSlotsProbe implements SlotsProbe {
    *     endpoints when started with {@code --api-key}
    */
   public HttpSlotsProbe(HttpClient client, Optional<String> apiKey) {
-    this.client = Objects.requireNonNull(client, "client");
+    this.http = HttpCall.jdk(Objects.requireNonNull(client, "client"));
     this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
   }
 
@@ -97,9 +97,7 @@ public final class HttpSlotsProbe implements SlotsProbe {
   }
 
   private CompletableFuture<HttpCall.Reply> get(URI base, String path, Duration timeout) {
-    HttpRequest.Builder request = HttpCall.get(base, path, timeout);
-    apiKey.ifPresent(key -> request.header("Authorization", "Bearer " + key));
-    return HttpCall.send(client, request.build(), timeout);
+    return http.get(base, path, timeout, apiKey);
   }
 
   private static SlotsResult unavailable(String path, HttpCall.Reply reply) {
@@ -117,36 +115,31 @@ public final class HttpSlotsProbe implements SlotsProbe {
   }
 
   private static String errorText(String body) {
-    try {
-      return Json.stringAt(Json.parse(body), "error", "message").orElse(body);
-    } catch (Json.JsonException e) {
-      return body;
-    }
+    return JsonBody.text(JsonBody.parse(body), "error", "message").orElse(body);
   }
 
   /** Reads a {@code /slots} body. Pure. */
   static SlotsResult parseSlots(String body) {
-    Object json;
-    try {
-      json = Json.parse(body);
-    } catch (Json.JsonException e) {
-      return bad("/slots body is not JSON: " + e.getMessage());
+    Optional<JsonNode> json = JsonBody.parse(body);
+    if (json.isEmpty()) {
+      return bad("/slots body is not JSON: " + ProbeResult.excerpt(body));
     }
-    if (!(json instanceof List<?> slots)) {
+    if (!json.get().isArray()) {
       return bad("/slots body is not a JSON array: " + ProbeResult.excerpt(body));
     }
+    JsonNode slots = json.get();
     int busy = 0;
     for (int i = 0; i < slots.size(); i++) {
-      Optional<Map<String, Object>> slot = Json.asObject(slots.get(i));
-      if (slot.isEmpty()) {
+      JsonNode slot = slots.get(i);
+      if (!slot.isObject()) {
         return bad("/slots entry " + i + " is not an object");
       }
-      Object processing = slot.get().get("is_processing");
-      Object state = slot.get().get("state");
-      if (processing instanceof Boolean b) {
-        busy += b ? 1 : 0;
-      } else if (state instanceof Number n) {
-        busy += n.longValue() != 0 ? 1 : 0;
+      JsonNode processing = slot.path("is_processing");
+      JsonNode state = slot.path("state");
+      if (processing.isBoolean()) {
+        busy += processing.booleanValue() ? 1 : 0;
+      } else if (state.isNumber()) {
+        busy += state.longValue() != 0 ? 1 : 0;
       } else {
         return bad("/slots entry " + i + " has neither is_processing nor state");
       }
@@ -172,15 +165,10 @@ public final class HttpSlotsProbe implements SlotsProbe {
 
   /** Reads {@code total_slots} from a {@code /props} body; empty when absent or unreadable. */
   static OptionalInt parseTotalSlots(String body) {
-    try {
-      Object v = Json.at(Json.parse(body), "total_slots");
-      if (v instanceof Long n && n >= 0 && n <= Integer.MAX_VALUE) {
-        return OptionalInt.of(n.intValue());
-      }
-    } catch (Json.JsonException e) {
-      // unknown
-    }
-    return OptionalInt.empty();
+    return JsonBody.at(JsonBody.parse(body), "total_slots")
+        .filter(n -> n.isIntegralNumber() && n.canConvertToInt() && n.intValue() >= 0)
+        .map(n -> OptionalInt.of(n.intValue()))
+        .orElse(OptionalInt.empty());
   }
 
   private static SlotsResult bad(String message) {

@@ -1,10 +1,10 @@
 package io.llamasupervisor.health;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 /**
  * Reads the real llama-server captures in {@code src/test/resources/llama-server-raw/} (shipped in
@@ -26,21 +26,22 @@ public final class Captures {
   }
 
   /** The recorded exchange {@code key} (e.g. {@code "GET /slots (idle)"}) of a capture file. */
-  static Map<String, Object> exchange(String file, String key) {
-    try {
-      Object all = Json.parse(text(file));
-      return Json.asObject(Json.at(all, key))
-          .orElseThrow(() -> new IllegalArgumentException("no exchange '" + key + "' in " + file));
-    } catch (Json.JsonException e) {
-      throw new IllegalStateException(file + " does not parse", e);
+  static JsonNode exchange(String file, String key) {
+    JsonNode all =
+        JsonBody.parse(text(file))
+            .orElseThrow(() -> new IllegalStateException(file + " does not parse"));
+    JsonNode exchange = all.path(key);
+    if (!exchange.isObject()) {
+      throw new IllegalArgumentException("no exchange '" + key + "' in " + file);
     }
+    return exchange;
   }
 
   static String body(String file, String key) {
-    return (String) exchange(file, key).get("body");
+    return exchange(file, key).path("body").asText();
   }
 
   static int status(String file, String key) {
-    return ((Long) exchange(file, key).get("status")).intValue();
+    return exchange(file, key).path("status").intValue();
   }
 }

@@ -63,6 +63,8 @@ class LivenessMonitorIT {
   @Test
   void healthyServerStaysHealthyThenFailingHealthIsReported() throws Exception {
     server = new TestHttpServer().route("GET /health", TestHttpServer.OK);
+    // the first exchange of a JVM loads classes for longer than FAST's 100 ms timeout
+    assertEquals(ProbeResult.ready(), health.probe(server.base(), Duration.ofSeconds(10)).join());
     LivenessMonitor m =
         new LivenessMonitor(server.base(), FAST, health, Clock.systemUTC(), scheduler);
     m.start(events::add);
@@ -79,6 +81,8 @@ class LivenessMonitorIT {
   @Test
   void stopEndsProbing() throws Exception {
     server = new TestHttpServer().route("GET /health", TestHttpServer.OK);
+    // the first exchange of a JVM loads classes for longer than FAST's 100 ms timeout
+    assertEquals(ProbeResult.ready(), health.probe(server.base(), Duration.ofSeconds(10)).join());
     LivenessMonitor m =
         new LivenessMonitor(server.base(), FAST, health, Clock.systemUTC(), scheduler);
     m.start(events::add);
@@ -104,7 +108,14 @@ class LivenessMonitorIT {
         new TestHttpServer()
             .route("GET /health", TestHttpServer.OK)
             .route("POST /completion", TestHttpServer.Reply.json(500, failure));
-    LivenessPolicy withCanary = FAST.withCanary(Duration.ofMillis(300));
+    // a canary timeout a first exchange of a cold JDK client on a busy machine cannot miss
+    LivenessPolicy withCanary =
+        new LivenessPolicy(
+            Duration.ofMillis(100),
+            Duration.ofMillis(100),
+            3,
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(2));
     LivenessMonitor m =
         new LivenessMonitor(
             server.base(),
@@ -115,7 +126,7 @@ class LivenessMonitorIT {
             scheduler);
     m.start(events::add);
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
+    await().atMost(Duration.ofSeconds(10)).until(() -> !events.isEmpty());
     UnhealthyEvent e = events.get(0);
     assertEquals(ProbeReason.CANARY_FAILED, e.reason());
     assertEquals(

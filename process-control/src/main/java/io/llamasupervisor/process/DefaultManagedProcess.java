@@ -67,11 +67,43 @@ final class DefaultManagedProcess implements ManagedProcess {
     this.events = events;
   }
 
-  /** Starts tailing and exit handling; called once by the launcher. */
+  /**
+   * Starts tailing and exit handling; called once by the launcher. The log file is read every
+   * {@code pollInterval} while output arrives; each read that finds nothing doubles the delay, up
+   * to {@link #IDLE_POLL_MAX} (or {@code pollInterval} when that is longer), so an idle process
+   * costs about one read a second. {@link ProcessLog#lastLines} reads the file first, so a reader
+   * never sees older output for it.
+   */
   void begin(Duration pollInterval) {
-    long nanos = pollInterval.toNanos();
-    tailing = scheduler.scheduleWithFixedDelay(tailer::poll, nanos, nanos, TimeUnit.NANOSECONDS);
+    long base = pollInterval.toNanos();
+    tail(base, Math.max(base, IDLE_POLL_MAX.toNanos()), base);
     leader.exit().whenCompleteAsync((status, error) -> leaderExited(status, error), scheduler);
+  }
+
+  /** Upper bound of the delay between two reads of an idle log file. */
+  static final Duration IDLE_POLL_MAX = Duration.ofSeconds(1);
+
+  private void tail(long base, long max, long delay) {
+    try {
+      tailing =
+          scheduler.schedule(
+              () -> {
+                long before = tailer.bytesRead();
+                try {
+                  tailer.poll();
+                } catch (RuntimeException e) {
+                  LOG.warn("[{}] reading the log file failed; retrying", id, e);
+                }
+                boolean idle = tailer.bytesRead() == before;
+                if (!tailer.isClosed()) {
+                  tail(base, max, idle ? Math.min(max, delay * 2) : base);
+                }
+              },
+              delay,
+              TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the launcher is closed: tailing ends with it
+    }
   }
 
   private void leaderExited(ExitStatus status, Throwable error) {

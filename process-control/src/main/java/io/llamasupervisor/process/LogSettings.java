@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param maxLineBytes a longer line is cut to this many bytes and marked
  * @param maxFileBytes once the file is larger, the tailer truncates it to 0 after reading it, and a
  *     backlog larger than this is skipped rather than read
- * @param pollInterval how often the file is read
+ * @param pollInterval how often the file is read while output arrives (an idle file is read less
+ *     often, down to once a second)
  * @param maxLoggedLinesPerPoll at most this many lines per poll are forwarded to the slf4j logger;
  *     the rest is counted in one summary line (the ring buffer still gets them all)
  */
@@ -48,7 +49,10 @@ public record LogSettings(
     require(maxLoggedLinesPerPoll >= 0, "maxLoggedLinesPerPoll must not be negative");
   }
 
-  /** The defaults: 1000 lines / 256 KiB kept, 4 KiB lines, 16 MiB file, polled every 100 ms. */
+  /**
+   * The defaults: 1000 lines / 256 KiB kept, 4 KiB lines, 16 MiB file, read every 100 ms while
+   * output arrives.
+   */
   public static LogSettings defaults(Path directory) {
     return new LogSettings(
         directory,

@@ -87,6 +87,11 @@ final class LogTailer implements ProcessLog {
     read(true);
   }
 
+  /** True once {@link #close()} ran. */
+  synchronized boolean isClosed() {
+    return closed;
+  }
+
   /** A final {@link #drain()}; later polls do nothing. */
   synchronized void close() {
     read(true);
@@ -261,6 +266,7 @@ final class LogTailer implements ProcessLog {
 
   @Override
   public List<String> lastLines(int n) {
+    poll(); // tailing backs off while the file is quiet: read what came since
     return ring.lastLines(n);
   }
 

@@ -9,7 +9,10 @@ import java.util.List;
  */
 public interface ProcessLog {
 
-  /** The last {@code n} complete lines of combined stdout/stderr, oldest first. */
+  /**
+   * The last {@code n} complete lines of combined stdout/stderr, oldest first, including what the
+   * process wrote up to this call.
+   */
   List<String> lastLines(int n);
 
   /** The file the process's stdout and stderr are appended to. */

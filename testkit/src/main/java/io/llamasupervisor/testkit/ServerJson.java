@@ -156,9 +156,16 @@ public final class ServerJson {
     sb.append('"');
   }
 
+  /**
+   * Deepest nesting of arrays and objects accepted. llama-server's parser (nlohmann::json) sets no
+   * limit of its own; the fake refuses more than this instead of overflowing its stack.
+   */
+  public static final int MAX_DEPTH = 512;
+
   private static final class Parser {
     final String s;
     int pos;
+    int depth;
 
     Parser(String s) {
       this.s = s;
@@ -205,8 +212,22 @@ public final class ServerJson {
       }
       char c = s.charAt(pos);
       return switch (c) {
-        case '{' -> object();
-        case '[' -> array();
+        case '{' -> {
+          enter();
+          try {
+            yield object();
+          } finally {
+            depth--;
+          }
+        }
+        case '[' -> {
+          enter();
+          try {
+            yield array();
+          } finally {
+            depth--;
+          }
+        }
         case '"' -> string();
         case 't' -> literal("true", Boolean.TRUE);
         case 'f' -> literal("false", Boolean.FALSE);
@@ -328,36 +349,60 @@ public final class ServerJson {
       }
     }
 
+    /** A number as JSON spells it: {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}. */
     Object number() {
       int start = pos;
       if (s.charAt(pos) == '-') {
         pos++;
       }
+      if (pos < s.length() && s.charAt(pos) == '0') {
+        pos++;
+      } else if (!digits()) {
+        throw error("value", "invalid number; expected digit after '-'");
+      }
       boolean fraction = false;
-      while (pos < s.length()) {
-        char c = s.charAt(pos);
-        if (c >= '0' && c <= '9') {
-          pos++;
-        } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-          fraction = true;
-          pos++;
-        } else {
-          break;
+      if (pos < s.length() && s.charAt(pos) == '.') {
+        pos++;
+        fraction = true;
+        if (!digits()) {
+          throw error("value", "invalid number; expected digit after '.'");
         }
       }
+      if (pos < s.length() && (s.charAt(pos) == 'e' || s.charAt(pos) == 'E')) {
+        pos++;
+        fraction = true;
+        if (pos < s.length() && (s.charAt(pos) == '+' || s.charAt(pos) == '-')) {
+          pos++;
+        }
+        if (!digits()) {
+          throw error("value", "invalid number; expected '+', '-', or digit after exponent");
+        }
+      }
+      if (pos < s.length() && s.charAt(pos) >= '0' && s.charAt(pos) <= '9') {
+        throw error("value", "unexpected number literal; expected end of input"); // e.g. 01
+      }
       String t = s.substring(start, pos);
-      try {
-        if (!fraction) {
-          return Long.parseLong(t);
-        }
-        return Double.parseDouble(t);
-      } catch (NumberFormatException e) {
+      if (!fraction) {
         try {
-          return Double.parseDouble(t);
-        } catch (NumberFormatException e2) {
-          pos = start;
-          throw error("value", "invalid number");
+          return Long.parseLong(t);
+        } catch (NumberFormatException e) {
+          // beyond a long: a double, as nlohmann::json stores it
         }
+      }
+      return Double.parseDouble(t);
+    }
+
+    private boolean digits() {
+      int from = pos;
+      while (pos < s.length() && s.charAt(pos) >= '0' && s.charAt(pos) <= '9') {
+        pos++;
+      }
+      return pos > from;
+    }
+
+    void enter() {
+      if (++depth > MAX_DEPTH) {
+        throw error("value", "excessive nesting: more than " + MAX_DEPTH + " levels");
       }
     }
   }

@@ -3,29 +3,15 @@ package io.llamasupervisor.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.llamasupervisor.health.Captures;
+import io.llamasupervisor.health.PrometheusText;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class MetricsTest {
-  /** The 15 series of b10470's /metrics, in order. */
-  static final List<String> NAMES =
-      List.of(
-          "llamacpp:prompt_tokens_total",
-          "llamacpp:prompt_tokens_cached_total",
-          "llamacpp:prompt_seconds_total",
-          "llamacpp:tokens_predicted_total",
-          "llamacpp:tokens_predicted_seconds_total",
-          "llamacpp:n_decode_total",
-          "llamacpp:n_tokens_max",
-          "llamacpp:spec_decode_num_draft_tokens_total",
-          "llamacpp:spec_decode_num_accepted_tokens_total",
-          "llamacpp:spec_decode_num_drafts_total",
-          "llamacpp:prompt_tokens_seconds",
-          "llamacpp:predicted_tokens_seconds",
-          "llamacpp:requests_processing",
-          "llamacpp:requests_deferred",
-          "llamacpp:n_busy_slots_per_decode");
+  /** The real b10470 {@code /metrics}, captured from llama-server. */
+  static final List<PrometheusText.Family> REAL =
+      PrometheusText.parse(Captures.text("metrics.txt"));
 
   @Test
   void numbersUseSixSignificantDigits() {
@@ -39,14 +25,15 @@ class MetricsTest {
   }
 
   @Test
-  void freshServerRendersAllSeriesAtZero() {
-    String text = new Metrics().render(0, 0);
-    List<String> samples =
-        text.lines().filter(l -> !l.startsWith("#")).collect(Collectors.toList());
-    assertEquals(NAMES, samples.stream().map(l -> l.split(" ")[0]).toList());
-    assertTrue(samples.stream().allMatch(l -> l.endsWith(" 0")), text);
-    assertTrue(text.contains("# TYPE llamacpp:requests_processing gauge\n"));
-    assertTrue(text.contains("# TYPE llamacpp:n_decode_total counter\n"));
+  void freshServerRendersTheRealServersFamiliesInOrderAtZero() {
+    List<PrometheusText.Family> fake = PrometheusText.parse(new Metrics().render(0, 0));
+    assertEquals(15, REAL.size());
+    assertEquals(
+        REAL.stream().map(f -> f.name() + " " + f.type() + " " + f.help()).toList(),
+        fake.stream().map(f -> f.name() + " " + f.type() + " " + f.help()).toList());
+    assertTrue(
+        fake.stream().allMatch(f -> f.samples().size() == 1 && f.samples().get(0).number() == 0),
+        fake.toString());
   }
 
   @Test

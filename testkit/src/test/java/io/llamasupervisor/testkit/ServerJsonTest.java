@@ -41,4 +41,28 @@ class ServerJsonTest {
     assertThrows(ServerJson.ParseException.class, () -> ServerJson.parse("[1,]"));
     assertThrows(ServerJson.ParseException.class, () -> ServerJson.parse("{\"a\":1} x"));
   }
+
+  @Test
+  void numbersFollowTheJsonGrammarAsTheRealServerDoes() {
+    for (String bad : List.of("01", "1.", "-", "-01", ".5", "1e", "1e+", "+1", "1.e3", "00")) {
+      assertThrows(ServerJson.ParseException.class, () -> ServerJson.parse(bad), "accepted " + bad);
+    }
+    assertEquals(0L, ServerJson.parse("0"));
+    assertEquals(-0.5, ServerJson.parse("-0.5"));
+    assertEquals(1200.0, ServerJson.parse("1.2e3"));
+    assertEquals(1.0E-7, ServerJson.parse("1E-7"));
+    assertEquals(1.0E20, ServerJson.parse("100000000000000000000"));
+  }
+
+  @Test
+  void nestingDeeperThanTheLimitIsRefused() {
+    int max = ServerJson.MAX_DEPTH;
+    String ok = "[".repeat(max) + "]".repeat(max);
+    assertTrue(ServerJson.parse(ok) instanceof List);
+    ServerJson.ParseException e =
+        assertThrows(
+            ServerJson.ParseException.class,
+            () -> ServerJson.parse("{\"a\":".repeat(max + 1) + "1" + "}".repeat(max + 1)));
+    assertTrue(e.getMessage().contains("excessive nesting"), e.getMessage());
+  }
 }
