@@ -26,9 +26,16 @@ public final class CacheBench {
   private CacheBench() {}
 
   public static void main(String[] args) throws Exception {
-    exactHit();
-    flatVersusGraph();
-    semanticAt10k();
+    java.util.List<String> only = java.util.List.of(args);
+    if (only.isEmpty() || only.contains("exact")) {
+      exactHit();
+    }
+    if (only.isEmpty() || only.contains("index")) {
+      flatVersusGraph();
+    }
+    if (only.isEmpty() || only.contains("semantic")) {
+      semanticAt10k();
+    }
   }
 
   private static String stats(long[] nanos) {
