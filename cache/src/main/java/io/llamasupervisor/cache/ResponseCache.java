@@ -70,6 +70,8 @@ public final class ResponseCache implements AutoCloseable {
   private final ThreadPoolExecutor embedPool;
   private final ScheduledExecutorService worker;
   private final String backendName;
+  private static final Duration REFRESH_EVERY = Duration.ofSeconds(2);
+  private long lastRefresh = System.nanoTime();
 
   private ResponseCache(Builder b) {
     this.config = b.config;
@@ -437,7 +439,12 @@ public final class ResponseCache implements AutoCloseable {
       if (config.backend() == CacheConfig.Backend.REDIS) {
         index.trimTo(config.maxBytes());
       }
-      index.refresh();
+      // one graph segment per refresh: refresh seldom (new vectors are scanned flat meanwhile)
+      long now = System.nanoTime();
+      if (now - lastRefresh >= REFRESH_EVERY.toNanos()) {
+        lastRefresh = now;
+        index.refresh();
+      }
     } catch (RuntimeException e) {
       LOG.warn("cache maintenance failed; will retry", e);
     }

@@ -42,7 +42,7 @@ import org.apache.lucene.store.ByteBuffersDirectory;
  * as soon as {@link #add} returns. Thread-safe.
  */
 final class SemanticIndex implements Closeable {
-  static final int DEFAULT_FLAT_LIMIT = 2048;
+  static final int DEFAULT_FLAT_LIMIT = 1000;
   private static final String F_VECTOR = "v";
   private static final String F_SCOPE = "scope";
   private static final String F_KEY = "key";
@@ -323,6 +323,11 @@ final class SemanticIndex implements Closeable {
       removed.add(oldest.key());
     }
     return removed;
+  }
+
+  /** Some scope that holds entries (benchmarks). */
+  Optional<String> anyScope() {
+    return buckets.keySet().stream().findFirst();
   }
 
   long size() {

@@ -215,7 +215,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       answer(ctx, e, keepAlive);
       return;
     }
-    active = new Exchange(g, this, ctx, r, b, arrived, res.model().id(), field.prefixHash());
+    active =
+        new Exchange(
+            g,
+            this,
+            ctx,
+            r,
+            b,
+            arrived,
+            res.model().id(),
+            field.prefixHash(),
+            key == null ? null : key.name());
     active.start();
   }
 

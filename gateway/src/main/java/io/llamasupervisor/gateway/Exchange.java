@@ -1,11 +1,21 @@
 package io.llamasupervisor.gateway;
 
+import io.llamasupervisor.cache.CacheLookup;
+import io.llamasupervisor.cache.CacheRequest;
+import io.llamasupervisor.cache.Endpoint;
+import io.llamasupervisor.cache.Replay;
+import io.llamasupervisor.cache.ResponseRecorder;
+import io.llamasupervisor.registry.BackendRoute;
+import io.llamasupervisor.registry.RoutingTable;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -16,11 +26,14 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +44,13 @@ import org.slf4j.LoggerFactory;
  * flush after each read, and retries once on another backend when the connection fails before any
  * response byte. When the client goes away the upstream connection is closed at once, so
  * llama-server cancels the task and frees its slot.
+ *
+ * <p>With a response cache, a request to a cacheable endpoint first asks the cache (off the event
+ * loop): a hit is answered at once without a backend, a miss is forwarded and its response fed to
+ * the cache's recorder as it passes; either way the response carries {@code X-Cache}. The cache key
+ * holds the routing table's epoch and the newest READY generation of the model, so a new file, new
+ * flags or a restart never serve an older answer; a response from another generation than the key's
+ * is not recorded.
  */
 final class Exchange implements Waiter {
   private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
@@ -45,7 +65,16 @@ final class Exchange implements Waiter {
   private final long arrived;
   private final String model;
   private final long affinity;
+  private final String caller;
   private final TailBuffer tail = new TailBuffer();
+
+  /** The {@code X-Cache} value for a cacheable endpoint, null for the others. */
+  private String xCache;
+
+  /** The serving generation the cache key was made for; -1 when none. */
+  private long cachedGeneration = -1;
+
+  private ResponseRecorder recorder = ResponseRecorder.NONE;
 
   private Ticket ticket;
   private Lease lease;
@@ -68,8 +97,10 @@ final class Exchange implements Waiter {
       ByteBuf body,
       long arrived,
       String model,
-      long affinity) {
+      long affinity,
+      String caller) {
     this.g = g;
+    this.caller = caller;
     this.owner = owner;
     this.ctx = ctx;
     this.loop = ctx.channel().eventLoop();
@@ -82,7 +113,109 @@ final class Exchange implements Waiter {
   }
 
   void start() {
-    ticket = g.dispatcher().acquire(model, affinity, this);
+    Optional<Endpoint> endpoint =
+        g.cache() == null ? Optional.empty() : Endpoint.ofPath(Endpoints.path(request.uri()));
+    if (endpoint.isEmpty()) {
+      ticket = g.dispatcher().acquire(model, affinity, this);
+      return;
+    }
+    long generation = servingGeneration();
+    if (generation < 0) {
+      // nothing serves the model yet: no plan to key an answer with
+      xCache = "bypass";
+      ticket = g.dispatcher().acquire(model, affinity, this);
+      return;
+    }
+    RoutingTable t = g.dispatcher().table();
+    CacheRequest req =
+        new CacheRequest(
+            endpoint.get(),
+            model,
+            t.epoch() + ":" + generation,
+            ByteBufUtil.getBytes(body),
+            request.headers().get(HttpHeaderNames.CACHE_CONTROL),
+            request.headers().get("X-Cache-Scope"),
+            caller);
+    cachedGeneration = generation;
+    try {
+      g.cacheLookups()
+          .execute(
+              () -> {
+                CacheLookup l = g.cache().lookup(req);
+                loop.execute(() -> onLookup(l));
+              });
+    } catch (RejectedExecutionException e) {
+      xCache = "bypass";
+      ticket = g.dispatcher().acquire(model, affinity, this);
+    }
+  }
+
+  /** The newest READY generation of the model in the routing table, -1 when there is none. */
+  private long servingGeneration() {
+    RoutingTable t = g.dispatcher().table();
+    if (t == null) {
+      return -1;
+    }
+    return t.model(model)
+        .map(m -> m.readyBackends().stream().mapToLong(BackendRoute::generation).max().orElse(-1L))
+        .orElse(-1L);
+  }
+
+  private void onLookup(CacheLookup l) {
+    if (finished) {
+      return; // the client went away while the cache was asked
+    }
+    if (l instanceof CacheLookup.Hit h) {
+      replay(h.replay(), l.header(), null);
+    } else if (l instanceof CacheLookup.SemanticHit s) {
+      replay(s.replay(), l.header(), s.similarityHeader());
+    } else {
+      xCache = l.header();
+      recorder = l.recorder();
+      ticket = g.dispatcher().acquire(model, affinity, this);
+    }
+  }
+
+  /** Serves a cached answer: no backend, no queue. */
+  private void replay(Replay r, String header, String similarity) {
+    HttpHeaders out = new DefaultHttpHeaders();
+    out.set(HttpHeaderNames.CONTENT_TYPE, r.stream() ? Replay.SSE : Replay.JSON);
+    if (r.stream()) {
+      out.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      out.set("X-Accel-Buffering", "no");
+      out.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+    } else {
+      out.setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
+    }
+    out.set("X-Cache", header);
+    if (similarity != null) {
+      out.set("X-Cache-Similarity", similarity);
+    }
+    if (!keepAlive) {
+      out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+      out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    ctx.write(
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, out),
+        ctx.voidPromise());
+    if (r.stream()) {
+      for (byte[] chunk : r.chunks()) {
+        ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)), ctx.voidPromise());
+      }
+    } else {
+      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(r.body())), ctx.voidPromise());
+    }
+    ChannelFuture done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    finished = true;
+    body.release();
+    g.metrics().request(model, 200);
+    g.metrics().timeToFirstToken(model, Duration.ofNanos(System.nanoTime() - arrived));
+    g.metrics().requestDuration(model, Duration.ofNanos(System.nanoTime() - arrived));
+    if (!keepAlive) {
+      done.addListener(ChannelFutureListener.CLOSE);
+    }
+    owner.exchangeDone(this, keepAlive);
   }
 
   @Override
@@ -206,6 +339,14 @@ final class Exchange implements Waiter {
       out.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
     }
     out.set("X-Backend-Generation", Long.toString(lease.generation()));
+    if (xCache != null) {
+      out.set("X-Cache", xCache);
+    }
+    if (recorder != ResponseRecorder.NONE && lease.generation() != cachedGeneration) {
+      recorder.abort(); // another generation answered than the one the key was made for
+      recorder = ResponseRecorder.NONE;
+    }
+    recorder.start(status, type);
     out.set(
         "Server-Timing",
         "queue;dur=" + millis(lease.queued().toNanos()) + ", upstream;dur=" + millis(ttfb));
@@ -228,6 +369,9 @@ final class Exchange implements Waiter {
       g.metrics().timeToFirstToken(model, Duration.ofNanos(System.nanoTime() - arrived));
     }
     tail.add(content);
+    if (recorder != ResponseRecorder.NONE && content.isReadable()) {
+      recorder.chunk(ByteBufUtil.getBytes(content));
+    }
     if (c instanceof LastHttpContent) {
       Channel ch = upstream;
       upstream = null;
@@ -240,6 +384,7 @@ final class Exchange implements Waiter {
         ch.close();
       }
       ChannelFuture done = ctx.writeAndFlush(c);
+      recorder.complete();
       complete(done);
       return;
     }
@@ -284,6 +429,7 @@ final class Exchange implements Waiter {
       return;
     }
     LOG.debug("Backend {} broke off a response of {}: {}", lease.url(), model, cause);
+    recorder.abort();
     finished = true;
     lease.release(Lease.Outcome.ABANDONED);
     tail.clear();
@@ -321,6 +467,7 @@ final class Exchange implements Waiter {
   }
 
   private void fail(GatewayError error) {
+    recorder.abort();
     finished = true;
     body.release();
     tail.clear();
@@ -333,6 +480,7 @@ final class Exchange implements Waiter {
     if (finished) {
       return;
     }
+    recorder.abort();
     finished = true;
     if (ticket != null) {
       ticket.cancel();

@@ -1,6 +1,7 @@
 package io.llamasupervisor.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.cache.ResponseCache;
 import io.llamasupervisor.registry.DelayScheduler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -17,7 +18,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +48,7 @@ public final class GatewayServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Dispatcher dispatcher;
   private final Shared shared;
+  private final ExecutorService cacheLookups;
   private Channel listener;
   private AutoCloseable feed;
 
@@ -62,6 +67,22 @@ public final class GatewayServer implements AutoCloseable {
       ModelDirectory directory,
       ModelStarter starter,
       MeterRegistry meters) {
+    this(options, routes, directory, starter, meters, null);
+  }
+
+  /**
+   * A gateway that answers from {@code cache} when it can ({@code null}: no cache). The gateway
+   * does not close the cache.
+   *
+   * @see #GatewayServer(GatewayOptions, RouteSource, ModelDirectory, ModelStarter, MeterRegistry)
+   */
+  public GatewayServer(
+      GatewayOptions options,
+      RouteSource routes,
+      ModelDirectory directory,
+      ModelStarter starter,
+      MeterRegistry meters,
+      ResponseCache cache) {
     this.options = options;
     this.routes = routes;
     checkBinding(options);
@@ -75,6 +96,20 @@ public final class GatewayServer implements AutoCloseable {
           return () -> f.cancel(false);
         };
     GatewayMetrics metrics = new GatewayMetrics(meters);
+    this.cacheLookups =
+        cache == null
+            ? null
+            : new ThreadPoolExecutor(
+                2,
+                2,
+                0,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(1024),
+                r -> {
+                  Thread t = new Thread(r, "gateway-cache-lookup");
+                  t.setDaemon(true);
+                  return t;
+                });
     this.dispatcher =
         new Dispatcher(
             options,
@@ -91,7 +126,9 @@ public final class GatewayServer implements AutoCloseable {
             new KeyPolicy(options.keys()),
             new UpstreamPool(transport),
             metrics,
-            new ObjectMapper());
+            new ObjectMapper(),
+            cache,
+            cacheLookups);
   }
 
   /**
@@ -170,6 +207,9 @@ public final class GatewayServer implements AutoCloseable {
     }
     shared.pool().closeAll();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    if (cacheLookups != null) {
+      cacheLookups.shutdownNow();
+    }
   }
 
   private void closeFeed() {

@@ -1,12 +1,19 @@
 package io.llamasupervisor.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.cache.ResponseCache;
+import java.util.concurrent.Executor;
 
-/** What every connection of one gateway shares. */
+/**
+ * What every connection of one gateway shares; {@code cache} is null when no response cache is
+ * configured, {@code cacheLookups} runs its (blocking) lookups off the event loops.
+ */
 record Shared(
     GatewayOptions options,
     Dispatcher dispatcher,
     KeyPolicy keys,
     UpstreamPool pool,
     GatewayMetrics metrics,
-    ObjectMapper json) {}
+    ObjectMapper json,
+    ResponseCache cache,
+    Executor cacheLookups) {}

@@ -1,0 +1,179 @@
+package io.llamasupervisor.cache;
+
+import static io.llamasupervisor.cache.Fixtures.answer;
+import static io.llamasupervisor.cache.Fixtures.chat;
+import static io.llamasupervisor.cache.Fixtures.chatJson;
+import static io.llamasupervisor.cache.Fixtures.request;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Benchmarks of the cache's lookup path (not a test: run it by hand, see docs/benchmarks.md).
+ *
+ * <ol>
+ *   <li>exact hit: {@link ResponseCache#lookup} of a stored request (JSON parse, canonical form,
+ *       SHA-256, Caffeine get, replay), memory backend;
+ *   <li>flat scan vs HNSW graph: search time by scope size, to place the flat limit;
+ *   <li>semantic lookup at 10,000 entries in one scope: the real MiniLM embedding of a new prompt
+ *       plus the search, through {@link ResponseCache#lookup} (semantic only).
+ * </ol>
+ */
+public final class CacheBench {
+  private CacheBench() {}
+
+  public static void main(String[] args) throws Exception {
+    java.util.List<String> only = java.util.List.of(args);
+    if (only.isEmpty() || only.contains("exact")) {
+      exactHit();
+    }
+    if (only.isEmpty() || only.contains("index")) {
+      flatVersusGraph();
+    }
+    if (only.isEmpty() || only.contains("semantic")) {
+      semanticAt10k();
+    }
+  }
+
+  private static String stats(long[] nanos) {
+    long[] s = nanos.clone();
+    Arrays.sort(s);
+    return String.format(
+        Locale.ROOT,
+        "p50 %.3f ms, p95 %.3f ms, p99 %.3f ms (n=%d)",
+        s[s.length / 2] / 1e6,
+        s[(int) (s.length * 0.95)] / 1e6,
+        s[(int) (s.length * 0.99)] / 1e6,
+        s.length);
+  }
+
+  static void exactHit() throws Exception {
+    try (ResponseCache cache =
+        ResponseCache.builder(
+                CacheConfig.defaults().withModel("**", true, false, null),
+                new SimpleMeterRegistry())
+            .embedder(new FakeEmbedder())
+            .build()) {
+      var body =
+          chat(
+              "You are a helpful assistant.",
+              java.util.List.of(),
+              "What is the capital of France?");
+      answer(cache.lookup(request(body)), chatJson("Paris is the capital of France."));
+      cache.flush(Duration.ofSeconds(5));
+      CacheRequest req = request(body);
+      for (int i = 0; i < 10_000; i++) {
+        cache.lookup(req); // warm-up
+      }
+      long[] t = new long[10_000];
+      for (int i = 0; i < t.length; i++) {
+        long t0 = System.nanoTime();
+        CacheLookup l = cache.lookup(req);
+        t[i] = System.nanoTime() - t0;
+        if (!(l instanceof CacheLookup.Hit)) {
+          throw new IllegalStateException("expected a hit");
+        }
+      }
+      System.out.println("exact hit lookup: " + stats(t));
+    }
+  }
+
+  static float[] random(Random r, int dim) {
+    float[] v = new float[dim];
+    for (int i = 0; i < dim; i++) {
+      v[i] = (float) r.nextGaussian();
+    }
+    return Vectors.normalize(v);
+  }
+
+  static void flatVersusGraph() throws Exception {
+    Random r = new Random(42);
+    for (int size : new int[] {500, 1000, 2000, 4000, 10_000}) {
+      try (SemanticIndex flat = new SemanticIndex(Integer.MAX_VALUE);
+          SemanticIndex graph = new SemanticIndex(0)) {
+        for (int i = 0; i < size; i++) {
+          VectorEntry e = new VectorEntry("s", "k" + i, random(r, 384), "p", 0);
+          flat.add(e);
+          graph.add(e);
+        }
+        graph.refresh();
+        long[] tf = new long[200];
+        long[] tg = new long[200];
+        for (int round = 0; round < 2; round++) { // first round warms up
+          for (int q = 0; q < tf.length; q++) {
+            float[] query = random(r, 384);
+            long t0 = System.nanoTime();
+            flat.search("s", query, 4);
+            long t1 = System.nanoTime();
+            graph.search("s", query, 4);
+            long t2 = System.nanoTime();
+            tf[q] = t1 - t0;
+            tg[q] = t2 - t1;
+          }
+        }
+        System.out.printf(
+            Locale.ROOT, "search at %,d vectors: flat %s; HNSW %s%n", size, stats(tf), stats(tg));
+      }
+    }
+  }
+
+  static void semanticAt10k() throws Exception {
+    MiniLmEmbedder miniLm = new MiniLmEmbedder();
+    try (ResponseCache cache =
+        ResponseCache.builder(
+                CacheConfig.defaults()
+                    .withSemanticTimeout(Duration.ofSeconds(5))
+                    .withModel("**", false, true, null),
+                new SimpleMeterRegistry())
+            .embedder(miniLm)
+            .build()) {
+      // 10,000 stored prompts in one scope: one real answer gives the scope, random unit vectors
+      // fill it (no better than real prompts for a graph: they do not cluster)
+      answer(cache.lookup(request(chat("What is the capital of France?"))), chatJson("Paris."));
+      cache.flush(Duration.ofSeconds(10));
+      SemanticIndex index = cache.index();
+      String scope = index.anyScope().orElseThrow();
+      Random r = new Random(1);
+      for (int i = 1; i < 10_000; i++) {
+        index.add(
+            new VectorEntry(
+                scope,
+                "synthetic-" + i,
+                random(r, 384),
+                "synthetic " + i,
+                System.currentTimeMillis()));
+      }
+      index.refresh();
+      String[] topics = {"Rome", "Python", "cats", "the moon", "taxes", "Docker", "tea", "jazz"};
+      for (int i = 0; i < 100; i++) {
+        cache.lookup(request(chat("Warm-up question " + i + " about " + topics[i % 8] + "?")));
+      }
+      long[] t = new long[300];
+      long[] searchOnly = new long[t.length];
+      for (int i = 0; i < t.length; i++) {
+        CacheRequest req =
+            request(chat("Tell me fact number " + i + " about " + topics[i % topics.length] + "."));
+        long t0 = System.nanoTime();
+        cache.lookup(req);
+        t[i] = System.nanoTime() - t0;
+        float[] q = random(r, 384);
+        long t1 = System.nanoTime();
+        index.search(scope, q, 4);
+        searchOnly[i] = System.nanoTime() - t1;
+      }
+      System.out.println("semantic lookup (embed + search) at 10,000 entries: " + stats(t));
+      System.out.println(
+          "  of which the search alone (HNSW, 10,000 in scope): " + stats(searchOnly));
+      long[] e = new long[300];
+      for (int i = 0; i < e.length; i++) {
+        long t0 = System.nanoTime();
+        miniLm.embed("Tell me fact number " + i + " about " + topics[i % topics.length] + ".");
+        e[i] = System.nanoTime() - t0;
+      }
+      System.out.println("  of which MiniLM embedding alone: " + stats(e));
+    }
+  }
+}
