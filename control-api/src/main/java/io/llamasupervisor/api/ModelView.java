@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
  * The JSON of one model in {@code /api/v1/models}: state, catalog verdict and metadata summary,
  * dry-run launch plan, restart bookkeeping, last decision and instances; how it is served: {@code
  * startMode} ({@code always} or {@code on-demand}), {@code ttl} (ISO-8601, e.g. {@code PT5M}, null
- * = none) and {@code replicas}. Paths are plain strings; values of secret-looking environment
- * variables and of {@code --api-key} are masked.
+ * = none) and {@code replicas}; {@code warnings} such as a start in safe mode. Paths are plain
+ * strings; values of secret-looking environment variables and of {@code --api-key} are masked.
  */
 record ModelView(
     String id,
@@ -38,7 +38,8 @@ record ModelView(
     List<ModelStatus.InstanceStatus> instances,
     String startMode,
     String ttl,
-    int replicas) {
+    int replicas,
+    List<String> warnings) {
 
   static final String MASK = "***";
   private static final Pattern SECRET_NAME =
@@ -60,7 +61,8 @@ record ModelView(
         s.instances().stream().map(ModelView::masked).toList(),
         s.startMode(),
         s.ttl() == null ? null : s.ttl().toString(),
-        s.replicas());
+        s.replicas(),
+        s.warnings());
   }
 
   /**

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -75,7 +76,15 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
         new InstanceLifecycle(
             state, thread, ports, health, canary, slots, this::reconcile, this::reconcileAt);
     this.spawner =
-        new Spawner(state, launcher, ports, lifecycle, this::reconcileAt, this::reconcileSoon);
+        new Spawner(
+            state,
+            launcher,
+            ports,
+            lifecycle,
+            this::reconcileAt,
+            this::reconcileSoon,
+            thread,
+            Executors.newCachedThreadPool(StateThread.daemon("supervisor-spawn")));
     this.adopter = new Adopter(state, launcher, ports, health, lifecycle);
     state.untracked = adopter::pendingRecords;
     this.catalogChanges = new CatalogChanges(state, adopter, this::reconcile);
@@ -203,6 +212,8 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     }
     closing = true;
     catalog.close();
+    // starts in progress come back first, so their instances are stopped with the others
+    spawner.close(Duration.ofSeconds(30));
     List<CompletableFuture<ExitStatus>> exits =
         thread.call(
             () -> {

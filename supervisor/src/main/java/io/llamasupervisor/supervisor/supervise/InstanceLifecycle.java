@@ -35,6 +35,8 @@ import java.util.function.Consumer;
  * are dropped when their instance is no longer tracked.
  */
 final class InstanceLifecycle {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(FleetSupervisor.class);
   private static final int LAST_LINES = 20;
 
   /**
@@ -224,6 +226,19 @@ final class InstanceLifecycle {
   private void onReady(ModelRuntime m, InstanceRuntime i, Duration elapsed) {
     i.readyAt = state.now();
     i.identity = ProcessIdentity.capture(i.process.pid()).orElse(i.identity);
+    if (i.safeLevel > 0) {
+      m.safeModeWarning =
+          "started in safe mode: "
+              + SafeMode.describe(i.safeLevel)
+              + " (after "
+              + (m.lastExit == null ? "a crash" : m.lastExit)
+              + " while loading); set `"
+              + SafeMode.howToKeep(i.safeLevel)
+              + "` to keep it";
+      LOG.warn("model={} {}: {}", m.id, i.label(), m.safeModeWarning);
+    } else {
+      m.safeModeWarning = null;
+    }
     state.metrics().ready(m.id, i.generation, Duration.between(i.started, i.readyAt));
     state.transition(
         m, i, InstanceState.READY, ReasonCode.READY, "ready after " + elapsed.toMillis() + " ms");
@@ -264,6 +279,14 @@ final class InstanceLifecycle {
       String explain = FailureClassifier.explain(lines);
       String message = status.describe() + (explain.isEmpty() ? "" : ": " + explain);
       m.lastExit = status.describe();
+      if (SafeMode.isCrash(status.signal())
+          && i.readyAt == null
+          && i.safeLevel < SafeMode.MAX_LEVEL) {
+        // a crash while loading: the next start tries conservative flags
+        m.safeLevel = i.safeLevel + 1;
+        m.safeHash = i.desiredHash;
+        message += "; next start in safe mode (" + SafeMode.describe(m.safeLevel) + ")";
+      }
       failed(m, i, reason, message, lines, reason == ReasonCode.LOAD_FAILED);
       state.logTransition(m, i, i.state, InstanceState.FAILED, reason, message);
     }

@@ -44,15 +44,20 @@ final class StateThread {
     };
   }
 
-  /** Runs {@code event} on the state thread; its failure is logged; dropped after shutdown. */
-  void post(Runnable event) {
+  /**
+   * Runs {@code event} on the state thread; its failure is logged; dropped after shutdown.
+   *
+   * @return whether it was queued (false after shutdown)
+   */
+  boolean post(Runnable event) {
     if (executor.isShutdown()) {
-      return;
+      return false;
     }
     try {
       executor.execute(guarded("event", event));
+      return true;
     } catch (RejectedExecutionException e) {
-      // shutting down
+      return false; // shutting down
     }
   }
 

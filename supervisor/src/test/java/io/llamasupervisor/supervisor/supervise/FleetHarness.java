@@ -6,6 +6,7 @@ import io.llamasupervisor.health.HttpHealthProbe;
 import io.llamasupervisor.health.HttpSlotsProbe;
 import io.llamasupervisor.process.DefaultProcessLauncher;
 import io.llamasupervisor.process.PortAllocator;
+import io.llamasupervisor.process.ProcessLauncher;
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.config.ConfigLoader;
@@ -71,6 +72,9 @@ public final class FleetHarness implements AutoCloseable {
   public FleetSupervisor fleet;
   public PortAllocator ports;
 
+  /** Wraps the real launcher before the supervisor gets it (tests that delay or fail starts). */
+  public java.util.function.UnaryOperator<ProcessLauncher> launcherWrapper = l -> l;
+
   public FleetHarness(Path root) throws IOException {
     this.root = root;
     this.models = Files.createDirectories(root.resolve("models"));
@@ -114,7 +118,7 @@ public final class FleetHarness implements AutoCloseable {
             new ModelCatalog(sc.catalog(), clock),
             new LaunchPlanner(sc.launch()),
             llamaServer,
-            launcher,
+            launcherWrapper.apply(launcher),
             ports,
             new HttpHealthProbe(),
             settings.liveness().canaryEnabled()
