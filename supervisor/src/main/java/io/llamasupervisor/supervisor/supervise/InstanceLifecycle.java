@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -52,8 +51,7 @@ final class InstanceLifecycle {
   private final PortAllocator ports;
   private final HealthProbe health;
   private final HealthProbe canary;
-  private final ScheduledExecutorService probes =
-      Executors.newScheduledThreadPool(2, StateThread.daemon("supervisor-probes"));
+  private final ScheduledExecutorService probes;
   private final ReadinessWait readiness;
   private final Drainer drainer;
   private final Runnable reconcile;
@@ -62,6 +60,7 @@ final class InstanceLifecycle {
   /**
    * @param reconcile runs a reconcile pass now (after an exit or an unhealthy instance)
    * @param reconcileAt runs a reconcile pass at the given instant (a restart after backoff)
+   * @param probes where readiness and liveness probes are scheduled (with {@code state}'s clock)
    */
   InstanceLifecycle(
       FleetState state,
@@ -71,7 +70,9 @@ final class InstanceLifecycle {
       HealthProbe canary,
       SlotsProbe slots,
       Runnable reconcile,
-      Consumer<Instant> reconcileAt) {
+      Consumer<Instant> reconcileAt,
+      ScheduledExecutorService probes) {
+    this.probes = probes;
     this.state = state;
     this.thread = thread;
     this.ports = ports;
