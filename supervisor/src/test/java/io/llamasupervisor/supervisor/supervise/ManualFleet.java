@@ -67,7 +67,7 @@ final class ManualFleet implements AutoCloseable {
   final Path root;
   final Path models;
 
-  /** What the next slots probes answer (default: every slot idle). */
+  /** What the next slots probes answer (default: every slot idle); null makes the probe throw. */
   final AtomicReference<SlotsResult> slotsAnswer =
       new AtomicReference<>(new SlotsResult.Known(0, OptionalInt.of(2), SlotsResult.Source.SLOTS));
 
@@ -77,7 +77,11 @@ final class ManualFleet implements AutoCloseable {
         synchronized (slotsCalls) {
           slotsCalls.add(base.toString());
         }
-        return CompletableFuture.completedFuture(slotsAnswer.get());
+        SlotsResult answer = slotsAnswer.get();
+        if (answer == null) {
+          throw new IllegalStateException("slots probe broken (test)");
+        }
+        return CompletableFuture.completedFuture(answer);
       };
 
   FleetSupervisor fleet;
