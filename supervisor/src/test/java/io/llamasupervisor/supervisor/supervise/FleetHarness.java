@@ -31,7 +31,10 @@ import java.util.function.Predicate;
  * timings come from the YAML given to {@link #start}.
  */
 public final class FleetHarness implements AutoCloseable {
-  /** Fast timings for tests; callers append their own YAML (per-model env for fault knobs). */
+  /**
+   * Fast timings for tests, but production liveness (a server slowed by other JVMs is not taken for
+   * hung); tests that want an unhealthy verdict pass {@link #FAST_LIVENESS}.
+   */
   static final String BASE_YAML =
       """
       supervisor:
@@ -52,13 +55,20 @@ public final class FleetHarness implements AutoCloseable {
             jitter: 0
             max-start-failures: 2
           liveness:
-            interval: 300ms
-            timeout: 200ms
-            failure-threshold: 2
+            interval: 5s
+            timeout: 2s
+            failure-threshold: 3
           drain:
             linger: 300ms
             timeout: 10s
       """;
+
+  /** Liveness that declares a hung server unhealthy within about a second. */
+  static final String[] FAST_LIVENESS = {
+    "supervisor.supervision.liveness.interval=300ms",
+    "supervisor.supervision.liveness.timeout=200ms",
+    "supervisor.supervision.liveness.failure-threshold=2"
+  };
 
   public final Path root;
   public final Path models;

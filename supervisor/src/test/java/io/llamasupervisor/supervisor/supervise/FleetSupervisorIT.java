@@ -161,7 +161,7 @@ class FleetSupervisorIT {
 
   @Test
   void aHungServerIsReplacedAfterTheMissThreshold() throws Exception {
-    h.start();
+    h.start(FleetHarness.FAST_LIVENESS);
     ModelStatus ready = h.awaitState(ID, "ready", LONG);
     ModelStatus.InstanceStatus first = only(ready);
     new ProcessBuilder("kill", "-STOP", Long.toString(first.pid())).start().waitFor();
