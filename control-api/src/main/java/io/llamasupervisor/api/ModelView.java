@@ -19,7 +19,7 @@ import java.util.Map;
  * dry-run launch plan, restart bookkeeping, last decision, instances, the load progress of a
  * starting instance ({@code startup}: elapsed against the startup deadline, load stage), and how it
  * is served: {@code startMode} ({@code always} or {@code on-demand}), {@code ttl} (ISO-8601, e.g.
- * {@code PT5M}, null = none) and {@code replicas}. Paths are plain strings; values of
+ * {@code PT5M}, null = none) and {@code replicas}; {@code warnings} such as a start in safe mode. Paths are plain strings; values of
  * secret-looking environment variables and of {@code --api-key} are masked.
  */
 record ModelView(
@@ -38,6 +38,7 @@ record ModelView(
     String startMode,
     String ttl,
     int replicas,
+    List<String> warnings,
     LoadProgress startup) {
 
   static final String MASK = Secrets.MASK;
@@ -64,6 +65,7 @@ record ModelView(
         s.startMode(),
         s.ttl() == null ? null : s.ttl().toString(),
         s.replicas(),
+        s.warnings(),
         startup);
   }
 

@@ -93,6 +93,18 @@ final class FakeServer {
     }
     ModelInfo model = ((ModelLoader.Loaded) loaded).model();
     sleepUntil(loadStart + TimeUnit.MILLISECONDS.toNanos(faults.loadMs()));
+    if (faults.segvMissing() != null) {
+      // the real server prints no error line: its last words are the buffer sizes
+      log.error(
+          "fake",
+          "fault",
+          "SIGSEGV while repacking the weights ("
+              + Fault.SEGV_UNLESS.envName()
+              + ": '"
+              + faults.segvMissing()
+              + "' not given)");
+      lifecycle.exit(128 + 11); // how a death by SIGSEGV looks to the parent JVM and to a shell
+    }
     if (faults.failLoad() != null) {
       String msg =
           ArgParser.truthy(faults.failLoad())

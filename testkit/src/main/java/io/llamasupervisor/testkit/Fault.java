@@ -39,7 +39,13 @@ enum Fault {
   /**
    * Fail the load (exit 1) once the load time is over, with this {@code error loading model:} text.
    */
-  FAIL_LOAD(Kind.TEXT);
+  FAIL_LOAD(Kind.TEXT),
+  /**
+   * Die by SIGSEGV while loading (like b10470 repacking q8_0 weights on an AMX CPU) unless every
+   * comma-separated item (one or more arguments, e.g. {@code --no-repack} or {@code --flash-attn
+   * off}) appears in the command line.
+   */
+  SEGV_UNLESS(Kind.TEXT);
 
   enum Kind {
     DURATION,

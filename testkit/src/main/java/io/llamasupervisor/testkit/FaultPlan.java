@@ -24,6 +24,8 @@ import java.util.Map;
  * @param forkGrandchildSeconds lifetime of a forked {@code sleep} holding stdout/stderr, or 0
  * @param floodStderrBytes bytes of log flood while loading, or 0
  * @param failLoad the {@code error loading model:} text of a forced load failure, or null
+ * @param segvMissing the item of {@code FAKE_LLAMA_SEGV_UNLESS} missing from the command line (the
+ *     load then dies by SIGSEGV), or null
  */
 record FaultPlan(
     long loadMs,
@@ -38,7 +40,8 @@ record FaultPlan(
     boolean shutdownDeadlock,
     long forkGrandchildSeconds,
     long floodStderrBytes,
-    String failLoad) {
+    String failLoad,
+    String segvMissing) {
 
   static final long DEFAULT_LOAD_MS = 20;
   static final double DEFAULT_TOKEN_MS = 1.0;
@@ -46,7 +49,20 @@ record FaultPlan(
   /** No faults, default timings. */
   static FaultPlan none() {
     return new FaultPlan(
-        DEFAULT_LOAD_MS, DEFAULT_TOKEN_MS, -1, -1, 1, -1, -1, false, false, false, 0, 0, null);
+        DEFAULT_LOAD_MS,
+        DEFAULT_TOKEN_MS,
+        -1,
+        -1,
+        1,
+        -1,
+        -1,
+        false,
+        false,
+        false,
+        0,
+        0,
+        null,
+        null);
   }
 
   /** The plan and the arguments left for llama-server's own parser. */
@@ -82,10 +98,10 @@ record FaultPlan(
         throw new IllegalArgumentException(name + " needs a value");
       }
     }
-    return new Parsed(build(raw), List.copyOf(rest));
+    return new Parsed(build(raw, rest), List.copyOf(rest));
   }
 
-  private static FaultPlan build(Map<Fault, String> raw) {
+  private static FaultPlan build(Map<Fault, String> raw, List<String> llamaArgs) {
     FaultPlan d = none();
     return new FaultPlan(
         duration(raw, Fault.LOAD_MS, d.loadMs),
@@ -100,7 +116,28 @@ record FaultPlan(
         bool(raw, Fault.SHUTDOWN_DEADLOCK),
         duration(raw, Fault.FORK_GRANDCHILD, 0),
         longCount(raw, Fault.FLOOD_STDERR_BYTES),
-        text(raw, Fault.FAIL_LOAD));
+        text(raw, Fault.FAIL_LOAD),
+        missing(text(raw, Fault.SEGV_UNLESS), llamaArgs));
+  }
+
+  /**
+   * The first comma-separated item of {@code unless} whose arguments do not appear, in order and
+   * next to each other, in {@code args}; null when all do (or no item is given).
+   */
+  static String missing(String unless, List<String> args) {
+    if (unless == null) {
+      return null;
+    }
+    for (String item : unless.split(",")) {
+      List<String> tokens = List.of(item.trim().split("\\s+"));
+      if (item.isBlank()) {
+        continue;
+      }
+      if (java.util.Collections.indexOfSubList(args, tokens) < 0) {
+        return item.trim();
+      }
+    }
+    return null;
   }
 
   private static Fault byEnv(String name) {

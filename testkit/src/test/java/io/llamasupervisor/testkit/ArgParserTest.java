@@ -21,6 +21,14 @@ class ArgParserTest {
   }
 
   @Test
+  void repackFlagsAreAccepted() {
+    for (String flag : List.of("--no-repack", "-nr", "--repack")) {
+      assertInstanceOf(
+          ArgParser.Run.class, parser.parse(List.of("-m", "x.gguf", flag), Map.of()), flag);
+    }
+  }
+
+  @Test
   void unknownFlagIsTheOnlyLine() {
     ArgParser.Exit e = exit(List.of("-m", "x.gguf", "--definitely-not-a-flag"));
     assertEquals(1, e.code());

@@ -40,6 +40,22 @@ class FaultPlanTest {
   }
 
   @Test
+  void segvUnlessNamesTheFirstMissingItem() {
+    Map<String, String> env = Map.of("FAKE_LLAMA_SEGV_UNLESS", "--no-repack, --flash-attn off");
+    assertEquals("--no-repack", FaultPlan.parse(List.of("-m", "x"), env).plan().segvMissing());
+    assertEquals(
+        "--flash-attn off",
+        FaultPlan.parse(List.of("-m", "x", "--no-repack", "--flash-attn", "auto"), env)
+            .plan()
+            .segvMissing());
+    assertNull(
+        FaultPlan.parse(List.of("--flash-attn", "off", "-m", "x", "--no-repack"), env)
+            .plan()
+            .segvMissing());
+    assertNull(FaultPlan.parse(List.of("-m", "x"), Map.of()).plan().segvMissing());
+  }
+
+  @Test
   void typosAndBadValuesAreRejected() {
     assertThrows(
         IllegalArgumentException.class,

@@ -39,8 +39,20 @@ final class Drainer {
 
   /** Checks the draining instances shortly; checking goes on while any drains. */
   void schedule() {
-    thread.schedule("drain check", this::check, CHECK_EVERY);
+    if (checkScheduled) {
+      return; // one chain of checks covers every draining instance
+    }
+    checkScheduled = true;
+    thread.schedule(
+        "drain check",
+        () -> {
+          checkScheduled = false;
+          check();
+        },
+        CHECK_EVERY);
   }
+
+  private boolean checkScheduled;
 
   /**
    * One check of every draining instance. A failure is logged with its model and the other
@@ -68,8 +80,7 @@ final class Drainer {
       stop.accept(m, i);
     } else if (drained.compareTo(state.settings.drainLinger()) >= 0 && !i.drainProbeInFlight) {
       i.drainProbeInFlight = true;
-      slots
-          .probe(URI.create(i.url()), Duration.ofSeconds(1))
+      probe(i, () -> i.drainProbeInFlight = false)
           .whenComplete(
               (r, err) ->
                   thread.post(
@@ -94,8 +105,7 @@ final class Drainer {
                 "slots refresh of model " + m.id,
                 () -> {
                   i.slotsProbeInFlight = true;
-                  slots
-                      .probe(URI.create(i.url()), Duration.ofSeconds(1))
+                  probe(i, () -> i.slotsProbeInFlight = false)
                       .whenComplete(
                           (r, err) ->
                               thread.post(
@@ -106,6 +116,17 @@ final class Drainer {
                 })
             .run();
       }
+    }
+  }
+
+  /** Probes {@code i}'s slots; when the probe throws, {@code undo} runs and it is asked again. */
+  private java.util.concurrent.CompletableFuture<SlotsResult> probe(
+      InstanceRuntime i, Runnable undo) {
+    try {
+      return slots.probe(URI.create(i.url()), Duration.ofSeconds(1));
+    } catch (RuntimeException e) {
+      undo.run();
+      throw e;
     }
   }
 

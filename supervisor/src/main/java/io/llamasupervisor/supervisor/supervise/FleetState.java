@@ -128,7 +128,7 @@ final class FleetState {
 
   /** Stops tracking {@code m} once its file is gone and no instance of it is left. */
   void forgetIfGone(ModelRuntime m) {
-    if (m.entry == null && m.instances.isEmpty()) {
+    if (m.entry == null && m.instances.isEmpty() && m.spawning.isEmpty()) {
       models.remove(m.id);
     }
   }

@@ -19,6 +19,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -66,16 +69,69 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
       SlotsProbe slots,
       RoutingRegistry routes,
       Clock clock) {
+    this(
+        settings,
+        catalog,
+        planner,
+        binary,
+        launcher,
+        ports,
+        health,
+        canary,
+        slots,
+        routes,
+        clock,
+        new StateThread(),
+        Executors.newScheduledThreadPool(2, StateThread.daemon("supervisor-probes")),
+        Executors.newCachedThreadPool(StateThread.daemon("supervisor-spawn")));
+  }
+
+  /**
+   * A supervisor on the given threads: {@code thread} owns the state, {@code probes} schedules
+   * readiness and liveness probes (on {@code clock}'s time), {@code spawns} runs the launcher.
+   * Tests pass a manual scheduler for all three and advance its clock.
+   */
+  FleetSupervisor(
+      SupervisorSettings settings,
+      ModelCatalog catalog,
+      LaunchPlanner planner,
+      LlamaServerBinary binary,
+      ProcessLauncher launcher,
+      PortAllocator ports,
+      HealthProbe health,
+      HealthProbe canary,
+      SlotsProbe slots,
+      RoutingRegistry routes,
+      Clock clock,
+      StateThread thread,
+      ScheduledExecutorService probes,
+      Executor spawns) {
     this.settings = settings;
     this.catalog = catalog;
     this.reconciler = new Reconciler(settings.maxConcurrentStarts());
     this.state = new FleetState(settings, planner, binary, routes, clock);
-    this.thread = new StateThread();
+    this.thread = thread;
     this.lifecycle =
         new InstanceLifecycle(
-            state, thread, ports, health, canary, slots, this::reconcile, this::reconcileAt);
+            state,
+            thread,
+            ports,
+            health,
+            canary,
+            slots,
+            this::reconcile,
+            this::reconcileAt,
+            probes);
     this.spawner =
-        new Spawner(state, launcher, ports, lifecycle, this::reconcileAt, this::reconcileSoon);
+        new Spawner(
+            state,
+            launcher,
+            ports,
+            lifecycle,
+            this::reconcileAt,
+            this::reconcileSoon,
+            thread,
+            spawns);
     this.adopter = new Adopter(state, launcher, ports, health, lifecycle);
     state.untracked = adopter::pendingRecords;
     this.catalogChanges = new CatalogChanges(state, adopter, this::reconcile);
@@ -203,6 +259,8 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     }
     closing = true;
     catalog.close();
+    // starts in progress come back first, so their instances are stopped with the others
+    spawner.close(Duration.ofSeconds(30));
     List<CompletableFuture<ExitStatus>> exits =
         thread.call(
             () -> {

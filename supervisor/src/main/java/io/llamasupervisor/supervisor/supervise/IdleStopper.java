@@ -53,7 +53,7 @@ final class IdleStopper {
     if (m.idleReason != null
         || m.operatorStopped
         || !m.has(InstanceState.READY)
-        || m.has(InstanceState.STARTING)
+        || m.starting()
         || m.has(InstanceState.DRAINING)) {
       return false;
     }

@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -35,6 +34,8 @@ import java.util.function.Consumer;
  * are dropped when their instance is no longer tracked.
  */
 final class InstanceLifecycle {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(FleetSupervisor.class);
   private static final int LAST_LINES = 20;
 
   /**
@@ -50,8 +51,7 @@ final class InstanceLifecycle {
   private final PortAllocator ports;
   private final HealthProbe health;
   private final HealthProbe canary;
-  private final ScheduledExecutorService probes =
-      Executors.newScheduledThreadPool(2, StateThread.daemon("supervisor-probes"));
+  private final ScheduledExecutorService probes;
   private final ReadinessWait readiness;
   private final Drainer drainer;
   private final Runnable reconcile;
@@ -60,6 +60,7 @@ final class InstanceLifecycle {
   /**
    * @param reconcile runs a reconcile pass now (after an exit or an unhealthy instance)
    * @param reconcileAt runs a reconcile pass at the given instant (a restart after backoff)
+   * @param probes where readiness and liveness probes are scheduled (with {@code state}'s clock)
    */
   InstanceLifecycle(
       FleetState state,
@@ -69,7 +70,9 @@ final class InstanceLifecycle {
       HealthProbe canary,
       SlotsProbe slots,
       Runnable reconcile,
-      Consumer<Instant> reconcileAt) {
+      Consumer<Instant> reconcileAt,
+      ScheduledExecutorService probes) {
+    this.probes = probes;
     this.state = state;
     this.thread = thread;
     this.ports = ports;
@@ -224,6 +227,19 @@ final class InstanceLifecycle {
   private void onReady(ModelRuntime m, InstanceRuntime i, Duration elapsed) {
     i.readyAt = state.now();
     i.identity = ProcessIdentity.capture(i.process.pid()).orElse(i.identity);
+    if (i.safeLevel > 0) {
+      m.safeModeWarning =
+          "started in safe mode: "
+              + SafeMode.describe(i.safeLevel)
+              + " (after "
+              + (m.lastExit == null ? "a crash" : m.lastExit)
+              + " while loading); set `"
+              + SafeMode.howToKeep(i.safeLevel)
+              + "` to keep it";
+      LOG.warn("model={} {}: {}", m.id, i.label(), m.safeModeWarning);
+    } else {
+      m.safeModeWarning = null;
+    }
     state.metrics().ready(m.id, i.generation, Duration.between(i.started, i.readyAt));
     state.transition(
         m, i, InstanceState.READY, ReasonCode.READY, "ready after " + elapsed.toMillis() + " ms");
@@ -264,6 +280,14 @@ final class InstanceLifecycle {
       String explain = FailureClassifier.explain(lines);
       String message = status.describe() + (explain.isEmpty() ? "" : ": " + explain);
       m.lastExit = status.describe();
+      if (SafeMode.isCrash(status.signal())
+          && i.readyAt == null
+          && i.safeLevel < SafeMode.MAX_LEVEL) {
+        // a crash while loading: the next start tries conservative flags
+        m.safeLevel = i.safeLevel + 1;
+        m.safeHash = i.desiredHash;
+        message += "; next start in safe mode (" + SafeMode.describe(m.safeLevel) + ")";
+      }
       failed(m, i, reason, message, lines, reason == ReasonCode.LOAD_FAILED);
       state.logTransition(m, i, i.state, InstanceState.FAILED, reason, message);
     }

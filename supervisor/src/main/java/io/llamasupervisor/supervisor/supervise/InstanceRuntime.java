@@ -38,6 +38,9 @@ final class InstanceRuntime {
   boolean slotsProbeInFlight;
   int slotsIdle = -1;
 
+  /** The {@link SafeMode} level it was started with (0 = the plan as it is). */
+  int safeLevel;
+
   InstanceRuntime(
       int generation,
       int replica,

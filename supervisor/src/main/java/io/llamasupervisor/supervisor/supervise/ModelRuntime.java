@@ -30,6 +30,20 @@ final class ModelRuntime {
    */
   ReasonCode idleReason;
 
+  /**
+   * Safe-mode level ({@link SafeMode}) for starts of plan {@link #safeHash}: raised after a crash
+   * while loading, kept while the plan stays the same.
+   */
+  int safeLevel;
+
+  String safeHash;
+
+  /** Set while the serving instances run in safe mode: what to configure to keep it. */
+  String safeModeWarning;
+
+  /** Replicas whose launcher start is in progress (off the state thread), by their generation. */
+  final Map<Integer, Integer> spawning = new HashMap<>();
+
   /** The last demand (a request wanted the model); the ttl counts from it at the earliest. */
   Instant demandedAt;
 
@@ -58,6 +72,11 @@ final class ModelRuntime {
 
   boolean has(InstanceState state) {
     return instances.stream().anyMatch(i -> i.state == state);
+  }
+
+  /** Whether an instance is loading or being spawned. */
+  boolean starting() {
+    return !spawning.isEmpty() || has(InstanceState.STARTING);
   }
 
   /** Whether an instance of {@code replica} is in {@code state}. */
@@ -105,14 +124,15 @@ final class ModelRuntime {
 
   /** What the {@link Reconciler} sees of this model. */
   Reconciler.Actual actual() {
-    return new Reconciler.Actual(
-        id,
-        instances.stream()
-            .map(i -> new Reconciler.Instance(i.generation, i.replica, i.state, i.desiredHash))
-            .toList(),
-        operatorStopped,
-        tracker.gaveUp(),
-        tracker.nextAttempt());
+    List<Reconciler.Instance> all = new ArrayList<>();
+    for (InstanceRuntime i : instances) {
+      all.add(new Reconciler.Instance(i.generation, i.replica, i.state, i.desiredHash));
+    }
+    // a spawn in progress is a start: it holds a start slot and its replica waits for it
+    spawning.forEach(
+        (replica, generation) ->
+            all.add(new Reconciler.Instance(generation, replica, InstanceState.STARTING, "")));
+    return new Reconciler.Actual(id, all, operatorStopped, tracker.gaveUp(), tracker.nextAttempt());
   }
 
   String alias() {

@@ -28,6 +28,8 @@ import java.util.List;
  * @param ttl idle time after which a running model is stopped (state {@code idle}, reason {@link
  *     ReasonCode#IDLE_TTL}); null = never
  * @param replicas instances configured to serve side by side
+ * @param warnings what the user should know about how the model runs, e.g. that it was started in
+ *     safe mode after a crash while loading
  */
 public record ModelStatus(
     String id,
@@ -44,7 +46,12 @@ public record ModelStatus(
     LaunchPlan plan,
     String startMode,
     Duration ttl,
-    int replicas) {
+    int replicas,
+    List<String> warnings) {
+
+  public ModelStatus {
+    warnings = warnings == null ? List.of() : List.copyOf(warnings);
+  }
 
   /** A status of an always-started model with one replica and no ttl. */
   public ModelStatus(
@@ -75,7 +82,8 @@ public record ModelStatus(
         plan,
         "always",
         null,
-        1);
+        1,
+        List.of());
   }
 
   /** A status without catalog entry and plan. */

@@ -13,25 +13,36 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts new generations of a model: on a free port, from the launch plan with the resolved
  * llama-server binary, handed to {@link InstanceLifecycle} to be watched until ready. A replacement
- * runs next to the serving generation (blue-green) when the memory budget allows. State thread
- * only.
+ * runs next to the serving generation (blue-green) when the memory budget allows. Runs on the state
+ * thread; only the launcher's start runs elsewhere and comes back as an event.
  */
 final class Spawner {
+  private static final Logger LOG = LoggerFactory.getLogger(FleetSupervisor.class);
   private final FleetState state;
   private final ProcessLauncher launcher;
   private final PortAllocator ports;
   private final InstanceLifecycle lifecycle;
   private final Consumer<Instant> reconcileAt;
   private final Runnable reconcileSoon;
+  private final StateThread thread;
+  private final Executor spawns;
 
   /**
    * @param reconcileAt runs a reconcile pass at the given instant (a retry after a failed spawn)
    * @param reconcileSoon runs a reconcile pass after the current event (a start slot freed)
+   * @param thread where the launcher's answers come back to
+   * @param spawns where the launcher runs (it may block for seconds)
    */
   Spawner(
       FleetState state,
@@ -39,13 +50,17 @@ final class Spawner {
       PortAllocator ports,
       InstanceLifecycle lifecycle,
       Consumer<Instant> reconcileAt,
-      Runnable reconcileSoon) {
+      Runnable reconcileSoon,
+      StateThread thread,
+      Executor spawns) {
     this.state = state;
     this.launcher = launcher;
     this.ports = ports;
     this.lifecycle = lifecycle;
     this.reconcileAt = reconcileAt;
     this.reconcileSoon = reconcileSoon;
+    this.thread = thread;
+    this.spawns = spawns;
   }
 
   /**
@@ -89,8 +104,9 @@ final class Spawner {
 
   /**
    * Starts the next generation of {@code replica} of {@code m} (next to generation {@code
-   * replacing}, when present) and waits for it to become ready. A spawn failure counts as a failure
-   * of the model.
+   * replacing}, when present) and waits for it to become ready. The launcher runs on the spawn
+   * executor, never on the state thread; until it answers, the replica counts as starting. A spawn
+   * failure counts as a failure of the model.
    */
   void spawn(ModelRuntime m, int replica, ReasonCode reason, OptionalInt replacing) {
     Optional<String> hash = state.desiredHash(m);
@@ -105,7 +121,8 @@ final class Spawner {
       return;
     }
     LaunchPlan plan = state.plan(m, OptionalInt.of(port));
-    List<String> argv = new ArrayList<>(plan.argv());
+    int safeLevel = hash.get().equals(m.safeHash) ? m.safeLevel : 0;
+    List<String> argv = new ArrayList<>(SafeMode.apply(plan.argv(), safeLevel));
     argv.set(0, state.binary().path().orElseThrow().toString());
     int generation = m.generationFor(replica, hash.get());
     LaunchSpec spec =
@@ -115,48 +132,125 @@ final class Spawner {
             plan.env(),
             null,
             state.settings.log());
-    ManagedProcess process;
+    Launch launch =
+        new Launch(
+            m.id, replica, generation, port, plan, hash.get(), reason, replacing, argv, safeLevel);
+    m.spawning.put(replica, generation);
+    String model = m.id;
     try {
-      process = launcher.start(spec);
-    } catch (ProcessLaunchException | RuntimeException e) {
+      spawns.execute(
+          () -> {
+            ManagedProcess process = null;
+            Exception failure = null;
+            try {
+              process = launcher.start(spec);
+            } catch (ProcessLaunchException | RuntimeException e) {
+              failure = e;
+            }
+            ManagedProcess started = process;
+            Exception failed = failure;
+            if (!thread.post(() -> onSpawned(launch, started, failed)) && started != null) {
+              started.stop(state.settings.stopGrace()); // shut down meanwhile
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      m.spawning.remove(replica);
       ports.release(port);
-      RestartDecision d =
-          m.tracker.onFailure(state.now(), Duration.ZERO, ReasonCode.SPAWN_FAILED, false);
-      state.decide(
-          m,
-          d.restart() ? ReasonCode.SPAWN_FAILED : d.reason(),
-          "cannot start llama-server: " + e.getMessage());
-      if (d.restart()) {
-        reconcileAt.accept(m.tracker.nextAttempt());
+      LOG.warn("model={}: not started, the supervisor is closing", model);
+    }
+  }
+
+  /** What a spawn was for; comes back with its outcome. */
+  private record Launch(
+      String model,
+      int replica,
+      int generation,
+      int port,
+      LaunchPlan plan,
+      String desiredHash,
+      ReasonCode reason,
+      OptionalInt replacing,
+      List<String> argv,
+      int safeLevel) {}
+
+  /** The launcher answered: track the new instance, or count the failure. State thread. */
+  private void onSpawned(Launch l, ManagedProcess process, Exception failure) {
+    ModelRuntime m = state.models.get(l.model());
+    if (m != null) {
+      m.spawning.remove(l.replica());
+    }
+    if (failure != null) {
+      ports.release(l.port());
+      if (m != null) {
+        RestartDecision d =
+            m.tracker.onFailure(state.now(), Duration.ZERO, ReasonCode.SPAWN_FAILED, false);
+        state.decide(
+            m,
+            d.restart() ? ReasonCode.SPAWN_FAILED : d.reason(),
+            "cannot start llama-server: " + failure.getMessage());
+        if (d.restart()) {
+          reconcileAt.accept(m.tracker.nextAttempt());
+        }
       }
       reconcileSoon.run(); // the start slot it took is free again
       return;
     }
+    if (m == null) {
+      // the model was forgotten while its process started: nothing may run for it
+      process.stop(state.settings.stopGrace()).whenComplete((st, e) -> ports.release(l.port()));
+      return;
+    }
     InstanceRuntime i =
         new InstanceRuntime(
-            generation, replica, probeHost(plan), port, process, plan, hash.get(), state.now());
+            l.generation(),
+            l.replica(),
+            probeHost(l.plan()),
+            l.port(),
+            process,
+            l.plan(),
+            l.desiredHash(),
+            state.now());
+    i.safeLevel = l.safeLevel();
     m.instances.add(i);
-    if (replacing.isPresent()) {
+    if (l.replacing().isPresent()) {
       m.rollout =
           new Rollout(
               "starting",
-              replacing.getAsInt(),
-              generation,
+              l.replacing().getAsInt(),
+              l.generation(),
               state.now(),
-              reason,
+              l.reason(),
               i.label() + " loading");
-      state.metrics().restarted(m.id, reason);
+      state.metrics().restarted(m.id, l.reason());
     }
     state.logTransition(
         m,
         i,
         null,
         InstanceState.STARTING,
-        reason,
-        "pid " + process.pid() + " " + String.join(" ", DefaultProcessLauncher.masked(argv)));
+        l.reason(),
+        "pid " + process.pid() + " " + String.join(" ", DefaultProcessLauncher.masked(l.argv())));
     lifecycle.watch(m, i);
     state.writeJournal();
     state.publish();
+    reconcileSoon.run(); // a stop or a removal may have come while it started
+  }
+
+  /**
+   * Waits until every spawn in progress has come back to the state thread (at most {@code
+   * timeout}); later spawns are refused. Call before the shutdown stops the instances.
+   */
+  void close(Duration timeout) {
+    if (spawns instanceof ExecutorService es) {
+      es.shutdown();
+      try {
+        if (!es.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+          LOG.warn("a llama-server start did not return within {} ms", timeout.toMillis());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private static String probeHost(LaunchPlan plan) {

@@ -21,18 +21,27 @@ final class StateThread {
   private static final long CALL_TIMEOUT_SECONDS = 30;
 
   private final ScheduledExecutorService executor;
+  private final boolean callsInline;
 
   /** A state thread of its own (a daemon named {@code supervisor-state}). */
   StateThread() {
-    this(Executors.newSingleThreadScheduledExecutor(daemon("supervisor-state")));
+    this(Executors.newSingleThreadScheduledExecutor(daemon("supervisor-state")), false);
+  }
+
+  /** A state thread on {@code executor}, which must run one task at a time. */
+  StateThread(ScheduledExecutorService executor) {
+    this(executor, false);
   }
 
   /**
-   * A state thread on {@code executor}, which must run one task at a time (tests pass a manual
-   * scheduler and advance its clock).
+   * A state thread on {@code executor}, which must run one task at a time.
+   *
+   * @param callsInline {@link #call} runs its query on the caller's thread: for a manual scheduler
+   *     whose tasks run on the thread that advances it (tests), which is then the state thread
    */
-  StateThread(ScheduledExecutorService executor) {
+  StateThread(ScheduledExecutorService executor, boolean callsInline) {
     this.executor = executor;
+    this.callsInline = callsInline;
   }
 
   /** Daemon threads named {@code name}. */
@@ -44,15 +53,20 @@ final class StateThread {
     };
   }
 
-  /** Runs {@code event} on the state thread; its failure is logged; dropped after shutdown. */
-  void post(Runnable event) {
+  /**
+   * Runs {@code event} on the state thread; its failure is logged; dropped after shutdown.
+   *
+   * @return whether it was queued (false after shutdown)
+   */
+  boolean post(Runnable event) {
     if (executor.isShutdown()) {
-      return;
+      return false;
     }
     try {
       executor.execute(guarded("event", event));
+      return true;
     } catch (RejectedExecutionException e) {
-      // shutting down
+      return false; // shutting down
     }
   }
 
@@ -74,6 +88,9 @@ final class StateThread {
    * @throws IllegalStateException when the state thread does not answer within 30 s
    */
   <T> T call(Supplier<T> query) {
+    if (callsInline) {
+      return query.get();
+    }
     try {
       return CompletableFuture.supplyAsync(query, executor)
           .get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -40,7 +40,7 @@ final class StatusView {
     if (m.idleReason != null) {
       return m.instances.isEmpty() ? "idle" : "stopping";
     }
-    if (m.has(InstanceState.STARTING)) {
+    if (m.starting()) {
       return "starting";
     }
     if (m.tracker.gaveUp()) {
@@ -90,7 +90,8 @@ final class StatusView {
         dryRunPlan(m, planner),
         serving.start().label(),
         serving.ttl(),
-        serving.replicas());
+        serving.replicas(),
+        m.safeModeWarning == null ? List.of() : List.of(m.safeModeWarning));
   }
 
   /** The plan without a port, for the API; null when the model cannot be planned. */

@@ -6,6 +6,7 @@ import io.llamasupervisor.health.HttpHealthProbe;
 import io.llamasupervisor.health.HttpSlotsProbe;
 import io.llamasupervisor.process.DefaultProcessLauncher;
 import io.llamasupervisor.process.PortAllocator;
+import io.llamasupervisor.process.ProcessLauncher;
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.config.ConfigLoader;
@@ -30,7 +31,10 @@ import java.util.function.Predicate;
  * timings come from the YAML given to {@link #start}.
  */
 public final class FleetHarness implements AutoCloseable {
-  /** Fast timings for tests; callers append their own YAML (per-model env for fault knobs). */
+  /**
+   * Fast timings for tests, but production liveness (a server slowed by other JVMs is not taken for
+   * hung); tests that want an unhealthy verdict pass {@link #FAST_LIVENESS}.
+   */
   static final String BASE_YAML =
       """
       supervisor:
@@ -51,13 +55,20 @@ public final class FleetHarness implements AutoCloseable {
             jitter: 0
             max-start-failures: 2
           liveness:
-            interval: 300ms
-            timeout: 200ms
-            failure-threshold: 2
+            interval: 5s
+            timeout: 2s
+            failure-threshold: 3
           drain:
             linger: 300ms
             timeout: 10s
       """;
+
+  /** Liveness that declares a hung server unhealthy within about a second. */
+  static final String[] FAST_LIVENESS = {
+    "supervisor.supervision.liveness.interval=300ms",
+    "supervisor.supervision.liveness.timeout=200ms",
+    "supervisor.supervision.liveness.failure-threshold=2"
+  };
 
   public final Path root;
   public final Path models;
@@ -70,6 +81,9 @@ public final class FleetHarness implements AutoCloseable {
   public DefaultProcessLauncher launcher;
   public FleetSupervisor fleet;
   public PortAllocator ports;
+
+  /** Wraps the real launcher before the supervisor gets it (tests that delay or fail starts). */
+  public java.util.function.UnaryOperator<ProcessLauncher> launcherWrapper = l -> l;
 
   public FleetHarness(Path root) throws IOException {
     this.root = root;
@@ -114,7 +128,7 @@ public final class FleetHarness implements AutoCloseable {
             new ModelCatalog(sc.catalog(), clock),
             new LaunchPlanner(sc.launch()),
             llamaServer,
-            launcher,
+            launcherWrapper.apply(launcher),
             ports,
             new HttpHealthProbe(),
             settings.liveness().canaryEnabled()

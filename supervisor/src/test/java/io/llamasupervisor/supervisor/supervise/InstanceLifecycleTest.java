@@ -1,0 +1,109 @@
+package io.llamasupervisor.supervisor.supervise;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.llamasupervisor.health.ProbeResult;
+import io.llamasupervisor.process.ExitStatus;
+import io.llamasupervisor.registry.BackendState;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Readiness, exits and liveness of instances, on manual time. */
+class InstanceLifecycleTest {
+  private static final String ID = "pub/repo/m";
+
+  @TempDir Path dir;
+  ManualFleet f;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    f = new ManualFleet(dir);
+    f.model(ID);
+  }
+
+  @AfterEach
+  void tearDown() {
+    f.close();
+  }
+
+  @Test
+  void anInstanceIsReadyAtTheFirstHealthyProbeAndPublishedThen() throws Exception {
+    f.health.otherwise(ProbeResult.loading());
+    f.start();
+    assertEquals("starting", f.status(ID).state());
+    f.advance(Duration.ofSeconds(3));
+    assertEquals("starting", f.status(ID).state(), "still loading");
+    assertTrue(f.routes.current().model(ID).orElseThrow().readyBackends().isEmpty());
+    f.health.otherwise(ProbeResult.ready());
+    f.advance(Duration.ofMillis(500)); // the poll interval has grown, but not beyond 500 ms
+    ModelStatus s = f.status(ID);
+    assertEquals("ready", s.state(), s.toString());
+    assertEquals(
+        BackendState.READY, f.routes.current().model(ID).orElseThrow().backends().get(0).state());
+  }
+
+  @Test
+  void aMissedStartupDeadlineStopsTheInstanceAndRestartsAfterTheBackoff() throws Exception {
+    f.health.otherwise(ProbeResult.loading());
+    f.start("supervisor.supervision.startup-timeout=5s");
+    FakeProcesses.FakeProcess first = f.processes.last(ID);
+    f.advance(Duration.ofMillis(4900));
+    assertEquals("starting", f.status(ID).state(), "the deadline has not passed");
+    f.advance(Duration.ofMillis(600));
+    ModelStatus s = f.status(ID);
+    assertEquals(ReasonCode.HEALTH_TIMEOUT, s.lastDecision().code(), s.toString());
+    assertEquals(1, first.stops.size(), "stopped at the deadline");
+    assertTrue(s.lastDecision().message().contains("restart 1 in 1000 ms"), s.toString());
+    java.time.Instant retry = s.lastDecision().at().plusSeconds(1);
+    f.advance(Duration.between(f.clock.instant(), retry).minusMillis(1));
+    assertEquals(1, f.processes.started.size(), "not before the backoff");
+    f.health.otherwise(ProbeResult.ready());
+    f.advance(Duration.ofMillis(1));
+    assertEquals(2, f.processes.started.size(), "restarted once the backoff passed");
+  }
+
+  @Test
+  void anExitWhileLoadingIsAFailureWithItsCodeAndTheNextStartWaitsForTheBackoff() throws Exception {
+    f.health.otherwise(ProbeResult.loading());
+    f.start();
+    FakeProcesses.FakeProcess p = f.processes.last(ID);
+    p.lines.add("llama_model_load: something went wrong");
+    f.advance(Duration.ofMillis(100));
+    p.exit(ExitStatus.exited(3));
+    f.settle();
+    ModelStatus s = f.status(ID);
+    assertEquals(ReasonCode.EXITED, s.lastDecision().code(), s.toString());
+    assertTrue(s.lastDecision().message().startsWith("EXITED(3)"), s.toString());
+    assertEquals("backoff", s.state());
+    f.advance(Duration.ofMillis(999));
+    assertEquals(1, f.processes.started.size());
+    f.advance(Duration.ofMillis(1));
+    assertEquals(2, f.processes.started.size());
+  }
+
+  @Test
+  void missedLivenessProbesMakeTheInstanceUnhealthyAndItIsReplaced() throws Exception {
+    f.start();
+    f.settle();
+    assertEquals("ready", f.status(ID).state());
+    FakeProcesses.FakeProcess first = f.processes.last(ID);
+    f.health.otherwiseTimeOut();
+    // liveness: a probe every 5 s (from the start of the previous one), 2 s timeout, 3 misses
+    f.advance(Duration.ofSeconds(14));
+    assertEquals("ready", f.status(ID).state(), "two misses are not enough");
+    f.advance(Duration.ofSeconds(4));
+    assertFalse(first.isAlive(), "the third miss made it unhealthy and it was stopped");
+    ModelStatus s = f.status(ID);
+    assertEquals(ReasonCode.UNHEALTHY, s.lastDecision().code(), s.toString());
+    f.health.otherwise(ProbeResult.ready());
+    f.advance(Duration.ofSeconds(2)); // the restart backoff, then readiness
+    assertEquals(2, f.processes.started.size());
+    assertEquals("ready", f.status(ID).state(), f.status(ID).toString());
+  }
+}
