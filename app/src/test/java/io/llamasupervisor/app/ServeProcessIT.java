@@ -170,6 +170,30 @@ class ServeProcessIT {
     assertTrue(publishedPid().isEmpty(), "state file still lists instances");
   }
 
+  /**
+   * Regression: the shutdown hook used to be registered only after the fleet had started, so a
+   * SIGTERM while {@code serve} was still starting (here: right after it adopted the instance a
+   * killed supervisor left behind) ended the JVM without stopping the adopted instance.
+   */
+  @Test
+  void aSigtermDuringStartupLeftAdoptedInstancesRunning() throws Exception {
+    Process first = serve(1);
+    long pid = await().atMost(LONG).until(this::publishedPid, Optional::isPresent).get();
+    first.destroyForcibly().waitFor();
+    assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "instance died");
+
+    Process second = serve(2);
+    await()
+        .pollInterval(Duration.ofMillis(20))
+        .atMost(LONG)
+        .until(() -> log(2).contains("adopted pid " + pid));
+    second.destroy(); // SIGTERM, as early in the startup as the adoption can be seen
+
+    assertTrue(second.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), log(2));
+    await().atMost(Duration.ofSeconds(10)).until(() -> instancePids().isEmpty());
+    assertTrue(log(2).contains("shutting down"), log(2));
+  }
+
   @Test
   void aReusedPidIsNeitherAdoptedNorKilled() throws Exception {
     Process decoy = new ProcessBuilder("sleep", "600").start();

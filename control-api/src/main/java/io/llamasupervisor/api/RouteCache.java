@@ -9,8 +9,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The serialized forms of the newest routing table, computed once per table so that answering
- * {@code GET /api/v1/routes} is a lookup. Thread-safe; two threads racing on a new table may both
- * serialize it, and either result is kept.
+ * {@code GET /api/v1/routes} is a lookup. Thread-safe: when a change wakes many blocking queries at
+ * once, the first one serializes the new table and the others wait for it instead of serializing it
+ * again.
  */
 final class RouteCache {
   /** One table and its encodings; the LiteLLM forms are made on first use. */
@@ -56,7 +57,16 @@ final class RouteCache {
     if (e != null && e.table == table) {
       return e;
     }
-    Entry fresh = new Entry(table);
+    synchronized (this) {
+      e = latest.get();
+      if (e != null && e.table == table) {
+        return e;
+      }
+      return store(new Entry(table));
+    }
+  }
+
+  private Entry store(Entry fresh) {
     // keep the newest version; an older table (a slow long-poll) does not evict it
     latest.accumulateAndGet(
         fresh, (old, now) -> old == null || now.table.version() >= old.table.version() ? now : old);

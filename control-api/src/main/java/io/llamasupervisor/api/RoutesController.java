@@ -25,6 +25,8 @@ import io.netty.util.concurrent.GenericFutureListener;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
@@ -129,14 +131,30 @@ final class RoutesController {
     // answered normally even when cancelled (the client is gone and reads nothing), so that
     // Micronaut does not log a dropped poll as an error
     CompletableFuture<MutableHttpResponse<byte[]>> response = new CompletableFuture<>();
-    change.whenComplete(
+    BiConsumer<RoutingTable, Throwable> answer =
         (t, e) ->
             response.complete(
                 t != null
                     ? stale(s, table(cache.of(t)))
                     : ApiErrors.response(
-                        HttpStatus.SERVICE_UNAVAILABLE, "cancelled", "blocking query dropped")));
+                        HttpStatus.SERVICE_UNAVAILABLE, "cancelled", "blocking query dropped"));
+    if (change.isDone()) {
+      change.whenComplete(answer);
+    } else {
+      // a change wakes every waiter on one registry thread: let each connection's own event loop
+      // build and write its answer, so the waiters are answered in parallel and without a thread
+      // hop for the write, instead of one after the other on the waking thread
+      change.whenCompleteAsync(answer, eventLoop(request));
+    }
     return response;
+  }
+
+  /** The event loop of the request's connection, or the calling thread outside Netty. */
+  static Executor eventLoop(HttpRequest<?> request) {
+    if (request instanceof NettyHttpRequest<?> netty) {
+      return netty.getChannelHandlerContext().channel().eventLoop();
+    }
+    return Runnable::run;
   }
 
   /**

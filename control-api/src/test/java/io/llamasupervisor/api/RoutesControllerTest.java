@@ -93,6 +93,35 @@ class RoutesControllerTest {
   }
 
   @Test
+  void oneChangeAnswersEveryPendingBlockingQueryWithTheSameNewTableAndNoneBefore()
+      throws Exception {
+    RoutingTable t = publish("m", BackendState.STARTING);
+    List<CompletableFuture<HttpResponse<String>>> pending = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      pending.add(
+          api.http.sendAsync(
+              HttpRequest.newBuilder(api.uri("/api/v1/routes?index=" + t.version() + "&wait=30s"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> api.registry.pendingWaiters() == 40);
+    assertTrue(pending.stream().noneMatch(CompletableFuture::isDone), "nothing before the change");
+
+    RoutingTable next = publish("m", BackendState.READY);
+
+    String first = null;
+    for (CompletableFuture<HttpResponse<String>> p : pending) {
+      HttpResponse<String> r = p.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(200, r.statusCode());
+      assertEquals("\"" + next.version() + "\"", r.headers().firstValue("ETag").orElseThrow());
+      first = first == null ? r.body() : first;
+      assertEquals(first, r.body(), "every watcher gets the same bytes");
+    }
+    assertEquals(next, RoutingJson.readTable(first));
+    assertEquals(0, api.registry.pendingWaiters());
+  }
+
+  @Test
   void blockingQueryTimesOutWithTheSameVersion() throws Exception {
     RoutingTable t = publish("m", BackendState.READY);
     long start = System.nanoTime();

@@ -30,6 +30,12 @@ import picocli.CommandLine.UnmatchedArgumentException;
       PlanCommand.class,
       StatusCommand.class,
       HealthCommand.class,
+      ModelsCommand.class,
+      ModelCommand.class,
+      LogsCommand.class,
+      ModelActionCommand.Start.class,
+      ModelActionCommand.Stop.class,
+      RestartCommand.class,
       BenchCommand.class,
       HelpCommand.class
     },

@@ -21,31 +21,46 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches the {@code --config} file and applies a changed launch configuration (defaults and
  * per-model overrides) without a restart: only models whose plan changes are replaced, blue-green.
- * An invalid file is reported and the running configuration kept. Other sections take effect on the
- * next start.
+ * An invalid file (a bad value, an unknown key, a llama-server that cannot be found) is reported
+ * and the running configuration kept. Other sections take effect on the next start.
+ *
+ * <p>{@link #check()} compares the file's modification time with the one seen last and reloads when
+ * it changed; {@link #watch} runs it every 2 s on a daemon thread.
  */
 final class ConfigReloader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
 
+  /** Where a reloaded configuration goes: {@link FleetSupervisor#reconfigure}. */
+  interface Target {
+    void reconfigure(LaunchPlanner planner, LlamaServerBinary binary);
+  }
+
   private final Path file;
   private final Supplier<SupervisorConfig> loader;
-  private final FleetSupervisor fleet;
+  private final Target target;
   private final Map<String, String> env;
-  private final ScheduledExecutorService timer;
+  private ScheduledExecutorService timer;
   private FileTime seen;
 
+  /** A reloader that has seen the file as it is now; nothing runs until {@link #check()}. */
   ConfigReloader(
-      Path file,
-      Supplier<SupervisorConfig> loader,
-      FleetSupervisor fleet,
-      Map<String, String> env,
-      Duration every) {
+      Path file, Supplier<SupervisorConfig> loader, Target target, Map<String, String> env) {
     this.file = file;
     this.env = env;
     this.loader = loader;
-    this.fleet = fleet;
+    this.target = target;
     this.seen = mtime();
-    this.timer =
+  }
+
+  static ConfigReloader watch(
+      Path file, ConfigArgs args, Map<String, String> env, FleetSupervisor fleet) {
+    ConfigReloader r = new ConfigReloader(file, () -> args.load(env), fleet::reconfigure, env);
+    r.every(Duration.ofSeconds(2));
+    return r;
+  }
+
+  private void every(Duration period) {
+    timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "config-reload");
@@ -53,12 +68,7 @@ final class ConfigReloader implements AutoCloseable {
               return t;
             });
     timer.scheduleWithFixedDelay(
-        this::check, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  static ConfigReloader watch(
-      Path file, ConfigArgs args, Map<String, String> env, FleetSupervisor fleet) {
-    return new ConfigReloader(file, () -> args.load(env), fleet, env, Duration.ofSeconds(2));
+        this::check, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private FileTime mtime() {
@@ -69,10 +79,15 @@ final class ConfigReloader implements AutoCloseable {
     }
   }
 
-  private void check() {
+  /**
+   * Reloads when the file changed since the last check.
+   *
+   * @return whether a new configuration was applied
+   */
+  boolean check() {
     FileTime now = mtime();
     if (now == null || now.equals(seen)) {
-      return;
+      return false;
     }
     seen = now;
     try {
@@ -83,19 +98,23 @@ final class ConfigReloader implements AutoCloseable {
             "not reloading {}: {}; keeping the running configuration",
             file,
             binary.notFoundMessage());
-        return;
+        return false;
       }
-      fleet.reconfigure(new LaunchPlanner(config.launch()), binary);
+      target.reconfigure(new LaunchPlanner(config.launch()), binary);
       LOG.info("reloaded {}: models whose launch plan changed are replaced", file);
+      return true;
     } catch (ConfigException e) {
       LOG.error("not reloading {}: {}; keeping the running configuration", file, e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("not reloading {}: {}", file, e.toString());
     }
+    return false;
   }
 
   @Override
   public void close() {
-    timer.shutdownNow();
+    if (timer != null) {
+      timer.shutdownNow();
+    }
   }
 }

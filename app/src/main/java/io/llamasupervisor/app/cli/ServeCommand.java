@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -251,15 +252,24 @@ public final class ServeCommand extends CliCommand {
 
   /** {@code <models-dir>/.llama-supervisor} when writable, else the user's state directory. */
   static Path defaultStateDir(Path modelsDir) {
+    return defaultStateDir(modelsDir, Files::isWritable, Path.of(System.getProperty("user.home")));
+  }
+
+  /**
+   * {@code <models-dir>/.llama-supervisor} when the models directory (or that directory itself) is
+   * writable, else {@code <home>/.local/state/llama-supervisor/<12 hex digits>}, a hash of the
+   * absolute models directory: one state directory per models directory, so two supervisors of two
+   * read-only directories never share a state file.
+   */
+  static Path defaultStateDir(Path modelsDir, Predicate<Path> writable, Path home) {
     Path inModels = modelsDir.resolve(".llama-supervisor");
-    if (Files.isWritable(modelsDir) || Files.isWritable(inModels)) {
+    if (writable.test(modelsDir) || writable.test(inModels)) {
       return inModels;
     }
-    // one state directory per models directory: two supervisors must never share a state file
     String key =
         io.llamasupervisor.process.ProcessIdentity.argvHash(
                 List.of(modelsDir.toAbsolutePath().normalize().toString()))
             .substring(0, 12);
-    return Path.of(System.getProperty("user.home"), ".local", "state", "llama-supervisor", key);
+    return home.resolve(".local").resolve("state").resolve("llama-supervisor").resolve(key);
   }
 }

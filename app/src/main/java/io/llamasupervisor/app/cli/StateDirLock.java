@@ -3,6 +3,7 @@ package io.llamasupervisor.app.cli;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -10,7 +11,8 @@ import java.nio.file.StandardOpenOption;
 /**
  * An exclusive lock on {@code <state-dir>/lock}, held while {@code serve} runs: a second supervisor
  * on the same state directory would overwrite the state file and stop the first one's instances.
- * The operating system releases it when the process dies, also after SIGKILL.
+ * The operating system releases it when the process dies, also after SIGKILL. A lock held by
+ * another process and one already held by this process are refused alike.
  */
 final class StateDirLock implements AutoCloseable {
   private final FileChannel channel;
@@ -29,7 +31,12 @@ final class StateDirLock implements AutoCloseable {
     try {
       Files.createDirectories(stateDir);
       FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock l = ch.tryLock();
+      FileLock l;
+      try {
+        l = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        l = null; // held by this very process (a second serve in one JVM)
+      }
       if (l == null) {
         ch.close();
         throw new IllegalStateException(

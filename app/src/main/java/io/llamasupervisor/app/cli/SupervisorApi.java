@@ -63,6 +63,24 @@ final class SupervisorApi {
     return URI.create(base + path);
   }
 
+  /**
+   * {@code /api/v1/models/<id>} plus {@code suffix}: the id's slashes kept, everything else that is
+   * not URL-safe percent-encoded.
+   */
+  static String modelPath(String id, String suffix) {
+    StringBuilder sb = new StringBuilder("/api/v1/models/");
+    String[] segments = id.split("/", -1);
+    for (int i = 0; i < segments.length; i++) {
+      if (i > 0) {
+        sb.append('/');
+      }
+      sb.append(
+          java.net.URLEncoder.encode(segments[i], java.nio.charset.StandardCharsets.UTF_8)
+              .replace("+", "%20"));
+    }
+    return sb + suffix;
+  }
+
   private void auth(HttpRequest.Builder b) {
     if (apiKey != null) {
       b.header("Authorization", "Bearer " + apiKey);

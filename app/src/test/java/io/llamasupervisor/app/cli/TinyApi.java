@@ -20,6 +20,8 @@ final class TinyApi implements AutoCloseable {
 
   private final HttpServer server;
   private final Map<String, Answer> answers = new ConcurrentHashMap<>();
+  private final Map<String, java.util.Deque<Answer>> sequences = new ConcurrentHashMap<>();
+  private final java.util.List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile String key;
 
   TinyApi() throws IOException {
@@ -37,13 +39,40 @@ final class TinyApi implements AutoCloseable {
     return this;
   }
 
+  /** Answers {@code path} with each body in turn, the last one from then on. */
+  TinyApi answers(String path, int status, String... bodies) {
+    java.util.Deque<Answer> q = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    for (String b : bodies) {
+      q.add(new Answer(status, b));
+    }
+    sequences.put(path, q);
+    return this;
+  }
+
+  /** {@code METHOD path?query} of every request so far. */
+  java.util.List<String> requests() {
+    return requests;
+  }
+
   TinyApi requireKey(String key) {
     this.key = key;
     return this;
   }
 
   private void handle(HttpExchange x) throws IOException {
-    Answer a = answers.getOrDefault(x.getRequestURI().getPath(), new Answer(404, "{}"));
+    String path = x.getRequestURI().getRawPath();
+    requests.add(
+        x.getRequestMethod()
+            + " "
+            + path
+            + (x.getRequestURI().getRawQuery() == null
+                ? ""
+                : "?" + x.getRequestURI().getRawQuery()));
+    java.util.Deque<Answer> seq = sequences.get(path);
+    Answer a =
+        seq != null
+            ? (seq.size() > 1 ? seq.poll() : seq.peek())
+            : answers.getOrDefault(path, new Answer(404, "{}"));
     String auth = x.getRequestHeaders().getFirst("Authorization");
     if (key != null && !("Bearer " + key).equals(auth)) {
       a = new Answer(401, "{\"error\":{\"code\":\"UNAUTHORIZED\",\"message\":\"no key\"}}");

@@ -1,0 +1,37 @@
+package io.llamasupervisor.app.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+
+/** {@code models}: one line per model of a running {@code serve}. */
+@Command(
+    name = "models",
+    description = "List the models of a running serve: state, serving generation, restarts.")
+final class ModelsCommand extends OperatorCommand {
+  @Override
+  int run(SupervisorApi client) throws IOException, InterruptedException {
+    SupervisorApi.Answer a = client.get("/api/v1/models");
+    if (!a.ok()) {
+      return problem(a);
+    }
+    JsonNode models = JSON.readTree(a.body());
+    PrintWriter out = out();
+    if (json) {
+      out.println(models.toString());
+      return OK;
+    }
+    out.printf("%-50s %-11s %-14s %-8s %s%n", "MODEL", "STATE", "SERVING", "RESTARTS", "ALIAS");
+    for (JsonNode m : models) {
+      out.printf(
+          "%-50s %-11s %-14s %-8s %s%n",
+          m.path("id").asText(),
+          m.path("state").asText(),
+          StatusCommand.serving(m),
+          m.path("restarts").asInt(),
+          m.path("alias").asText(""));
+    }
+    return OK;
+  }
+}

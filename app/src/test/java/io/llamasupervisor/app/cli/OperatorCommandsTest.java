@@ -1,0 +1,139 @@
+package io.llamasupervisor.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code models}, {@code model}, {@code logs}, {@code start/stop/restart} against a stand-in API.
+ */
+class OperatorCommandsTest {
+  private static final String M = "/api/v1/models/pub/repo/m";
+  private static final String MODEL =
+      "{\"id\":\"pub/repo/m\",\"alias\":\"m\",\"state\":\"ready\",\"restarts\":1,"
+          + "\"instances\":[{\"generation\":2,\"state\":\"ready\",\"pid\":42,\"port\":39001}]";
+
+  private final Output cli = new Output();
+  private TinyApi api;
+
+  @BeforeEach
+  void start() throws Exception {
+    api = new TinyApi();
+  }
+
+  @AfterEach
+  void stop() {
+    api.close();
+  }
+
+  private static String withRollout(String phase, int from, int to) {
+    return MODEL
+        + ",\"rollout\":{\"phase\":\""
+        + phase
+        + "\",\"fromGeneration\":"
+        + from
+        + ",\"toGeneration\":"
+        + to
+        + ",\"message\":\"\"}}";
+  }
+
+  @Test
+  void modelsPrintsATableOrTheJson() {
+    api.answer("/api/v1/models", 200, "[" + MODEL + "}]");
+
+    assertEquals(0, cli.run("models", "--url", api.url()), cli.err());
+    assertTrue(cli.out().contains("pub/repo/m"), cli.out());
+    assertTrue(cli.out().contains("g2 :39001"), cli.out());
+    assertEquals(0, cli.run("models", "--url", api.url(), "--json"));
+    assertTrue(cli.out().startsWith("[{\"id\":\"pub/repo/m\""), cli.out());
+  }
+
+  @Test
+  void modelShowsOneModelAndAnUnknownOneExitsThree() {
+    api.answer(M, 200, MODEL + "}")
+        .answer(
+            "/api/v1/models/nope",
+            404,
+            "{\"error\":{\"code\":\"model_not_found\",\"message\":\"no model nope\"}}");
+
+    assertEquals(0, cli.run("model", "pub/repo/m", "--url", api.url()), cli.err());
+    assertTrue(cli.out().contains("state:"), cli.out());
+    assertTrue(cli.out().contains("g2 ready pid 42 port 39001"), cli.out());
+    assertEquals(3, cli.run("model", "nope", "--url", api.url()));
+    assertTrue(cli.err().contains("no model nope (HTTP 404)"), cli.err());
+  }
+
+  @Test
+  void logsPrintsTheLines() {
+    api.answer(M + "/logs", 200, "{\"model\":\"pub/repo/m\",\"lines\":[\"one\",\"two\"]}");
+
+    assertEquals(0, cli.run("logs", "pub/repo/m", "-n", "2", "--url", api.url()), cli.err());
+    assertEquals("one\ntwo\n", cli.out());
+    assertTrue(api.requests().contains("GET " + M + "/logs?lines=2"), api.requests().toString());
+  }
+
+  @Test
+  void logsFollowPrintsEventDataAndSkipsPings() {
+    api.answer(M + "/logs", 200, "data: one\n\nevent: ping\ndata: \n\ndata: two\n\n");
+
+    assertEquals(0, cli.run("logs", "pub/repo/m", "-f", "--url", api.url()), cli.err());
+    assertEquals("one\ntwo\n", cli.out());
+  }
+
+  @Test
+  void startStopAndRestartExitZeroWhenAcceptedAndFourWhenRefused() {
+    String accepted = "{\"model\":\"pub/repo/m\",\"action\":\"%s\",\"message\":\"will %s\"}";
+    api.answer(M + "/start", 202, accepted.formatted("start", "start"))
+        .answer(M + "/stop", 202, accepted.formatted("stop", "stop"))
+        .answer(
+            "/api/v1/models/bad/restart",
+            409,
+            "{\"error\":{\"code\":\"model_rejected\",\"message\":\"model bad was rejected\"}}");
+
+    assertEquals(0, cli.run("start", "pub/repo/m", "--url", api.url()), cli.err());
+    assertEquals("will start\n", cli.out());
+    assertEquals(0, cli.run("stop", "pub/repo/m", "--url", api.url()), cli.err());
+    assertEquals(4, cli.run("restart", "bad", "--url", api.url()));
+    assertTrue(cli.err().contains("model bad was rejected"), cli.err());
+    assertEquals(3, cli.run("start", "missing", "--url", api.url()));
+  }
+
+  @Test
+  void restartWaitFollowsThePhasesUntilDone() {
+    api.answer(M + "/restart", 202, "{\"action\":\"restart\",\"message\":\"restarting\"}")
+        .answers(
+            M,
+            200,
+            withRollout("done", 1, 2), // before the restart: the last swap
+            withRollout("done", 1, 2),
+            withRollout("starting", 2, 3),
+            withRollout("draining", 2, 3),
+            withRollout("done", 2, 3));
+
+    assertEquals(0, cli.run("restart", "pub/repo/m", "--wait", "--url", api.url()), cli.err());
+    String err = cli.err();
+    assertTrue(
+        err.indexOf("starting g2 -> g3") < err.indexOf("draining g2 -> g3")
+            && err.indexOf("draining g2 -> g3") < err.indexOf("done g2 -> g3"),
+        err);
+  }
+
+  @Test
+  void restartWaitExitsFiveWhenTheSwapFails() {
+    api.answer(M + "/restart", 202, "{\"action\":\"restart\",\"message\":\"restarting\"}")
+        .answers(M, 200, MODEL + "}", withRollout("starting", 2, 3), withRollout("failed", 2, 3));
+
+    assertEquals(5, cli.run("restart", "pub/repo/m", "--wait", "--url", api.url()));
+    assertTrue(cli.err().contains("the restart failed"), cli.err());
+  }
+
+  @Test
+  void theUrlAndKeyComeFromTheEnvironmentByDefault() {
+    assertEquals(0, cli.run("models", "--help"));
+    assertTrue(cli.out().contains("LLAMA_SUPERVISOR_URL"), cli.out());
+    assertTrue(cli.out().contains("LLAMA_SUPERVISOR_API_KEY"), cli.out());
+  }
+}
