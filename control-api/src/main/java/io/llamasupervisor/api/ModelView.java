@@ -19,8 +19,9 @@ import java.util.Map;
  * dry-run launch plan, restart bookkeeping, last decision, instances, the load progress of a
  * starting instance ({@code startup}: elapsed against the startup deadline, load stage), and how it
  * is served: {@code startMode} ({@code always} or {@code on-demand}), {@code ttl} (ISO-8601, e.g.
- * {@code PT5M}, null = none) and {@code replicas}; {@code warnings} such as a start in safe mode. Paths are plain strings; values of
- * secret-looking environment variables and of {@code --api-key} are masked.
+ * {@code PT5M}, null = none) and {@code replicas}; {@code warnings} such as a start in safe mode.
+ * Paths are plain strings; values of secret-looking environment variables and of {@code --api-key}
+ * are masked.
  */
 record ModelView(
     String id,

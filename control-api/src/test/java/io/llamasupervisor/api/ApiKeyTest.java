@@ -115,4 +115,16 @@ class ApiKeyTest {
     assertTrue(e.getMessage().contains(fragment), e.getMessage());
     assertFalse(e.getMessage().contains(SECRET), "the secret is not echoed: " + e.getMessage());
   }
+
+  /** Keys for the gateway (role infer, models globs) bind, and give nothing on the API. */
+  @Test
+  void gatewayOnlyKeysBindButMayNotReadTheApi() {
+    List<ApiKey> keys =
+        ApiKey.fromConfig(
+            List.of(
+                Map.of("name", "app", "role", "infer", "key", SECRET, "models", List.of("a/**"))));
+    assertEquals(ApiRole.INFER, keys.get(0).role());
+    assertFalse(ApiRole.INFER.includes(ApiRole.READ));
+    assertTrue(ApiRole.READ.includes(ApiRole.INFER));
+  }
 }

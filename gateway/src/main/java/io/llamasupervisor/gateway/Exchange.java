@@ -17,7 +17,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
@@ -31,7 +30,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -62,6 +60,7 @@ final class Exchange implements Waiter {
   private final HttpRequest request;
   private final ByteBuf body;
   private final boolean keepAlive;
+  private final boolean http10;
   private final long arrived;
   private final String model;
   private final long affinity;
@@ -107,6 +106,7 @@ final class Exchange implements Waiter {
     this.request = request;
     this.body = body;
     this.keepAlive = HttpUtil.isKeepAlive(request);
+    this.http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
     this.arrived = arrived;
     this.model = model;
     this.affinity = affinity;
@@ -283,18 +283,20 @@ final class Exchange implements Waiter {
     upstream = ch;
     handler = ch.attr(UpstreamPool.HANDLER).get();
     handler.attach(this);
-    HttpHeaders h = new DefaultHttpHeaders();
-    for (Map.Entry<String, String> e : request.headers()) {
-      if (!Hop.isHopByHop(e.getKey()) && !isCredential(e.getKey())) {
-        h.add(e.getKey(), e.getValue());
-      }
+    // the client's head is forwarded itself, minus what belongs to the client's connection
+    // (idempotent, so a retry sends it again as is)
+    HttpHeaders h = request.headers();
+    Hop.strip(h);
+    h.remove(HttpHeaderNames.CONTENT_LENGTH);
+    if (!g.keys().open()) {
+      h.remove(HttpHeaderNames.AUTHORIZATION);
+      h.remove("x-api-key");
     }
     h.set(HttpHeaderNames.HOST, UpstreamPool.hostHeader(lease.url()));
-    h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-    DefaultHttpRequest up =
-        new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), h);
+    h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    request.setProtocolVersion(HttpVersion.HTTP_1_1);
     sent = System.nanoTime();
-    ch.write(up, ch.voidPromise());
+    ch.write(request, ch.voidPromise());
     ch.writeAndFlush(new DefaultLastHttpContent(body.retainedDuplicate()))
         .addListener(
             (ChannelFutureListener)
@@ -303,11 +305,6 @@ final class Exchange implements Waiter {
                     upstreamLost(f.cause());
                   }
                 });
-  }
-
-  private boolean isCredential(String name) {
-    return !g.keys().open()
-        && (name.equalsIgnoreCase("authorization") || name.equalsIgnoreCase("x-api-key"));
   }
 
   void upstreamHead(HttpResponse r) {
@@ -323,15 +320,9 @@ final class Exchange implements Waiter {
     boolean hasLength = in.contains(HttpHeaderNames.CONTENT_LENGTH);
     upstreamReusable =
         HttpUtil.isKeepAlive(r) && !sse && (hasLength || HttpUtil.isTransferEncodingChunked(r));
-    HttpHeaders out = new DefaultHttpHeaders();
-    for (Map.Entry<String, String> e : in) {
-      if (!Hop.isHopByHop(e.getKey())) {
-        out.add(e.getKey(), e.getValue());
-      }
-    }
-    if (hasLength) {
-      out.set(HttpHeaderNames.CONTENT_LENGTH, in.get(HttpHeaderNames.CONTENT_LENGTH));
-    } else {
+    HttpHeaders out = in;
+    Hop.strip(out);
+    if (!hasLength) {
       out.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     if (sse) {
@@ -352,10 +343,11 @@ final class Exchange implements Waiter {
         "queue;dur=" + millis(lease.queued().toNanos()) + ", upstream;dur=" + millis(ttfb));
     if (!keepAlive) {
       out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+    } else if (http10) {
       out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
-    ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status(), out), ctx.voidPromise());
+    r.setProtocolVersion(HttpVersion.HTTP_1_1);
+    ctx.write(r, ctx.voidPromise());
   }
 
   void upstreamContent(HttpContent c) {
