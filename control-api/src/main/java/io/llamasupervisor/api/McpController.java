@@ -11,8 +11,6 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
-import io.micronaut.http.annotation.Delete;
-import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
@@ -40,7 +38,7 @@ import reactor.core.publisher.Mono;
  * the Micronaut counterpart of the SDK's servlet {@code HttpServletStatelessServerTransport}: each
  * {@code POST} carries one JSON-RPC message; a request is answered with its JSON-RPC response as
  * {@code application/json}, a notification or response with 202. No sessions, no server-initiated
- * stream: {@code GET} and {@code DELETE} answer 405.
+ * stream: {@code GET} and {@code DELETE} are not routed and answer 405, as the protocol allows.
  *
  * <p>Keys: the API key filter lets any valid key in; the caller's role goes into the tools' {@link
  * McpTransportContext} ({@link McpTools#ROLE}; {@code admin} when the API has no keys), and {@code
@@ -121,30 +119,6 @@ final class McpController {
           McpSchema.ErrorCodes.INTERNAL_ERROR,
           "request failed: " + e.getMessage());
     }
-  }
-
-  /**
-   * No server-initiated stream in stateless mode (405, also to {@code Accept: text/event-stream}).
-   */
-  @Get(
-      uri = PATH,
-      produces = {MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM})
-  MutableHttpResponse<?> get() {
-    return notAllowed();
-  }
-
-  /** No sessions to end in stateless mode. */
-  @Delete(PATH)
-  MutableHttpResponse<?> delete() {
-    return notAllowed();
-  }
-
-  private static MutableHttpResponse<?> notAllowed() {
-    return ApiErrors.response(
-            HttpStatus.METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "this MCP endpoint is stateless: POST one JSON-RPC message per request")
-        .header(HttpHeaders.ALLOW, "POST");
   }
 
   private MutableHttpResponse<?> rpcError(HttpStatus status, int code, String message) {

@@ -37,8 +37,7 @@ final class UiController {
       "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
           + " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-  private static final Pattern SAFE =
-      Pattern.compile("[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*");
+  private static final Pattern SAFE = Pattern.compile("[a-z0-9][a-z0-9._-]*");
   private static final Map<String, String> TYPES =
       Map.of(
           "html", "text/html; charset=utf-8",
@@ -66,9 +65,9 @@ final class UiController {
     return file("index.html", ifNoneMatch);
   }
 
-  @Get("/ui/{+path}")
+  @Get("/ui/{file}")
   MutableHttpResponse<?> file(
-      @PathVariable("path") String path,
+      @PathVariable("file") String path,
       @Nullable @Header(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
     Optional<Asset> asset = SAFE.matcher(path).matches() ? load(path) : Optional.empty();
     if (asset.isEmpty()) {

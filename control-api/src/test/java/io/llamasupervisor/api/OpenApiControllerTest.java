@@ -79,7 +79,7 @@ class OpenApiControllerTest {
     List<String> unserved = new ArrayList<>();
     for (var path : paths.entrySet()) {
       for (String method : path.getValue().keySet()) {
-        String concrete = path.getKey().replace("{id}", "m");
+        String concrete = path.getKey().replace("{id}", "m").replace("{file}", "app.js");
         HttpResponse<InputStream> r =
             api.http.send(
                 HttpRequest.newBuilder(api.uri(concrete))
