@@ -2,7 +2,10 @@ package io.llamasupervisor.app.cli;
 
 import io.llamasupervisor.api.ApiServer;
 import io.llamasupervisor.api.ApiSettings;
+import io.llamasupervisor.api.ClusterScope;
 import io.llamasupervisor.api.FleetMeters;
+import io.llamasupervisor.cluster.ClusterNode;
+import io.llamasupervisor.cluster.ClusterSettings;
 import io.llamasupervisor.health.HttpCanaryProbe;
 import io.llamasupervisor.health.HttpHealthProbe;
 import io.llamasupervisor.health.HttpSlotsProbe;
@@ -85,6 +88,30 @@ public final class ServeCommand extends CliCommand {
   @Option(names = "--insecure", description = "Allow a non-loopback API address without API keys.")
   boolean insecure;
 
+  @Option(
+      names = "--cluster",
+      paramLabel = "etcd://H:P,…",
+      description =
+          "Join a cluster: publish this node's routes to etcd and serve the merged table"
+              + " (supervisor.cluster.endpoints).")
+  String cluster;
+
+  @Option(
+      names = "--node-name",
+      paramLabel = "N",
+      description =
+          "This node's name in the cluster, unique among live nodes (supervisor.cluster.node-name,"
+              + " default: the host name).")
+  String nodeName;
+
+  @Option(
+      names = "--advertise-host",
+      paramLabel = "H",
+      description =
+          "Host other nodes reach this node's llama-servers on (supervisor.cluster.advertise-host,"
+              + " default: the node name).")
+  String advertiseHost;
+
   @Override
   public Integer call() {
     ConfigArgs parsed = configOptions.args(spec.commandLine(), unmatched);
@@ -101,9 +128,19 @@ public final class ServeCommand extends CliCommand {
     if (keepInstancesOnExit) {
       parsed.override("supervisor.supervision.keep-instances-on-exit=true");
     }
+    if (cluster != null) {
+      parsed.override("supervisor.cluster.endpoints=" + cluster);
+    }
+    if (nodeName != null) {
+      parsed.override("supervisor.cluster.node-name=" + nodeName);
+    }
+    if (advertiseHost != null) {
+      parsed.override("supervisor.cluster.advertise-host=" + advertiseHost);
+    }
     SupervisorConfig config;
     ServeConfig serve;
     ApiSettings apiSettings;
+    Optional<ClusterSettings> clusterSettings;
     Path modelsDir;
     try {
       config = parsed.load(env);
@@ -114,6 +151,7 @@ public final class ServeCommand extends CliCommand {
       }
       serve = ServeConfig.of(config, defaultStateDir(modelsDir));
       apiSettings = ApiHandle.settings(config, serve, insecure);
+      clusterSettings = ClusterHandle.settings(config);
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
@@ -167,6 +205,7 @@ public final class ServeCommand extends CliCommand {
     catalog.addListener(meters);
     // the hook is in place before anything starts: a SIGTERM at any moment stops what runs
     AtomicReference<ApiServer> api = new AtomicReference<>();
+    AtomicReference<ClusterNode> clusterNode = new AtomicReference<>();
     AtomicReference<ConfigReloader> reloader = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -174,6 +213,8 @@ public final class ServeCommand extends CliCommand {
             new Thread(
                 () -> {
                   LOG.info("shutting down");
+                  // leave the cluster first: other nodes stop routing here while we drain
+                  Optional.ofNullable(clusterNode.get()).ifPresent(ClusterNode::close);
                   Optional.ofNullable(reloader.get()).ifPresent(ConfigReloader::close);
                   Optional.ofNullable(api.get()).ifPresent(ApiServer::close);
                   fleet.close();
@@ -184,8 +225,17 @@ public final class ServeCommand extends CliCommand {
                 },
                 "shutdown"));
     fleet.start();
+    clusterSettings.ifPresent(c -> clusterNode.set(ClusterHandle.start(c, routes, clock, metrics)));
     try {
-      api.set(ApiHandle.start(fleet, routes, meters, apiSettings));
+      api.set(
+          ApiHandle.start(
+              fleet,
+              routes,
+              meters,
+              apiSettings,
+              Optional.ofNullable(clusterNode.get())
+                  .map(ClusterHandle::scope)
+                  .orElse(ClusterScope.NONE)));
     } catch (RuntimeException e) {
       fail(e.getMessage());
       return 1; // the shutdown hook stops the instances
