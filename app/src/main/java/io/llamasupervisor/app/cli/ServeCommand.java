@@ -4,8 +4,13 @@ import io.llamasupervisor.api.ApiServer;
 import io.llamasupervisor.api.ApiSettings;
 import io.llamasupervisor.api.ClusterScope;
 import io.llamasupervisor.api.FleetMeters;
+import io.llamasupervisor.app.gateway.FleetModelDirectory;
+import io.llamasupervisor.app.gateway.FleetModelStarter;
+import io.llamasupervisor.app.gateway.GatewaySettings;
 import io.llamasupervisor.cluster.ClusterNode;
 import io.llamasupervisor.cluster.ClusterSettings;
+import io.llamasupervisor.gateway.GatewayOptions;
+import io.llamasupervisor.gateway.GatewayServer;
 import io.llamasupervisor.health.HttpCanaryProbe;
 import io.llamasupervisor.health.HttpHealthProbe;
 import io.llamasupervisor.health.HttpSlotsProbe;
@@ -14,6 +19,7 @@ import io.llamasupervisor.process.PortAllocator;
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.config.ConfigException;
+import io.llamasupervisor.supervisor.config.GatewayConfig;
 import io.llamasupervisor.supervisor.config.ServeConfig;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import io.llamasupervisor.supervisor.launch.LaunchConfig;
@@ -112,6 +118,18 @@ public final class ServeCommand extends CliCommand {
               + " default: the node name).")
   String advertiseHost;
 
+  @Option(
+      names = "--gateway-port",
+      paramLabel = "N",
+      description = "Port of the gateway (supervisor.gateway.port, default 8080).")
+  String gatewayPort;
+
+  @Option(
+      names = "--gateway-host",
+      paramLabel = "H",
+      description = "Address of the gateway (supervisor.gateway.host, default 127.0.0.1).")
+  String gatewayHost;
+
   @Override
   public Integer call() {
     ConfigArgs parsed = configOptions.args(spec.commandLine(), unmatched);
@@ -137,7 +155,14 @@ public final class ServeCommand extends CliCommand {
     if (advertiseHost != null) {
       parsed.override("supervisor.cluster.advertise-host=" + advertiseHost);
     }
+    if (gatewayPort != null) {
+      parsed.override("supervisor.gateway.port=" + gatewayPort);
+    }
+    if (gatewayHost != null) {
+      parsed.override("supervisor.gateway.host=" + gatewayHost);
+    }
     SupervisorConfig config;
+    GatewayOptions gatewayOptions;
     ServeConfig serve;
     ApiSettings apiSettings;
     Optional<ClusterSettings> clusterSettings;
@@ -152,6 +177,9 @@ public final class ServeCommand extends CliCommand {
       serve = ServeConfig.of(config, defaultStateDir(modelsDir));
       apiSettings = ApiHandle.settings(config, serve, insecure);
       clusterSettings = ClusterHandle.settings(config);
+      GatewayConfig gatewayConfig = GatewayConfig.of(config);
+      gatewayOptions =
+          gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig) : null;
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
@@ -206,6 +234,7 @@ public final class ServeCommand extends CliCommand {
     // the hook is in place before anything starts: a SIGTERM at any moment stops what runs
     AtomicReference<ApiServer> api = new AtomicReference<>();
     AtomicReference<ClusterNode> clusterNode = new AtomicReference<>();
+    AtomicReference<GatewayServer> gateway = new AtomicReference<>();
     AtomicReference<ConfigReloader> reloader = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -216,6 +245,7 @@ public final class ServeCommand extends CliCommand {
                   // leave the cluster first: other nodes stop routing here while we drain
                   Optional.ofNullable(clusterNode.get()).ifPresent(ClusterNode::close);
                   Optional.ofNullable(reloader.get()).ifPresent(ConfigReloader::close);
+                  Optional.ofNullable(gateway.get()).ifPresent(GatewayServer::close);
                   Optional.ofNullable(api.get()).ifPresent(ApiServer::close);
                   fleet.close();
                   launcher.close();
@@ -236,6 +266,18 @@ public final class ServeCommand extends CliCommand {
               Optional.ofNullable(clusterNode.get())
                   .map(ClusterHandle::scope)
                   .orElse(ClusterScope.NONE)));
+      if (gatewayOptions != null) {
+        ClusterNode inCluster = clusterNode.get();
+        gateway.set(
+            new GatewayServer(
+                    gatewayOptions,
+                    // in a cluster the gateway routes to READY backends on every node
+                    inCluster == null ? routes::subscribe : inCluster.routes()::subscribe,
+                    new FleetModelDirectory(fleet, supervision),
+                    new FleetModelStarter(fleet),
+                    metrics)
+                .start());
+      }
     } catch (RuntimeException e) {
       fail(e.getMessage());
       return 1; // the shutdown hook stops the instances

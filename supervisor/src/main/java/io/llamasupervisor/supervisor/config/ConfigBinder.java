@@ -90,6 +90,7 @@ final class ConfigBinder {
     List<String> all = new ArrayList<>(TOP);
     all.addAll(ServeConfig.TOP);
     all.addAll(ClusterConfig.TOP);
+    all.add(GatewayConfig.SECTION);
     return all;
   }
 
