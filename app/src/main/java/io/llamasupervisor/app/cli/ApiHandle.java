@@ -4,6 +4,7 @@ import io.llamasupervisor.api.ApiKey;
 import io.llamasupervisor.api.ApiKeyException;
 import io.llamasupervisor.api.ApiServer;
 import io.llamasupervisor.api.ApiSettings;
+import io.llamasupervisor.api.ClusterScope;
 import io.llamasupervisor.api.FleetMeters;
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.config.ConfigException;
@@ -42,6 +43,16 @@ final class ApiHandle {
    */
   static ApiServer start(
       Fleet fleet, RoutingRegistry routes, FleetMeters meters, ApiSettings settings) {
-    return ApiServer.start(fleet, routes, settings, meters, Map.of());
+    return start(fleet, routes, meters, settings, ClusterScope.NONE);
+  }
+
+  /** {@link #start(Fleet, RoutingRegistry, FleetMeters, ApiSettings)} with a cluster table. */
+  static ApiServer start(
+      Fleet fleet,
+      RoutingRegistry routes,
+      FleetMeters meters,
+      ApiSettings settings,
+      ClusterScope cluster) {
+    return ApiServer.start(fleet, routes, settings, meters, cluster, Map.of());
   }
 }

@@ -2,10 +2,13 @@ package io.llamasupervisor.app.cli;
 
 import io.llamasupervisor.api.ApiServer;
 import io.llamasupervisor.api.ApiSettings;
+import io.llamasupervisor.api.ClusterScope;
 import io.llamasupervisor.api.FleetMeters;
 import io.llamasupervisor.app.gateway.FleetModelDirectory;
 import io.llamasupervisor.app.gateway.FleetModelStarter;
 import io.llamasupervisor.app.gateway.GatewaySettings;
+import io.llamasupervisor.cluster.ClusterNode;
+import io.llamasupervisor.cluster.ClusterSettings;
 import io.llamasupervisor.gateway.GatewayOptions;
 import io.llamasupervisor.gateway.GatewayServer;
 import io.llamasupervisor.health.HttpCanaryProbe;
@@ -93,6 +96,30 @@ public final class ServeCommand extends CliCommand {
   boolean insecure;
 
   @Option(
+      names = "--cluster",
+      paramLabel = "etcd://H:P,…",
+      description =
+          "Join a cluster: publish this node's routes to etcd and serve the merged table"
+              + " (supervisor.cluster.endpoints).")
+  String cluster;
+
+  @Option(
+      names = "--node-name",
+      paramLabel = "N",
+      description =
+          "This node's name in the cluster, unique among live nodes (supervisor.cluster.node-name,"
+              + " default: the host name).")
+  String nodeName;
+
+  @Option(
+      names = "--advertise-host",
+      paramLabel = "H",
+      description =
+          "Host other nodes reach this node's llama-servers on (supervisor.cluster.advertise-host,"
+              + " default: the node name).")
+  String advertiseHost;
+
+  @Option(
       names = "--gateway-port",
       paramLabel = "N",
       description = "Port of the gateway (supervisor.gateway.port, default 8080).")
@@ -120,6 +147,15 @@ public final class ServeCommand extends CliCommand {
     if (keepInstancesOnExit) {
       parsed.override("supervisor.supervision.keep-instances-on-exit=true");
     }
+    if (cluster != null) {
+      parsed.override("supervisor.cluster.endpoints=" + cluster);
+    }
+    if (nodeName != null) {
+      parsed.override("supervisor.cluster.node-name=" + nodeName);
+    }
+    if (advertiseHost != null) {
+      parsed.override("supervisor.cluster.advertise-host=" + advertiseHost);
+    }
     if (gatewayPort != null) {
       parsed.override("supervisor.gateway.port=" + gatewayPort);
     }
@@ -130,6 +166,7 @@ public final class ServeCommand extends CliCommand {
     GatewayOptions gatewayOptions;
     ServeConfig serve;
     ApiSettings apiSettings;
+    Optional<ClusterSettings> clusterSettings;
     Path modelsDir;
     try {
       config = parsed.load(env);
@@ -140,6 +177,7 @@ public final class ServeCommand extends CliCommand {
       }
       serve = ServeConfig.of(config, defaultStateDir(modelsDir));
       apiSettings = ApiHandle.settings(config, serve, insecure);
+      clusterSettings = ClusterHandle.settings(config);
       GatewayConfig gatewayConfig = GatewayConfig.of(config);
       gatewayOptions =
           gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig) : null;
@@ -196,6 +234,7 @@ public final class ServeCommand extends CliCommand {
     catalog.addListener(meters);
     // the hook is in place before anything starts: a SIGTERM at any moment stops what runs
     AtomicReference<ApiServer> api = new AtomicReference<>();
+    AtomicReference<ClusterNode> clusterNode = new AtomicReference<>();
     AtomicReference<GatewayServer> gateway = new AtomicReference<>();
     AtomicReference<ConfigReloader> reloader = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -204,6 +243,8 @@ public final class ServeCommand extends CliCommand {
             new Thread(
                 () -> {
                   LOG.info("shutting down");
+                  // leave the cluster first: other nodes stop routing here while we drain
+                  Optional.ofNullable(clusterNode.get()).ifPresent(ClusterNode::close);
                   Optional.ofNullable(reloader.get()).ifPresent(ConfigReloader::close);
                   Optional.ofNullable(gateway.get()).ifPresent(GatewayServer::close);
                   Optional.ofNullable(api.get()).ifPresent(ApiServer::close);
@@ -215,13 +256,24 @@ public final class ServeCommand extends CliCommand {
                 },
                 "shutdown"));
     fleet.start();
+    clusterSettings.ifPresent(c -> clusterNode.set(ClusterHandle.start(c, routes, clock, metrics)));
     try {
-      api.set(ApiHandle.start(fleet, routes, meters, apiSettings));
+      api.set(
+          ApiHandle.start(
+              fleet,
+              routes,
+              meters,
+              apiSettings,
+              Optional.ofNullable(clusterNode.get())
+                  .map(ClusterHandle::scope)
+                  .orElse(ClusterScope.NONE)));
       if (gatewayOptions != null) {
+        ClusterNode inCluster = clusterNode.get();
         gateway.set(
             new GatewayServer(
                     gatewayOptions,
-                    routes::subscribe,
+                    // in a cluster the gateway routes to READY backends on every node
+                    inCluster == null ? routes::subscribe : inCluster.routes()::subscribe,
                     new FleetModelDirectory(fleet, supervision),
                     new FleetModelStarter(fleet),
                     metrics)

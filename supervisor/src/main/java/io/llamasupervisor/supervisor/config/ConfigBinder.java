@@ -22,7 +22,8 @@ import java.util.regex.PatternSyntaxException;
  * and the closest known key (a typo would otherwise lose the setting silently). The known keys are
  * the lists each binder reads its level with ({@link ConfigNode#entries}): a new key is added to
  * the list of the level it belongs to, a new section under {@code supervisor} to the {@code TOP}
- * list of the class that binds it ({@link #TOP}, {@link ServeConfig#TOP}).
+ * list of the class that binds it ({@link #TOP}, {@link ServeConfig#TOP}, {@link
+ * ClusterConfig#TOP}).
  */
 final class ConfigBinder {
   static final int MAX_CTX = 1 << 20;
@@ -88,6 +89,7 @@ final class ConfigBinder {
   static List<String> topKeys() {
     List<String> all = new ArrayList<>(TOP);
     all.addAll(ServeConfig.TOP);
+    all.addAll(ClusterConfig.TOP);
     all.add(GatewayConfig.SECTION);
     return all;
   }

@@ -31,6 +31,7 @@ public record SupervisorConfig(CatalogOptions catalog, LaunchConfig launch, Conf
   public static SupervisorConfig of(ConfigTree tree) {
     SupervisorConfig config = ConfigBinder.bind(tree);
     ServeConfig.of(config, Path.of(".llama-supervisor"));
+    ClusterConfig.of(config);
     return config;
   }
 
