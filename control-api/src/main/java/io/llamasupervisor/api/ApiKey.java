@@ -1,6 +1,5 @@
 package io.llamasupervisor.api;
 
-import io.llamasupervisor.supervisor.config.ConfigException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -76,7 +75,7 @@ public final class ApiKey {
    * read}, {@code operate}, {@code admin}) and exactly one of {@code key} (plain text) or {@code
    * sha256}. {@code null} means no keys.
    *
-   * @throws ConfigException naming the entry and what is wrong
+   * @throws ApiKeyException naming the entry and what is wrong
    */
   public static List<ApiKey> fromConfig(Object node) {
     String base = "supervisor.api.keys";
@@ -84,42 +83,42 @@ public final class ApiKey {
       return List.of();
     }
     if (!(node instanceof List<?> list)) {
-      throw new ConfigException(base, "expected a list of {name, role, key | sha256}");
+      throw new ApiKeyException(base, "expected a list of {name, role, key | sha256}");
     }
     List<ApiKey> keys = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (int i = 0; i < list.size(); i++) {
       String at = base + "[" + i + "]";
       if (!(list.get(i) instanceof Map<?, ?> m)) {
-        throw new ConfigException(at, "expected a map with name, role and key or sha256");
+        throw new ApiKeyException(at, "expected a map with name, role and key or sha256");
       }
       for (Object k : m.keySet()) {
         if (!List.of("name", "role", "key", "sha256").contains(String.valueOf(k))) {
-          throw new ConfigException(at + "." + k, "unknown key; allowed: name, role, key, sha256");
+          throw new ApiKeyException(at + "." + k, "unknown key; allowed: name, role, key, sha256");
         }
       }
       String name = m.get("name") == null ? "key-" + (i + 1) : String.valueOf(m.get("name"));
       if (!names.add(name)) {
-        throw new ConfigException(at + ".name", "'" + name + "' is used by two keys");
+        throw new ApiKeyException(at + ".name", "'" + name + "' is used by two keys");
       }
       Object roleText = m.get("role");
       ApiRole role =
           ApiRole.parse(roleText == null ? null : roleText.toString())
               .orElseThrow(
                   () ->
-                      new ConfigException(
+                      new ApiKeyException(
                           at + ".role",
                           "'" + roleText + "' is not allowed; allowed: read, operate, admin"));
       Object key = m.get("key");
       Object hash = m.get("sha256");
       if ((key == null) == (hash == null)) {
-        throw new ConfigException(at, "give exactly one of key or sha256");
+        throw new ApiKeyException(at, "give exactly one of key or sha256");
       }
       try {
         keys.add(
             key != null ? plain(name, role, key.toString()) : hashed(name, role, hash.toString()));
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(at + (key != null ? ".key" : ".sha256"), e.getMessage());
+        throw new ApiKeyException(at + (key != null ? ".key" : ".sha256"), e.getMessage());
       }
     }
     return List.copyOf(keys);

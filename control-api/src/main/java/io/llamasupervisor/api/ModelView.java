@@ -1,6 +1,6 @@
 package io.llamasupervisor.api;
 
-import io.llamasupervisor.process.DefaultProcessLauncher;
+import io.llamasupervisor.process.Secrets;
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.catalog.CatalogFile;
 import io.llamasupervisor.supervisor.catalog.ModelSummary;
@@ -13,13 +13,13 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The JSON of one model in {@code /api/v1/models}: state, catalog verdict and metadata summary,
- * dry-run launch plan, restart bookkeeping, last decision and instances. Paths are plain strings;
- * values of secret-looking environment variables and of {@code --api-key} are masked.
+ * dry-run launch plan, restart bookkeeping, last decision and instances; how it is served: {@code
+ * startMode} ({@code always} or {@code on-demand}), {@code ttl} (ISO-8601, e.g. {@code PT5M}, null
+ * = none) and {@code replicas}. Paths are plain strings; values of secret-looking environment
+ * variables and of {@code --api-key} are masked.
  */
 record ModelView(
     String id,
@@ -33,11 +33,12 @@ record ModelView(
     String lastExit,
     Decision lastDecision,
     Rollout rollout,
-    List<ModelStatus.InstanceStatus> instances) {
+    List<ModelStatus.InstanceStatus> instances,
+    String startMode,
+    String ttl,
+    int replicas) {
 
-  static final String MASK = "***";
-  private static final Pattern SECRET_NAME =
-      Pattern.compile("(?i).*(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL).*");
+  static final String MASK = Secrets.MASK;
 
   static ModelView of(ModelStatus s) {
     return new ModelView(
@@ -52,7 +53,10 @@ record ModelView(
         s.lastExit(),
         s.lastDecision(),
         s.rollout(),
-        s.instances().stream().map(ModelView::masked).toList());
+        s.instances().stream().map(ModelView::masked).toList(),
+        s.startMode(),
+        s.ttl() == null ? null : s.ttl().toString(),
+        s.replicas());
   }
 
   /**
@@ -136,17 +140,16 @@ record ModelView(
         i.since(),
         i.startedAt(),
         i.adopted(),
-        maskArgv(i.argv()));
+        maskArgv(i.argv()),
+        i.replica());
   }
 
   static List<String> maskArgv(List<String> argv) {
-    return argv == null ? List.of() : DefaultProcessLauncher.masked(argv);
+    return argv == null ? List.of() : Secrets.maskArgv(argv);
   }
 
   static Map<String, String> maskEnv(Map<String, String> env) {
-    Map<String, String> out = new TreeMap<>();
-    env.forEach((k, v) -> out.put(k, SECRET_NAME.matcher(k).matches() ? MASK : v));
-    return out;
+    return Secrets.maskEnv(env);
   }
 
   private static String str(Path p) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.llamasupervisor.supervisor.config.ConfigException;
 import io.llamasupervisor.supervisor.config.ConfigTree;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -97,21 +96,21 @@ class ApiKeyTest {
         Map.of("role", "read", "sha256", "sha256:abc"), "supervisor.api.keys[0].sha256", "64 hex");
     assertConfigError(
         Map.of("role", "read", "key", SECRET, "rol", "x"), "supervisor.api.keys[0].rol", "unknown");
-    ConfigException dup =
+    ApiKeyException dup =
         assertThrows(
-            ConfigException.class,
+            ApiKeyException.class,
             () ->
                 ApiKey.fromConfig(
                     List.of(
                         Map.of("name", "a", "role", "read", "key", SECRET),
                         Map.of("name", "a", "role", "read", "key", SECRET + "2"))));
     assertEquals("supervisor.api.keys[1].name", dup.key());
-    assertThrows(ConfigException.class, () -> ApiKey.fromConfig(Map.of("key", SECRET)));
+    assertThrows(ApiKeyException.class, () -> ApiKey.fromConfig(Map.of("key", SECRET)));
   }
 
   private static void assertConfigError(Map<String, Object> entry, String key, String fragment) {
-    ConfigException e =
-        assertThrows(ConfigException.class, () -> ApiKey.fromConfig(List.of(entry)));
+    ApiKeyException e =
+        assertThrows(ApiKeyException.class, () -> ApiKey.fromConfig(List.of(entry)));
     assertEquals(key, e.key(), e.getMessage());
     assertTrue(e.getMessage().contains(fragment), e.getMessage());
     assertFalse(e.getMessage().contains(SECRET), "the secret is not echoed: " + e.getMessage());

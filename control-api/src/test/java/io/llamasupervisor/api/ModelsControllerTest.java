@@ -71,6 +71,15 @@ class ModelsControllerTest {
   }
 
   @Test
+  void aModelShowsHowItIsServed() {
+    JsonNode m = Json.parse(api.get("/api/v1/models/" + QWEN).body());
+    assertEquals("always", m.get("startMode").asText());
+    assertTrue(m.get("ttl").isNull());
+    assertEquals(1, m.get("replicas").asInt());
+    assertEquals(0, m.at("/instances/0/replica").asInt(), m.toString());
+  }
+
+  @Test
   void rejectedModelShowsReasonAndNoPlan() {
     JsonNode m = Json.parse(api.get("/api/v1/models/" + BROKEN).body());
     assertEquals("rejected", m.at("/catalog/verdict").asText());

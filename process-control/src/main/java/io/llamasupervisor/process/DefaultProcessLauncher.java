@@ -109,7 +109,12 @@ public final class DefaultProcessLauncher implements ProcessLauncher, AutoClosea
             pid,
             stat.map(ProcFs.Stat::startTicks).orElse(-1L),
             ProcessIdentity.argvHash(spec.argv()));
-    LOG.info("[{}] started pid {}: {} (output: {})", spec.id(), pid, masked(spec.argv()), logFile);
+    LOG.info(
+        "[{}] started pid {}: {} (output: {})",
+        spec.id(),
+        pid,
+        Secrets.maskArgv(spec.argv()),
+        logFile);
     LogTailer tailer = new LogTailer(spec.id(), logFile, startPosition, false, spec.log());
     DefaultManagedProcess managed =
         new DefaultManagedProcess(
@@ -174,26 +179,13 @@ public final class DefaultProcessLauncher implements ProcessLauncher, AutoClosea
     return managed;
   }
 
-  /** Options whose value is a secret: masked wherever a command line is shown. */
-  private static final List<String> SECRET_OPTIONS = List.of("--api-key", "--hf-token");
-
   /**
-   * The argv with the values of secret-bearing options ({@code --api-key K}, {@code --api-key=K},
-   * {@code --hf-token}) replaced by {@code ***}, for logs and the API.
+   * @deprecated the same as {@link Secrets#maskArgv}, which callers should use; kept until the
+   *     supervisor's spawn log has moved to it
    */
+  @Deprecated
   public static List<String> masked(List<String> argv) {
-    List<String> out = new java.util.ArrayList<>(argv);
-    for (int i = 0; i < out.size(); i++) {
-      String a = out.get(i);
-      for (String option : SECRET_OPTIONS) {
-        if (a.equals(option) && i + 1 < out.size()) {
-          out.set(i + 1, "***");
-        } else if (a.startsWith(option + "=")) {
-          out.set(i, option + "=***");
-        }
-      }
-    }
-    return out;
+    return Secrets.maskArgv(argv);
   }
 
   /** Stops tailing and timers; running children are left alone (they can be attached later). */

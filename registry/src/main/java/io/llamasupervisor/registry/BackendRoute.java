@@ -8,8 +8,11 @@ import java.util.Objects;
  *
  * <p>{@code url} is {@code http://host:port} (IPv6 literals in brackets); it is derived from host
  * and port when null. {@code generation} numbers the instances of one model (a restart or a swap
- * starts a new generation) and is unique within a {@link ModelRoute}. {@code since} is when the
- * backend entered {@code state}. {@code slotsIdle <= slotsTotal}; both are 0 when unknown.
+ * starts a new generation). {@code replica} numbers the instances of a model that serve side by
+ * side ({@code 0} for a model with one instance; JSON without the field reads as 0); {@code
+ * (generation, replica)} is unique within a {@link ModelRoute}, and replicas started together share
+ * their generation. {@code since} is when the backend entered {@code state}. {@code slotsIdle <=
+ * slotsTotal}; both are 0 when unknown. Clients should identify a backend by its {@code url}.
  */
 public record BackendRoute(
     String url,
@@ -19,7 +22,8 @@ public record BackendRoute(
     BackendState state,
     Instant since,
     int slotsTotal,
-    int slotsIdle) {
+    int slotsIdle,
+    int replica) {
 
   public BackendRoute {
     requireText(host, "host");
@@ -38,10 +42,26 @@ public record BackendRoute(
               + " total="
               + slotsTotal);
     }
+    if (replica < 0) {
+      throw new IllegalArgumentException("replica must not be negative, was " + replica);
+    }
     url = url == null ? urlOf(host, port) : url;
   }
 
-  /** A backend whose url is derived from host and port. */
+  /** A backend of replica 0 (a model with one instance). */
+  public BackendRoute(
+      String url,
+      String host,
+      int port,
+      long generation,
+      BackendState state,
+      Instant since,
+      int slotsTotal,
+      int slotsIdle) {
+    this(url, host, port, generation, state, since, slotsTotal, slotsIdle, 0);
+  }
+
+  /** A backend of replica 0 whose url is derived from host and port. */
   public static BackendRoute of(
       String host,
       int port,
@@ -50,7 +70,26 @@ public record BackendRoute(
       Instant since,
       int slotsTotal,
       int slotsIdle) {
-    return new BackendRoute(null, host, port, generation, state, since, slotsTotal, slotsIdle);
+    return of(host, port, generation, 0, state, since, slotsTotal, slotsIdle);
+  }
+
+  /** A backend of {@code replica} whose url is derived from host and port. */
+  public static BackendRoute of(
+      String host,
+      int port,
+      long generation,
+      int replica,
+      BackendState state,
+      Instant since,
+      int slotsTotal,
+      int slotsIdle) {
+    return new BackendRoute(
+        null, host, port, generation, state, since, slotsTotal, slotsIdle, replica);
+  }
+
+  /** Whether {@code other} is the same instance slot: same generation and replica. */
+  public boolean sameInstance(BackendRoute other) {
+    return generation == other.generation && replica == other.replica;
   }
 
   /** {@code http://host:port}, with brackets around an IPv6 literal. */
@@ -64,12 +103,13 @@ public record BackendRoute(
     if (newState == state) {
       return this;
     }
-    return new BackendRoute(url, host, port, generation, newState, at, slotsTotal, slotsIdle);
+    return new BackendRoute(
+        url, host, port, generation, newState, at, slotsTotal, slotsIdle, replica);
   }
 
   /** A copy with new slot counts. */
   public BackendRoute withSlots(int total, int idle) {
-    return new BackendRoute(url, host, port, generation, state, since, total, idle);
+    return new BackendRoute(url, host, port, generation, state, since, total, idle, replica);
   }
 
   /** Whether this backend takes new requests (it is {@link BackendState#READY}). */

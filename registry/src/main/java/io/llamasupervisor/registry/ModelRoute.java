@@ -13,8 +13,9 @@ import java.util.Set;
  * itself when none is configured), a free-form lifecycle {@code state} such as {@code starting},
  * {@code ready}, {@code failed} or {@code stopped}, and its backends.
  *
- * <p>Backends are kept sorted by generation, and generations are unique, so two routes describing
- * the same fleet are {@code equals}. Immutable.
+ * <p>Backends are kept sorted by generation, then replica, and each {@code (generation, replica)}
+ * appears once, so two routes describing the same fleet are {@code equals}. A model with several
+ * replicas lists several backends of one generation. Immutable.
  */
 public record ModelRoute(String id, String alias, String state, List<BackendRoute> backends) {
 
@@ -23,13 +24,21 @@ public record ModelRoute(String id, String alias, String state, List<BackendRout
     alias = alias == null || alias.isBlank() ? id : alias;
     BackendRoute.requireText(state, "state of model " + id);
     List<BackendRoute> sorted = new ArrayList<>(backends == null ? List.of() : backends);
-    sorted.sort(Comparator.comparingLong(BackendRoute::generation));
-    Set<Long> generations = new HashSet<>();
     for (BackendRoute b : sorted) {
       Objects.requireNonNull(b, "backend of model " + id);
-      if (!generations.add(b.generation())) {
+    }
+    sorted.sort(
+        Comparator.comparingLong(BackendRoute::generation).thenComparingInt(BackendRoute::replica));
+    Set<String> instances = new HashSet<>();
+    for (BackendRoute b : sorted) {
+      if (!instances.add(b.generation() + "/" + b.replica())) {
         throw new IllegalArgumentException(
-            "model " + id + " lists generation " + b.generation() + " twice");
+            "model "
+                + id
+                + " lists generation "
+                + b.generation()
+                + (b.replica() == 0 ? "" : " replica " + b.replica())
+                + " twice");
       }
     }
     backends = List.copyOf(sorted);
@@ -45,9 +54,16 @@ public record ModelRoute(String id, String alias, String state, List<BackendRout
     return backends.stream().filter(BackendRoute::takesTraffic).toList();
   }
 
-  /** The backend of {@code generation}, if listed. */
+  /** The backend of {@code generation} (its lowest replica), if listed. */
   public Optional<BackendRoute> backend(long generation) {
     return backends.stream().filter(b -> b.generation() == generation).findFirst();
+  }
+
+  /** The backend of {@code generation} and {@code replica}, if listed. */
+  public Optional<BackendRoute> backend(long generation, int replica) {
+    return backends.stream()
+        .filter(b -> b.generation() == generation && b.replica() == replica)
+        .findFirst();
   }
 
   /** A copy in lifecycle state {@code newState}. */
@@ -55,11 +71,14 @@ public record ModelRoute(String id, String alias, String state, List<BackendRout
     return new ModelRoute(id, alias, newState, backends);
   }
 
-  /** A copy where {@code backend} replaces the backend of the same generation, or is added. */
+  /**
+   * A copy where {@code backend} replaces the backend of the same generation and replica, or is
+   * added.
+   */
   public ModelRoute withBackend(BackendRoute backend) {
     List<BackendRoute> next = new ArrayList<>(backends.size() + 1);
     for (BackendRoute b : backends) {
-      if (b.generation() != backend.generation()) {
+      if (!b.sameInstance(backend)) {
         next.add(b);
       }
     }
@@ -67,7 +86,10 @@ public record ModelRoute(String id, String alias, String state, List<BackendRout
     return new ModelRoute(id, alias, state, next);
   }
 
-  /** A copy without the backend of {@code generation} (the same route if it is not listed). */
+  /**
+   * A copy without the backends of {@code generation}, every replica (the same route if none is
+   * listed).
+   */
   public ModelRoute withoutBackend(long generation) {
     if (backend(generation).isEmpty()) {
       return this;

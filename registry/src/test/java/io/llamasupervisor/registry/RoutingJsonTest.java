@@ -38,10 +38,20 @@ class RoutingJsonTest {
     assertEquals(List.of("id", "alias", "state", "backends"), fields(model));
     JsonNode b = model.get("backends").get(1);
     assertEquals(
-        List.of("url", "host", "port", "generation", "state", "since", "slotsTotal", "slotsIdle"),
+        List.of(
+            "url",
+            "host",
+            "port",
+            "generation",
+            "state",
+            "since",
+            "slotsTotal",
+            "slotsIdle",
+            "replica"),
         fields(b));
     assertEquals("http://127.0.0.1:8082", b.get("url").asText());
-    assertEquals("READY", b.get("state").asText());
+    assertEquals("ready", b.get("state").asText(), "states are lower case, like the model's");
+    assertEquals("ready", model.get("state").asText());
     assertEquals("2026-01-01T00:00:00Z", b.get("since").asText());
     assertEquals(4, b.get("slotsIdle").asInt());
   }
@@ -49,6 +59,20 @@ class RoutingJsonTest {
   @Test
   void readsWhatItWrites() throws IOException {
     assertEquals(table, RoutingJson.readTable(RoutingJson.toBytes(table)));
+  }
+
+  @Test
+  void readsBackendStatesInEitherCaseForOneRelease() throws IOException {
+    for (String state : List.of("READY", "ready", "Draining")) {
+      String json =
+          "{\"epoch\":\"e\",\"version\":2,\"models\":[{\"id\":\"m\",\"state\":\"ready\","
+              + "\"backends\":[{\"host\":\"10.0.0.2\",\"port\":8080,\"generation\":1,"
+              + "\"state\":\""
+              + state
+              + "\",\"since\":\"2026-01-01T00:00:00Z\"}]}]}";
+      BackendState read = RoutingJson.readTable(json).models().get(0).backends().get(0).state();
+      assertEquals(BackendState.valueOf(state.toUpperCase(java.util.Locale.ROOT)), read);
+    }
   }
 
   @Test
@@ -63,6 +87,31 @@ class RoutingJsonTest {
     assertEquals(T0, b.since());
     assertEquals("http://10.0.0.2:8080", b.url(), "a missing url is derived");
     assertEquals("m", t.models().get(0).alias());
+    assertEquals(0, b.replica(), "a table without replicas reads as replica 0");
+  }
+
+  @Test
+  void replicasOfOneGenerationRoundTrip() throws IOException {
+    RoutingTable replicas =
+        new RoutingTable(
+            "e",
+            3,
+            List.of(
+                new ModelRoute(
+                    "m",
+                    null,
+                    "ready",
+                    List.of(
+                        BackendRoute.of("127.0.0.1", 8082, 2, 1, BackendState.READY, T0, 4, 4),
+                        BackendRoute.of("127.0.0.1", 8081, 2, 0, BackendState.READY, T0, 4, 4)))));
+    String json = RoutingJson.toJson(replicas);
+    assertTrue(json.contains("\"replica\":1"), json);
+    RoutingTable read = RoutingJson.readTable(json);
+    assertEquals(replicas, read);
+    assertEquals(
+        List.of(0, 1),
+        read.models().get(0).backends().stream().map(BackendRoute::replica).toList(),
+        "sorted by generation, then replica");
   }
 
   @Test

@@ -74,6 +74,22 @@ class RoutingTableTest {
   }
 
   @Test
+  void replicasShareAGenerationButEachAppearsOnce() {
+    BackendRoute r0 = BackendRoute.of("127.0.0.1", 8081, 1, 0, BackendState.READY, T0, 2, 2);
+    BackendRoute r1 = BackendRoute.of("127.0.0.1", 8082, 1, 1, BackendState.READY, T0, 2, 2);
+    ModelRoute m = new ModelRoute("m", null, "ready", List.of(r1, r0));
+    assertEquals(List.of(r0, r1), m.readyBackends());
+    assertEquals(r1, m.backend(1, 1).orElseThrow());
+    ModelRoute drained = m.withBackend(r1.withState(BackendState.DRAINING, T0));
+    assertEquals(List.of(r0), drained.readyBackends(), "only replica 1 was replaced");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new ModelRoute("m", null, "ready", List.of(r1, r1.withSlots(2, 1))));
+    assertEquals("model m lists generation 1 replica 1 twice", e.getMessage());
+  }
+
+  @Test
   void withBackendReplacesTheSameGenerationAndWithoutBackendRemovesIt() {
     ModelRoute m = ready("m", 8001);
     ModelRoute draining =

@@ -1,13 +1,16 @@
 package io.llamasupervisor.app.cli;
 
 import io.llamasupervisor.api.ApiKey;
+import io.llamasupervisor.api.ApiKeyException;
 import io.llamasupervisor.api.ApiServer;
 import io.llamasupervisor.api.ApiSettings;
 import io.llamasupervisor.api.FleetMeters;
 import io.llamasupervisor.registry.RoutingRegistry;
+import io.llamasupervisor.supervisor.config.ConfigException;
 import io.llamasupervisor.supervisor.config.ServeConfig;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import io.llamasupervisor.supervisor.supervise.Fleet;
+import java.util.List;
 import java.util.Map;
 
 /** Starts the HTTP API of {@code serve} from the configuration. */
@@ -18,13 +21,18 @@ final class ApiHandle {
    * The API settings from {@code supervisor.api.*}, checked against the binding rules (a
    * non-loopback address needs API keys or {@code --insecure}) before anything is started.
    *
-   * @throws io.llamasupervisor.supervisor.config.ConfigException for invalid API keys
+   * @throws ConfigException for invalid API keys
    * @throws IllegalStateException when the binding rules refuse the address
    */
   static ApiSettings settings(SupervisorConfig config, ServeConfig serve, boolean insecure) {
     Object keys = config.tree().get("supervisor", "api", "keys").orElse(null);
-    ApiSettings settings =
-        new ApiSettings(serve.apiHost(), serve.apiPort(), ApiKey.fromConfig(keys), insecure);
+    List<ApiKey> apiKeys;
+    try {
+      apiKeys = ApiKey.fromConfig(keys);
+    } catch (ApiKeyException e) {
+      throw new ConfigException(e.key(), e.reason());
+    }
+    ApiSettings settings = new ApiSettings(serve.apiHost(), serve.apiPort(), apiKeys, insecure);
     ApiServer.checkBinding(settings);
     return settings;
   }

@@ -6,6 +6,7 @@ import io.llamasupervisor.supervisor.launch.KvCacheType;
 import io.llamasupervisor.supervisor.launch.LaunchConfig;
 import io.llamasupervisor.supervisor.launch.LaunchOverride;
 import io.llamasupervisor.supervisor.launch.LaunchSettings;
+import io.llamasupervisor.supervisor.launch.StartMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ final class ConfigBinder {
   static final int MAX_CTX = 1 << 20;
   static final int MAX_PARALLEL = 256;
   static final int MAX_THREADS = 1024;
+  static final int MAX_REPLICAS = 64;
 
   /** The keys directly under {@code supervisor} that this binder reads. */
   static final List<String> TOP =
@@ -50,7 +52,10 @@ final class ConfigBinder {
           "metrics",
           "webui",
           "extra-args",
-          "env");
+          "env",
+          "replicas",
+          "start",
+          "ttl");
 
   private ConfigBinder() {}
 
@@ -132,12 +137,27 @@ final class ConfigBinder {
         f.containsKey("metrics") ? f.get("metrics").bool() : null,
         f.containsKey("webui") ? f.get("webui").bool() : null,
         f.containsKey("extra-args") ? extraArgs(f.get("extra-args")) : null,
-        f.containsKey("env") ? env(f.get("env")) : null);
+        f.containsKey("env") ? env(f.get("env")) : null,
+        f.containsKey("replicas") ? f.get("replicas").integer(1, MAX_REPLICAS) : null,
+        f.containsKey("start") ? startMode(f.get("start")) : null,
+        f.containsKey("ttl") ? ttl(f.get("ttl")) : null);
   }
 
   private static KvCacheType cacheType(ConfigNode n) {
     return KvCacheType.parse(n.isNull() ? null : n.value().toString())
         .orElseThrow(() -> n.error("allowed: " + KvCacheType.allowed()));
+  }
+
+  private static StartMode startMode(ConfigNode n) {
+    return StartMode.parse(n.value()).orElseThrow(() -> n.error("allowed: always, on-demand"));
+  }
+
+  /** A duration; {@code none} or 0 = no ttl (returned as zero). */
+  private static Duration ttl(ConfigNode n) {
+    if (n.isNull() || (n.value() instanceof String s && s.trim().equalsIgnoreCase("none"))) {
+      return Duration.ZERO;
+    }
+    return n.duration();
   }
 
   private static FlashAttn flashAttn(ConfigNode n) {

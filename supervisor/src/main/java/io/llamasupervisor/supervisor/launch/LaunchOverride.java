@@ -13,7 +13,8 @@ import java.util.Objects;
  *
  * <p>The glob is matched against the model id ({@code publisher/repo/file}, without {@code .gguf}):
  * {@code *} and {@code ?} stay within one path segment, {@code **} crosses segments, {@code {a,b}}
- * and {@code [abc]} work as in {@link java.nio.file.FileSystem#getPathMatcher}.
+ * and {@code [abc]} work as in {@link java.nio.file.FileSystem#getPathMatcher}. A {@code ttl} of 0
+ * turns off a ttl set by the defaults or an earlier override.
  */
 public record LaunchOverride(
     String glob,
@@ -28,7 +29,10 @@ public record LaunchOverride(
     Boolean metrics,
     Boolean webui,
     List<String> extraArgs,
-    Map<String, String> env) {
+    Map<String, String> env,
+    Integer replicas,
+    StartMode start,
+    java.time.Duration ttl) {
 
   /**
    * @throws java.util.regex.PatternSyntaxException if the glob is malformed
@@ -38,6 +42,40 @@ public record LaunchOverride(
     compile(glob);
     extraArgs = extraArgs == null ? null : List.copyOf(extraArgs);
     env = env == null ? null : Map.copyOf(env);
+  }
+
+  /** An override of launch flags only. */
+  public LaunchOverride(
+      String glob,
+      Integer ctxSize,
+      KvCacheType cacheTypeK,
+      KvCacheType cacheTypeV,
+      FlashAttn flashAttn,
+      Integer parallel,
+      Integer threads,
+      String host,
+      String nGpuLayers,
+      Boolean metrics,
+      Boolean webui,
+      List<String> extraArgs,
+      Map<String, String> env) {
+    this(
+        glob,
+        ctxSize,
+        cacheTypeK,
+        cacheTypeV,
+        flashAttn,
+        parallel,
+        threads,
+        host,
+        nGpuLayers,
+        metrics,
+        webui,
+        extraArgs,
+        env,
+        null,
+        null,
+        null);
   }
 
   /** Whether this override applies to the model {@code id}. */

@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param webui whether to keep the web UI (otherwise {@code --no-webui})
  * @param extraArgs free-form arguments appended to the command line
  * @param env extra environment variables for the process
+ * @param replicas instances of the model serving side by side, each on its own port (default 1)
+ * @param start when the model is started: at once, or at its first request
+ * @param ttl a running model with no request for this long is stopped (state {@code idle}) until
+ *     the next request; {@code null} = never
  */
 public record LaunchSettings(
     int ctxSize,
@@ -34,7 +38,10 @@ public record LaunchSettings(
     boolean metrics,
     boolean webui,
     List<String> extraArgs,
-    Map<String, String> env) {
+    Map<String, String> env,
+    int replicas,
+    StartMode start,
+    java.time.Duration ttl) {
 
   /**
    * Flags the plan computes itself, mapped to the config key that controls them. Extra arguments
@@ -59,6 +66,45 @@ public record LaunchSettings(
     }
     extraArgs = List.copyOf(extraArgs);
     env = Map.copyOf(env);
+    if (replicas < 1) {
+      throw new IllegalArgumentException("replicas must be at least 1: " + replicas);
+    }
+    Objects.requireNonNull(start, "start");
+    if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
+      throw new IllegalArgumentException("ttl must be more than 0: " + ttl);
+    }
+  }
+
+  /** Settings of one always-started instance without ttl. */
+  public LaunchSettings(
+      int ctxSize,
+      KvCacheType cacheTypeK,
+      KvCacheType cacheTypeV,
+      FlashAttn flashAttn,
+      int parallel,
+      int threads,
+      String host,
+      String nGpuLayers,
+      boolean metrics,
+      boolean webui,
+      List<String> extraArgs,
+      Map<String, String> env) {
+    this(
+        ctxSize,
+        cacheTypeK,
+        cacheTypeV,
+        flashAttn,
+        parallel,
+        threads,
+        host,
+        nGpuLayers,
+        metrics,
+        webui,
+        extraArgs,
+        env,
+        1,
+        StartMode.ALWAYS,
+        null);
   }
 
   /** The built-in defaults: 4096 per slot, K q8_0, V q4_0, flash-attn auto, 4 slots. */
@@ -80,7 +126,8 @@ public record LaunchSettings(
 
   /**
    * These settings with an override's values on top. Scalars and {@code extra-args} are replaced;
-   * {@code env} is merged by variable name (the override wins).
+   * {@code env} is merged by variable name (the override wins). An override's {@code ttl} of 0
+   * means "none".
    */
   public LaunchSettings with(LaunchOverride o) {
     Map<String, String> mergedEnv = new LinkedHashMap<>(env);
@@ -99,7 +146,10 @@ public record LaunchSettings(
         o.metrics() != null ? o.metrics() : metrics,
         o.webui() != null ? o.webui() : webui,
         o.extraArgs() != null ? o.extraArgs() : extraArgs,
-        mergedEnv);
+        mergedEnv,
+        o.replicas() != null ? o.replicas() : replicas,
+        o.start() != null ? o.start() : start,
+        o.ttl() != null ? (o.ttl().isZero() ? null : o.ttl()) : ttl);
   }
 
   private static Map<String, String> managedFlags() {

@@ -14,6 +14,8 @@ package io.llamasupervisor.supervisor.state;
  * @param planHash hash of the launch plan it was started from
  * @param logFile where its stdout and stderr go
  * @param published whether it was the generation serving traffic (in the routing table)
+ * @param replica which replica of the model it is (0 when the model has one; files written before
+ *     replicas existed read as 0)
  */
 public record InstanceRecord(
     String model,
@@ -24,4 +26,20 @@ public record InstanceRecord(
     int port,
     String planHash,
     String logFile,
-    boolean published) {}
+    boolean published,
+    int replica) {
+
+  /** A record of replica 0. */
+  public InstanceRecord(
+      String model,
+      int generation,
+      long pid,
+      long startTicks,
+      String argvHash,
+      int port,
+      String planHash,
+      String logFile,
+      boolean published) {
+    this(model, generation, pid, startTicks, argvHash, port, planHash, logFile, published, 0);
+  }
+}

@@ -88,7 +88,7 @@ final class Adopter {
       try {
         ManagedProcess process =
             launcher.attach(
-                r.model() + "#" + r.generation(),
+                r.model() + "#" + r.generation() + (r.replica() == 0 ? "" : "-r" + r.replica()),
                 identity,
                 Path.of(r.logFile()),
                 state.settings.log());
@@ -160,7 +160,7 @@ final class Adopter {
     ModelRuntime m = state.models.get(r.model());
     if (m != null) {
       // never reuse a recorded generation (nor its log file), adopted or not
-      m.nextGeneration = Math.max(m.nextGeneration, r.generation() + 1);
+      m.usedGeneration(r.replica(), r.generation());
     }
     String why = reasonNotToAdopt(m, r);
     if (why != null) {
@@ -177,6 +177,7 @@ final class Adopter {
     InstanceRuntime i =
         new InstanceRuntime(
             r.generation(),
+            r.replica(),
             "127.0.0.1",
             r.port(),
             c.process(),
@@ -185,9 +186,9 @@ final class Adopter {
             state.now());
     i.state = InstanceState.READY;
     i.readyAt = state.now();
-    m.nextGeneration = Math.max(m.nextGeneration, r.generation() + 1);
     m.instances.add(i);
-    adoptedModels.add(m.id);
+    m.idleReason = null; // it serves
+    adoptedModels.add(m.id + "#" + r.replica());
     state.decide(m, ReasonCode.ADOPTED, "adopted pid " + r.pid() + " on port " + r.port());
     LOG.info(
         "model={} generation={} port={} ready (adopted pid {})",
@@ -202,8 +203,11 @@ final class Adopter {
     if (m == null || m.entry == null) {
       return "model gone";
     }
-    if (adoptedModels.contains(m.id)) {
+    if (adoptedModels.contains(m.id + "#" + r.replica())) {
       return "another generation of the model is already adopted";
+    }
+    if (r.replica() >= state.settingsOf(m).replicas()) {
+      return "replica " + r.replica() + " is no longer configured";
     }
     if (!state
         .desiredHashOf(m)

@@ -2,6 +2,7 @@ package io.llamasupervisor.supervisor.supervise;
 
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.catalog.CatalogEvent;
+import io.llamasupervisor.supervisor.launch.StartMode;
 
 /**
  * Applies catalog events to the tracked models, then reconciles. A new or changed file becomes the
@@ -65,6 +66,10 @@ final class CatalogChanges {
         m.rejectedReplacement = null;
         if (previous == null) {
           m.changeReason = ReasonCode.MODEL_ADDED; // also when it comes back after a removal
+          if (state.settingsOf(m).start() == StartMode.ON_DEMAND && m.instances.isEmpty()) {
+            m.idleReason = ReasonCode.ON_DEMAND;
+            state.decide(m, ReasonCode.ON_DEMAND, "starts when a request wants it");
+          }
         } else if (!previous.files().equals(e.entry().files())) {
           // a changed file gets a fresh start: failures of the old file do not count
           m.tracker.reset();

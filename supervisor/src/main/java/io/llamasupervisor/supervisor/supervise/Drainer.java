@@ -9,10 +9,11 @@ import java.util.function.BiConsumer;
 
 /**
  * Stops draining instances once their requests are done. An instance drains for at least the drain
- * linger; after that it is stopped as soon as the slots probe finds no slot busy (or cannot read
- * the numbers), and at the latest when the drain timeout has passed. Checks every 200 ms while any
- * instance drains. Also keeps the idle-slot counts of serving instances fresh for the routing table
- * ({@link #refreshSlots()}). State thread only.
+ * linger; after that it is stopped as soon as the slots probe finds no slot busy and the {@link
+ * Traffic} of an in-process gateway has no request in flight to it (or the server is gone), and at
+ * the latest when the drain timeout has passed. Checks every 200 ms while any instance drains. Also
+ * keeps the idle-slot counts of serving instances fresh for the routing table ({@link
+ * #refreshSlots()}). State thread only.
  */
 final class Drainer {
   private static final Duration CHECK_EVERY = Duration.ofMillis(200);
@@ -38,30 +39,44 @@ final class Drainer {
 
   /** Checks the draining instances shortly; checking goes on while any drains. */
   void schedule() {
-    thread.schedule(this::check, CHECK_EVERY);
+    thread.schedule("drain check", this::check, CHECK_EVERY);
   }
 
+  /**
+   * One check of every draining instance. A failure is logged with its model and the other
+   * instances are still checked; checking goes on while any instance drains.
+   */
   private void check() {
     boolean any = false;
-    for (ModelRuntime m : state.models.values()) {
+    for (ModelRuntime m : List.copyOf(state.models.values())) {
       for (InstanceRuntime i : List.copyOf(m.instances)) {
         if (i.state != InstanceState.DRAINING) {
           continue;
         }
         any = true;
-        Duration drained = Duration.between(i.drainingSince, state.now());
-        if (drained.compareTo(state.settings.drainTimeout()) >= 0) {
-          stop.accept(m, i);
-        } else if (drained.compareTo(state.settings.drainLinger()) >= 0 && !i.drainProbeInFlight) {
-          i.drainProbeInFlight = true;
-          slots
-              .probe(URI.create(i.url()), Duration.ofSeconds(1))
-              .whenComplete((r, err) -> thread.post(() -> onSlots(m, i, r)));
-        }
+        StateThread.guarded("drain check of model " + m.id, () -> check(m, i)).run();
       }
     }
     if (any) {
       schedule();
+    }
+  }
+
+  private void check(ModelRuntime m, InstanceRuntime i) {
+    Duration drained = Duration.between(i.drainingSince, state.now());
+    if (drained.compareTo(state.settings.drainTimeout()) >= 0) {
+      stop.accept(m, i);
+    } else if (drained.compareTo(state.settings.drainLinger()) >= 0 && !i.drainProbeInFlight) {
+      i.drainProbeInFlight = true;
+      slots
+          .probe(URI.create(i.url()), Duration.ofSeconds(1))
+          .whenComplete(
+              (r, err) ->
+                  thread.post(
+                      () -> {
+                        i.drainProbeInFlight = false;
+                        onSlots(m, i, r);
+                      }));
     }
   }
 
@@ -70,21 +85,31 @@ final class Drainer {
    * the resync interval, so a busy fleet makes at most one table version per interval for it.
    */
   void refreshSlots() {
-    for (ModelRuntime m : state.models.values()) {
-      for (InstanceRuntime i : m.instances) {
+    for (ModelRuntime m : List.copyOf(state.models.values())) {
+      for (InstanceRuntime i : List.copyOf(m.instances)) {
         if (i.state != InstanceState.READY || i.slotsProbeInFlight) {
           continue;
         }
-        i.slotsProbeInFlight = true;
-        slots
-            .probe(URI.create(i.url()), Duration.ofSeconds(1))
-            .whenComplete((r, err) -> thread.post(() -> onRefresh(i, r)));
+        StateThread.guarded(
+                "slots refresh of model " + m.id,
+                () -> {
+                  i.slotsProbeInFlight = true;
+                  slots
+                      .probe(URI.create(i.url()), Duration.ofSeconds(1))
+                      .whenComplete(
+                          (r, err) ->
+                              thread.post(
+                                  () -> {
+                                    i.slotsProbeInFlight = false;
+                                    onRefresh(i, r);
+                                  }));
+                })
+            .run();
       }
     }
   }
 
   private void onRefresh(InstanceRuntime i, SlotsResult r) {
-    i.slotsProbeInFlight = false;
     if (r instanceof SlotsResult.Known k && i.state == InstanceState.READY) {
       int total = k.totalSlots().orElse(i.plan.parallel());
       int idle = Math.max(0, total - k.busySlots());
@@ -97,8 +122,8 @@ final class Drainer {
 
   /** A slots probe's answer; {@code null} when the probe failed (it is asked again). */
   private void onSlots(ModelRuntime m, InstanceRuntime i, SlotsResult r) {
-    i.drainProbeInFlight = false;
-    boolean idle = r instanceof SlotsResult.Known k && k.idle();
+    boolean idle =
+        r instanceof SlotsResult.Known k && k.idle() && state.traffic().inFlight(i.url()) == 0;
     // a timeout or an error answer says nothing about in-flight work: keep draining until the
     // drain timeout; only a refused connection means the server is gone
     boolean gone =

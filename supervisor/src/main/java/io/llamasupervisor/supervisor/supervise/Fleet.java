@@ -24,7 +24,33 @@ public interface Fleet {
     /** No model with that id or alias. */
     NOT_FOUND,
     /** The model's file was rejected by verification; it cannot run. */
-    REJECTED_MODEL
+    REJECTED_MODEL,
+    /**
+     * A demand found the model stopped on purpose: by an operator, or given up by the restart
+     * policy (state {@code failed}), or no llama-server binary (state {@code unavailable}). Demand
+     * never overrides that; a gateway answers 503 at once.
+     */
+    STOPPED
+  }
+
+  /**
+   * A request wants this model: starts it when it is on-demand and not running, or stopped by its
+   * ttl (state {@code idle}, reason {@code IDLE_TTL}); does nothing when it already starts or
+   * serves. Concurrent demands start exactly one instance.
+   *
+   * @return {@link CommandResult#ACCEPTED} when the model serves or will serve, {@link
+   *     CommandResult#NOT_FOUND}, {@link CommandResult#REJECTED_MODEL}, or {@link
+   *     CommandResult#STOPPED}
+   */
+  default CommandResult demand(String idOrAlias) {
+    // for fakes that cannot start anything: answers from the model's state
+    return model(idOrAlias)
+        .map(
+            s ->
+                s.state().equals("ready") || s.state().equals("starting")
+                    ? CommandResult.ACCEPTED
+                    : CommandResult.STOPPED)
+        .orElse(CommandResult.NOT_FOUND);
   }
 
   /** Clears an operator stop and any failure backoff, then starts the model if needed. */

@@ -3,6 +3,7 @@ package io.llamasupervisor.supervisor.supervise;
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
+import io.llamasupervisor.supervisor.launch.LaunchSettings;
 import io.llamasupervisor.supervisor.launch.ModelSpec;
 import io.llamasupervisor.supervisor.state.InstanceRecord;
 import java.time.Clock;
@@ -38,6 +39,7 @@ final class FleetState {
   private LaunchPlanner planner;
   private volatile LlamaServerBinary binary;
   private volatile FleetMetrics metrics = FleetMetrics.NONE;
+  private volatile Traffic traffic = Traffic.NONE;
 
   FleetState(
       SupervisorSettings settings,
@@ -83,6 +85,19 @@ final class FleetState {
     this.metrics = Objects.requireNonNull(newMetrics, "metrics");
   }
 
+  Traffic traffic() {
+    return traffic;
+  }
+
+  void traffic(Traffic newTraffic) {
+    this.traffic = Objects.requireNonNull(newTraffic, "traffic");
+  }
+
+  /** How {@code m} is served: replicas, start mode, ttl (from the launch configuration). */
+  LaunchSettings settingsOf(ModelRuntime m) {
+    return planner.config().settingsFor(m.id);
+  }
+
   // ---------------------------------------------------------------- models
 
   /** The model with id {@code id}, tracked from now on if it is new. */
@@ -121,7 +136,7 @@ final class FleetState {
       ModelRuntime m, InstanceRuntime i, InstanceState to, ReasonCode reason, String detail) {
     InstanceState from = i.state;
     if (!from.canMoveTo(to)) {
-      LOG.warn("{} generation {}: ignoring illegal move {} -> {}", m.id, i.generation, from, to);
+      LOG.warn("{} {}: ignoring illegal move {} -> {}", m.id, i.label(), from, to);
       return;
     }
     i.state = to;
@@ -139,9 +154,10 @@ final class FleetState {
       ReasonCode reason,
       String detail) {
     LOG.info(
-        "model={} generation={} port={} {} -> {} reason={} {}",
+        "model={} generation={}{} port={} {} -> {} reason={} {}",
         m.id,
         i.generation,
+        i.replica == 0 ? "" : " replica=" + i.replica,
         i.port,
         from == null ? "new" : from.label(),
         to.label(),

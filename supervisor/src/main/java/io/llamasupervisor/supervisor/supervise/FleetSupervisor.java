@@ -9,6 +9,7 @@ import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.catalog.CatalogEvent;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
+import io.llamasupervisor.supervisor.launch.StartMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,6 +50,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   private final Spawner spawner;
   private final Adopter adopter;
   private final CatalogChanges catalogChanges;
+  private final IdleStopper idleStopper;
   private volatile boolean closing;
   private String binarySignature;
 
@@ -72,10 +74,12 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     this.lifecycle =
         new InstanceLifecycle(
             state, thread, ports, health, canary, slots, this::reconcile, this::reconcileAt);
-    this.spawner = new Spawner(state, launcher, ports, lifecycle, this::reconcileAt);
+    this.spawner =
+        new Spawner(state, launcher, ports, lifecycle, this::reconcileAt, this::reconcileSoon);
     this.adopter = new Adopter(state, launcher, ports, health, lifecycle);
     state.untracked = adopter::pendingRecords;
     this.catalogChanges = new CatalogChanges(state, adopter, this::reconcile);
+    this.idleStopper = new IdleStopper(state, lifecycle, this::reconcile);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -83,6 +87,15 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   /** Where restarts and startup times are counted; call before {@link #start()}. */
   public void setMetrics(FleetMetrics metrics) {
     state.metrics(metrics);
+  }
+
+  /**
+   * What an in-process gateway knows of live traffic (default {@link Traffic#NONE}): drains wait
+   * for its in-flight requests, ttl stops for its queue and in-flight requests. May be set at any
+   * time (the gateway is usually built after the supervisor).
+   */
+  public void setTraffic(Traffic traffic) {
+    state.traffic(traffic);
   }
 
   /**
@@ -103,8 +116,9 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     expireAdoptionsWhenSettled(state.now().plus(ADOPTION_WAIT_MAX));
     catalog.addListener(e -> thread.post(() -> catalogChanges.apply(e)));
     catalog.start();
-    thread.every(this::reconcileSafely, settings.resyncInterval());
-    thread.every(lifecycle::refreshSlots, settings.resyncInterval());
+    thread.every("resync", this::reconcile, settings.resyncInterval());
+    thread.every("slots refresh", lifecycle::refreshSlots, settings.resyncInterval());
+    thread.every("idle check", idleStopper::check, IdleStopper.CHECK_EVERY);
     if (!state.binary().found()) {
       LOG.warn("{}", state.binary().notFoundMessage());
     }
@@ -115,18 +129,28 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
 
   private void expireAdoptionsWhenSettled(java.time.Instant deadline) {
     thread.schedule(
+        "adoption expiry",
         () -> {
           if (!adopter.hasPending()) {
             return;
           }
-          if (catalog.settled() || !state.now().isBefore(deadline)) {
-            adopter.expire();
-            reconcile();
-          } else {
+          if (!settled() && state.now().isBefore(deadline)) {
             expireAdoptionsWhenSettled(deadline);
+            return;
           }
+          adopter.expire();
+          reconcile();
         },
         catalog.options().pollInterval());
+  }
+
+  private boolean settled() {
+    try {
+      return catalog.settled();
+    } catch (RuntimeException e) {
+      LOG.error("cannot tell whether the catalog settled (asking again): {}", e.toString(), e);
+      return false;
+    }
   }
 
   /**
@@ -148,6 +172,10 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
           state.models.values().forEach(m -> before.put(m.id, state.desiredHashOf(m)));
           state.configure(newPlanner, newBinary);
           for (ModelRuntime m : state.models.values()) {
+            if (m.idleReason == ReasonCode.ON_DEMAND
+                && state.settingsOf(m).start() == StartMode.ALWAYS) {
+              m.idleReason = null; // no longer on demand: starts now
+            }
             if (!state.desiredHashOf(m).equals(before.get(m.id))) {
               m.changeReason = ReasonCode.PLAN_CHANGED;
               state.decide(m, ReasonCode.PLAN_CHANGED, "launch plan changed");
@@ -254,9 +282,43 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
         });
   }
 
-  /** Clears an operator stop and any backoff; the next start carries {@code reason}. */
+  /**
+   * Starts the model if it is idle (on-demand, or stopped by its ttl) and not stopped by an
+   * operator; nothing when it already serves or starts. Concurrent demands start one instance.
+   */
+  @Override
+  public CommandResult demand(String idOrAlias) {
+    return thread.call(
+        () -> {
+          Optional<ModelRuntime> found = state.find(idOrAlias);
+          if (found.isEmpty()) {
+            return CommandResult.NOT_FOUND;
+          }
+          ModelRuntime m = found.get();
+          if (m.entry == null || !m.entry.accepted()) {
+            return CommandResult.REJECTED_MODEL;
+          }
+          if (m.operatorStopped || m.tracker.gaveUp() || !state.binary().found()) {
+            return CommandResult.STOPPED;
+          }
+          m.demandedAt = state.now();
+          if (m.idleReason != null) {
+            m.idleReason = null;
+            m.changeReason = ReasonCode.DEMANDED;
+            state.decide(m, ReasonCode.DEMANDED, "a request wants the model: starting");
+            reconcile();
+          }
+          return CommandResult.ACCEPTED;
+        });
+  }
+
+  /**
+   * Clears an operator stop, an idle stop and any backoff; the next start carries {@code reason}.
+   */
   private void resume(ModelRuntime m, ReasonCode reason, String message) {
     m.operatorStopped = false;
+    m.idleReason = null;
+    m.demandedAt = state.now();
     m.tracker.reset();
     m.changeReason = reason;
     state.decide(m, reason, message);
@@ -280,18 +342,24 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
 
   // ---------------------------------------------------------------- reconcile
 
-  private void reconcileSafely() {
-    try {
-      reconcile();
-    } catch (RuntimeException e) {
-      LOG.error("reconcile failed", e);
+  private boolean reconcileQueued;
+
+  /** Runs one pass after the current event; several requests before it runs make one pass. */
+  private void reconcileSoon() {
+    if (!reconcileQueued) {
+      reconcileQueued = true;
+      thread.post(
+          () -> {
+            reconcileQueued = false;
+            reconcile();
+          });
     }
   }
 
   /** Runs a pass at {@code at} (at once when it is past). */
   private void reconcileAt(Instant at) {
     long delay = Math.max(0, Duration.between(state.now(), at).toMillis());
-    thread.schedule(this::reconcileSafely, Duration.ofMillis(delay));
+    thread.schedule("reconcile", this::reconcile, Duration.ofMillis(delay));
   }
 
   /** One pass: plans desired against actual state and executes the actions. State thread only. */
@@ -303,25 +371,35 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     Map<String, Reconciler.Desired> desired = new HashMap<>();
     Map<String, Reconciler.Actual> actual = new HashMap<>();
     for (ModelRuntime m : state.models.values()) {
-      if (!adopter.waitsFor(m.id)) {
-        state
-            .desiredHashOf(m)
-            .ifPresent(h -> desired.put(m.id, new Reconciler.Desired(m.id, h, m.changeReason)));
+      boolean awaitsAdoption = adopter.waitsFor(m.id);
+      Optional<String> hash = awaitsAdoption ? Optional.of("") : state.desiredHashOf(m);
+      if (hash.isPresent()) {
+        desired.put(
+            m.id,
+            new Reconciler.Desired(
+                m.id,
+                hash.get(),
+                m.changeReason,
+                state.settingsOf(m).replicas(),
+                m.idleReason != null,
+                m.startBlocked(),
+                awaitsAdoption));
       }
       actual.put(m.id, m.actual());
     }
     for (Action a : reconciler.plan(desired, actual, state.now())) {
       ModelRuntime m = state.models.get(a.model());
-      if (!(a instanceof Action.Stop) && m.startBlocked()) {
-        continue;
-      }
-      if (a instanceof Action.Start s) {
-        spawner.spawn(m, s.reason(), OptionalInt.empty());
-      } else if (a instanceof Action.Replace r) {
-        spawner.replace(m, r);
-      } else if (a instanceof Action.Stop s) {
-        m.instance(s.generation()).ifPresent(i -> lifecycle.stop(m, i, s.reason()));
-      }
+      StateThread.guarded("action " + a + " of model " + m.id, () -> execute(m, a)).run();
+    }
+  }
+
+  private void execute(ModelRuntime m, Action a) {
+    if (a instanceof Action.Start s) {
+      spawner.spawn(m, s.replica(), s.reason(), OptionalInt.empty());
+    } else if (a instanceof Action.Replace r) {
+      spawner.replace(m, r);
+    } else if (a instanceof Action.Stop s) {
+      m.instance(s.generation(), s.replica()).ifPresent(i -> lifecycle.stop(m, i, s.reason()));
     }
   }
 

@@ -45,7 +45,8 @@ final class InstanceJournal {
                 i.port,
                 FleetState.identity(i.desiredHash),
                 i.process.logs().file().toString(),
-                i.state == InstanceState.READY));
+                i.state == InstanceState.READY,
+                i.replica));
       }
     }
     if (records.equals(last)) {

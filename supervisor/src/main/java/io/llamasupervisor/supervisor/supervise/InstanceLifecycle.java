@@ -126,13 +126,33 @@ final class InstanceLifecycle {
         "SIGTERM, SIGKILL after " + state.settings.stopGrace().toSeconds() + " s");
     if (m.rollout != null
         && m.rollout.fromGeneration() == i.generation
-        && "draining".equals(m.rollout.phase())) {
-      m.rollout =
-          m.rollout.phase(
-              "done", state.now(), "generation " + i.generation + " drained and stopped");
+        && "draining".equals(m.rollout.phase())
+        && m.instances.stream()
+            .noneMatch(
+                o ->
+                    o != i
+                        && (o.state == InstanceState.DRAINING
+                            || o.state == InstanceState.STARTING))) {
+      m.rollout = m.rollout.phase("done", state.now(), i.label() + " drained and stopped");
     }
     i.process.stop(state.settings.stopGrace());
     state.publish();
+  }
+
+  /**
+   * Takes every ready instance of {@code m} out of service: it drains (no new traffic for anyone
+   * who follows the table) and is stopped when its requests are done, like a replaced generation.
+   */
+  void drainAll(ModelRuntime m, ReasonCode reason, String detail) {
+    for (InstanceRuntime i : m.instances) {
+      if (i.state == InstanceState.READY) {
+        i.drainingSince = state.now();
+        i.stopWatching();
+        state.transition(m, i, InstanceState.DRAINING, reason, detail);
+      }
+    }
+    state.publish();
+    drainer.schedule();
   }
 
   /** Stops watching every instance and, unless they are kept, stops them; returns their exits. */
@@ -172,11 +192,12 @@ final class InstanceLifecycle {
       ModelRuntime m, InstanceRuntime i, BiConsumer<ModelRuntime, InstanceRuntime> event) {
     String model = m.id;
     int generation = i.generation;
+    int replica = i.replica;
     thread.post(
         () -> {
           ModelRuntime tracked = state.models.get(model);
           if (tracked != null) {
-            tracked.instance(generation).ifPresent(found -> event.accept(tracked, found));
+            tracked.instance(generation, replica).ifPresent(found -> event.accept(tracked, found));
           }
         });
   }
@@ -191,11 +212,15 @@ final class InstanceLifecycle {
       List<String> lines = i.process.logs().lastLines(LAST_LINES);
       failed(m, i, ReasonCode.HEALTH_TIMEOUT, timedOut.message(), lines, false);
       stop(m, i, ReasonCode.HEALTH_TIMEOUT);
+    } else {
+      return; // Exited and Cancelled: the exit handler decides
     }
-    // Exited and Cancelled: the exit handler decides
+    // the instance no longer holds a start slot: the next pending model starts now, not at the
+    // next resync
+    reconcile.run();
   }
 
-  /** Switches to the ready generation and drains the older serving ones. */
+  /** Switches to the ready generation and drains the older serving ones of the same replica. */
   private void onReady(ModelRuntime m, InstanceRuntime i, Duration elapsed) {
     i.readyAt = state.now();
     i.identity = ProcessIdentity.capture(i.process.pid()).orElse(i.identity);
@@ -204,22 +229,17 @@ final class InstanceLifecycle {
         m, i, InstanceState.READY, ReasonCode.READY, "ready after " + elapsed.toMillis() + " ms");
     startLiveness(m, i);
     for (InstanceRuntime old : m.instances) {
-      if (old != i && old.state == InstanceState.READY) {
+      if (old != i && old.replica == i.replica && old.state == InstanceState.READY) {
         old.drainingSince = state.now();
         old.stopWatching();
         state.transition(
-            m,
-            old,
-            InstanceState.DRAINING,
-            m.changeReason,
-            "replaced by generation " + i.generation);
+            m, old, InstanceState.DRAINING, m.changeReason, "replaced by " + i.label());
       }
     }
     if (m.rollout != null && m.rollout.toGeneration() == i.generation) {
-      boolean drains = m.has(InstanceState.DRAINING);
+      boolean drains = m.has(InstanceState.DRAINING) || m.has(InstanceState.STARTING);
       m.rollout =
-          m.rollout.phase(
-              drains ? "draining" : "done", state.now(), "generation " + i.generation + " serving");
+          m.rollout.phase(drains ? "draining" : "done", state.now(), i.label() + " serving");
     }
     state.publish();
     drainer.schedule();
@@ -279,7 +299,7 @@ final class InstanceLifecycle {
     boolean rolloutFailed =
         m.rollout != null
             && m.rollout.toGeneration() == i.generation
-            && m.has(InstanceState.READY)
+            && m.has(i.replica, InstanceState.READY)
             && i.state == InstanceState.STARTING;
     RestartDecision d = m.tracker.onFailure(state.now(), ranFor, reason, permanent);
     if (rolloutFailed) {

@@ -13,6 +13,7 @@ import java.time.Instant;
  */
 final class InstanceRuntime {
   final int generation;
+  final int replica;
   final int port;
   final String host;
   final ManagedProcess process;
@@ -39,6 +40,7 @@ final class InstanceRuntime {
 
   InstanceRuntime(
       int generation,
+      int replica,
       String host,
       int port,
       ManagedProcess process,
@@ -46,6 +48,7 @@ final class InstanceRuntime {
       String desiredHash,
       Instant now) {
     this.generation = generation;
+    this.replica = replica;
     this.host = host;
     this.port = port;
     this.process = process;
@@ -54,6 +57,11 @@ final class InstanceRuntime {
     this.started = now;
     this.since = now;
     this.identity = process.identity();
+  }
+
+  /** {@code generation 3} or, for a replica other than 0, {@code generation 3 replica 1}. */
+  String label() {
+    return "generation " + generation + (replica == 0 ? "" : " replica " + replica);
   }
 
   String url() {

@@ -1,8 +1,11 @@
 package io.llamasupervisor.supervisor.supervise;
 
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Everything the supervisor tracks for one model. State thread only. */
@@ -21,6 +24,22 @@ final class ModelRuntime {
   Rollout rollout;
 
   /**
+   * Why nothing should serve now although the model is accepted: {@link ReasonCode#ON_DEMAND} (not
+   * wanted yet) or {@link ReasonCode#IDLE_TTL} (stopped by its ttl); null when it should run. A
+   * demand clears it.
+   */
+  ReasonCode idleReason;
+
+  /** The last demand (a request wanted the model); the ttl counts from it at the earliest. */
+  Instant demandedAt;
+
+  /** Generation and plan hash of the replicas started last; replicas started together share it. */
+  private int waveGeneration;
+
+  private String waveHash;
+  private final Map<Integer, Integer> lastGenerationOf = new HashMap<>();
+
+  /**
    * The file was replaced by one that failed verification while an older generation serves: the
    * serving generation keeps running, but nothing new is started from the rejected file.
    */
@@ -31,12 +50,46 @@ final class ModelRuntime {
     this.tracker = tracker;
   }
 
-  Optional<InstanceRuntime> instance(int generation) {
-    return instances.stream().filter(i -> i.generation == generation).findFirst();
+  Optional<InstanceRuntime> instance(int generation, int replica) {
+    return instances.stream()
+        .filter(i -> i.generation == generation && i.replica == replica)
+        .findFirst();
   }
 
   boolean has(InstanceState state) {
     return instances.stream().anyMatch(i -> i.state == state);
+  }
+
+  /** Whether an instance of {@code replica} is in {@code state}. */
+  boolean has(int replica, InstanceState state) {
+    return instances.stream().anyMatch(i -> i.replica == replica && i.state == state);
+  }
+
+  /**
+   * The generation for a new instance of {@code replica} running {@code desiredHash}: the
+   * generation other replicas got for the same hash when this replica has not used it yet (so
+   * replicas started together share it), else a new one. Each {@code (generation, replica)} is used
+   * once.
+   */
+  int generationFor(int replica, String desiredHash) {
+    int last = lastGenerationOf.getOrDefault(replica, 0);
+    int g;
+    if (desiredHash.equals(waveHash) && waveGeneration > last) {
+      g = waveGeneration;
+    } else {
+      g = Math.max(nextGeneration, last + 1);
+      nextGeneration = g + 1;
+      waveGeneration = g;
+      waveHash = desiredHash;
+    }
+    lastGenerationOf.put(replica, g);
+    return g;
+  }
+
+  /** Records a generation used by {@code replica} elsewhere (an adopted or recorded instance). */
+  void usedGeneration(int replica, int generation) {
+    nextGeneration = Math.max(nextGeneration, generation + 1);
+    lastGenerationOf.merge(replica, generation, Math::max);
   }
 
   /**
@@ -55,7 +108,7 @@ final class ModelRuntime {
     return new Reconciler.Actual(
         id,
         instances.stream()
-            .map(i -> new Reconciler.Instance(i.generation, i.state, i.desiredHash))
+            .map(i -> new Reconciler.Instance(i.generation, i.replica, i.state, i.desiredHash))
             .toList(),
         operatorStopped,
         tracker.gaveUp(),

@@ -2,6 +2,7 @@ package io.llamasupervisor.supervisor.supervise;
 
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -11,7 +12,8 @@ import java.util.List;
  * @param id model id
  * @param alias alias, may be null
  * @param state model state: {@code pending}, {@code starting}, {@code ready}, {@code backoff},
- *     {@code failed}, {@code stopped}, {@code rejected}, {@code unavailable}
+ *     {@code failed}, {@code stopped}, {@code stopping}, {@code idle}, {@code rejected}, {@code
+ *     unavailable}
  * @param restarts automatic restarts so far
  * @param failures consecutive failures counted by the restart policy
  * @param nextAttempt next automatic start when backing off, else null
@@ -22,6 +24,10 @@ import java.util.List;
  * @param entry the catalog entry: verdict, files, metadata summary; null once the file is gone
  * @param plan the dry-run launch plan (port {@link LaunchPlan#PORT_PLACEHOLDER}); null when the
  *     model is rejected, removed or cannot be planned
+ * @param startMode {@code always} or {@code on-demand}
+ * @param ttl idle time after which a running model is stopped (state {@code idle}, reason {@link
+ *     ReasonCode#IDLE_TTL}); null = never
+ * @param replicas instances configured to serve side by side
  */
 public record ModelStatus(
     String id,
@@ -35,7 +41,42 @@ public record ModelStatus(
     Rollout rollout,
     List<InstanceStatus> instances,
     CatalogEntry entry,
-    LaunchPlan plan) {
+    LaunchPlan plan,
+    String startMode,
+    Duration ttl,
+    int replicas) {
+
+  /** A status of an always-started model with one replica and no ttl. */
+  public ModelStatus(
+      String id,
+      String alias,
+      String state,
+      int restarts,
+      int failures,
+      Instant nextAttempt,
+      String lastExit,
+      Decision lastDecision,
+      Rollout rollout,
+      List<InstanceStatus> instances,
+      CatalogEntry entry,
+      LaunchPlan plan) {
+    this(
+        id,
+        alias,
+        state,
+        restarts,
+        failures,
+        nextAttempt,
+        lastExit,
+        lastDecision,
+        rollout,
+        instances,
+        entry,
+        plan,
+        "always",
+        null,
+        1);
+  }
 
   /** A status without catalog entry and plan. */
   public ModelStatus(
@@ -76,6 +117,7 @@ public record ModelStatus(
    * @param startedAt when it was spawned
    * @param adopted taken over from an earlier supervisor run
    * @param argv the exact command line
+   * @param replica which replica of the model it is (0 when the model has one)
    */
   public record InstanceStatus(
       int generation,
@@ -86,5 +128,20 @@ public record ModelStatus(
       Instant since,
       Instant startedAt,
       boolean adopted,
-      List<String> argv) {}
+      List<String> argv,
+      int replica) {
+    /** An instance of replica 0. */
+    public InstanceStatus(
+        int generation,
+        String state,
+        long pid,
+        int port,
+        String url,
+        Instant since,
+        Instant startedAt,
+        boolean adopted,
+        List<String> argv) {
+      this(generation, state, pid, port, url, since, startedAt, adopted, argv, 0);
+    }
+  }
 }

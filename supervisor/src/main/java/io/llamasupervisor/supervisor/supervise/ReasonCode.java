@@ -41,5 +41,11 @@ public enum ReasonCode {
   /** The supervisor is shutting down. */
   SHUTDOWN,
   /** Became ready. */
-  READY
+  READY,
+  /** Started on demand only ({@code start: on-demand}): waits for its first request. */
+  ON_DEMAND,
+  /** Stopped after its {@code ttl} without requests; the next request starts it. */
+  IDLE_TTL,
+  /** A request wanted the model, which was not running ({@link Fleet#demand}). */
+  DEMANDED
 }

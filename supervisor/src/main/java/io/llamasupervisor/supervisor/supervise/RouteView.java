@@ -41,6 +41,7 @@ final class RouteView {
                       i.host,
                       i.port,
                       i.generation,
+                      i.replica,
                       s,
                       i.since,
                       i.plan.parallel(),

@@ -27,21 +27,25 @@ final class Spawner {
   private final PortAllocator ports;
   private final InstanceLifecycle lifecycle;
   private final Consumer<Instant> reconcileAt;
+  private final Runnable reconcileSoon;
 
   /**
    * @param reconcileAt runs a reconcile pass at the given instant (a retry after a failed spawn)
+   * @param reconcileSoon runs a reconcile pass after the current event (a start slot freed)
    */
   Spawner(
       FleetState state,
       ProcessLauncher launcher,
       PortAllocator ports,
       InstanceLifecycle lifecycle,
-      Consumer<Instant> reconcileAt) {
+      Consumer<Instant> reconcileAt,
+      Runnable reconcileSoon) {
     this.state = state;
     this.launcher = launcher;
     this.ports = ports;
     this.lifecycle = lifecycle;
     this.reconcileAt = reconcileAt;
+    this.reconcileSoon = reconcileSoon;
   }
 
   /**
@@ -76,18 +80,19 @@ final class Spawner {
                 r.reason(),
                 why);
         state.decide(m, r.reason(), why);
-        m.instance(r.oldGeneration()).ifPresent(i -> lifecycle.stop(m, i, r.reason()));
+        m.instance(r.oldGeneration(), r.replica()).ifPresent(i -> lifecycle.stop(m, i, r.reason()));
         return;
       }
     }
-    spawn(m, r.reason(), OptionalInt.of(r.oldGeneration()));
+    spawn(m, r.replica(), r.reason(), OptionalInt.of(r.oldGeneration()));
   }
 
   /**
-   * Starts the next generation of {@code m} (next to generation {@code replacing}, when present)
-   * and waits for it to become ready. A spawn failure counts as a failure of the model.
+   * Starts the next generation of {@code replica} of {@code m} (next to generation {@code
+   * replacing}, when present) and waits for it to become ready. A spawn failure counts as a failure
+   * of the model.
    */
-  void spawn(ModelRuntime m, ReasonCode reason, OptionalInt replacing) {
+  void spawn(ModelRuntime m, int replica, ReasonCode reason, OptionalInt replacing) {
     Optional<String> hash = state.desiredHash(m);
     if (hash.isEmpty()) {
       return;
@@ -102,9 +107,14 @@ final class Spawner {
     LaunchPlan plan = state.plan(m, OptionalInt.of(port));
     List<String> argv = new ArrayList<>(plan.argv());
     argv.set(0, state.binary().path().orElseThrow().toString());
-    int generation = m.nextGeneration++;
+    int generation = m.generationFor(replica, hash.get());
     LaunchSpec spec =
-        new LaunchSpec(m.id + "#" + generation, argv, plan.env(), null, state.settings.log());
+        new LaunchSpec(
+            m.id + "#" + generation + (replica == 0 ? "" : "-r" + replica),
+            argv,
+            plan.env(),
+            null,
+            state.settings.log());
     ManagedProcess process;
     try {
       process = launcher.start(spec);
@@ -119,11 +129,12 @@ final class Spawner {
       if (d.restart()) {
         reconcileAt.accept(m.tracker.nextAttempt());
       }
+      reconcileSoon.run(); // the start slot it took is free again
       return;
     }
     InstanceRuntime i =
         new InstanceRuntime(
-            generation, probeHost(plan), port, process, plan, hash.get(), state.now());
+            generation, replica, probeHost(plan), port, process, plan, hash.get(), state.now());
     m.instances.add(i);
     if (replacing.isPresent()) {
       m.rollout =
@@ -133,7 +144,7 @@ final class Spawner {
               generation,
               state.now(),
               reason,
-              "generation " + generation + " loading");
+              i.label() + " loading");
       state.metrics().restarted(m.id, reason);
     }
     state.logTransition(

@@ -20,8 +20,20 @@ final class StateThread {
   private static final Logger LOG = LoggerFactory.getLogger(FleetSupervisor.class);
   private static final long CALL_TIMEOUT_SECONDS = 30;
 
-  private final ScheduledExecutorService executor =
-      Executors.newSingleThreadScheduledExecutor(daemon("supervisor-state"));
+  private final ScheduledExecutorService executor;
+
+  /** A state thread of its own (a daemon named {@code supervisor-state}). */
+  StateThread() {
+    this(Executors.newSingleThreadScheduledExecutor(daemon("supervisor-state")));
+  }
+
+  /**
+   * A state thread on {@code executor}, which must run one task at a time (tests pass a manual
+   * scheduler and advance its clock).
+   */
+  StateThread(ScheduledExecutorService executor) {
+    this.executor = executor;
+  }
 
   /** Daemon threads named {@code name}. */
   static ThreadFactory daemon(String name) {
@@ -38,17 +50,21 @@ final class StateThread {
       return;
     }
     try {
-      executor.execute(
-          () -> {
-            try {
-              event.run();
-            } catch (RuntimeException e) {
-              LOG.error("supervisor event failed", e);
-            }
-          });
+      executor.execute(guarded("event", event));
     } catch (RejectedExecutionException e) {
       // shutting down
     }
+  }
+
+  /** {@code task}, with any runtime exception logged (naming {@code what}) instead of thrown. */
+  static Runnable guarded(String what, Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        LOG.error("supervisor {} failed (it keeps running): {}", what, e.toString(), e);
+      }
+    };
   }
 
   /**
@@ -70,15 +86,29 @@ final class StateThread {
     }
   }
 
-  /** Runs {@code task} once on the state thread after {@code delay}. */
-  void schedule(Runnable task, Duration delay) {
-    executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+  /**
+   * Runs {@code task} once on the state thread after {@code delay}; a failure is logged with {@code
+   * what} (e.g. the model concerned). Dropped after shutdown.
+   */
+  void schedule(String what, Runnable task, Duration delay) {
+    try {
+      executor.schedule(guarded(what, task), delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // shutting down
+    }
   }
 
-  /** Runs {@code task} on the state thread every {@code period}, the first time after one. */
-  void every(Runnable task, Duration period) {
+  /**
+   * Runs {@code task} on the state thread every {@code period}, the first time after one. A tick
+   * that fails is logged with {@code what} and the timer keeps running.
+   */
+  void every(String what, Runnable task, Duration period) {
     long millis = period.toMillis();
-    executor.scheduleWithFixedDelay(task, millis, millis, TimeUnit.MILLISECONDS);
+    try {
+      executor.scheduleWithFixedDelay(guarded(what, task), millis, millis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // shutting down
+    }
   }
 
   /** Drops queued events and timers; later posts are ignored. */

@@ -2,6 +2,7 @@ package io.llamasupervisor.supervisor.supervise;
 
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
+import io.llamasupervisor.supervisor.launch.LaunchSettings;
 import io.llamasupervisor.supervisor.launch.ModelSpec;
 import java.time.Instant;
 import java.util.List;
@@ -16,7 +17,8 @@ final class StatusView {
 
   /**
    * {@code rejected}, {@code ready}, {@code stopped}/{@code stopping} (operator stop), {@code
-   * unavailable} (no binary), {@code starting}, {@code failed} (gave up), {@code backoff}, {@code
+   * unavailable} (no binary), {@code idle}/{@code stopping} (on-demand and not wanted yet, or
+   * stopped by its ttl), {@code starting}, {@code failed} (gave up), {@code backoff}, {@code
    * removed} or {@code pending}, the first that applies.
    */
   static String modelState(ModelRuntime m, LlamaServerBinary binary) {
@@ -34,6 +36,9 @@ final class StatusView {
     }
     if (!binary.found()) {
       return "unavailable";
+    }
+    if (m.idleReason != null) {
+      return m.instances.isEmpty() ? "idle" : "stopping";
     }
     if (m.has(InstanceState.STARTING)) {
       return "starting";
@@ -55,6 +60,7 @@ final class StatusView {
       last = Decision.of(ReasonCode.LLAMA_SERVER_NOT_FOUND, binary.notFoundMessage(), now);
     }
     Instant next = m.tracker.nextAttempt();
+    LaunchSettings serving = planner.config().settingsFor(m.id);
     return new ModelStatus(
         m.id,
         m.alias(),
@@ -77,10 +83,14 @@ final class StatusView {
                         i.since,
                         i.started,
                         i.process.adopted(),
-                        i.process.argv()))
+                        i.process.argv(),
+                        i.replica))
             .toList(),
         m.entry,
-        dryRunPlan(m, planner));
+        dryRunPlan(m, planner),
+        serving.start().label(),
+        serving.ttl(),
+        serving.replicas());
   }
 
   /** The plan without a port, for the API; null when the model cannot be planned. */

@@ -114,4 +114,97 @@ class ReconcilerTest {
     org.junit.jupiter.api.Assertions.assertThrows(
         IllegalArgumentException.class, () -> new Reconciler(0));
   }
+
+  private static Desired replicas(String id, int n) {
+    return new Desired(id, "h1", ReasonCode.MODEL_ADDED, n, false, false, false);
+  }
+
+  @Test
+  void eachReplicaIsStartedOnItsOwnWithinTheBudget() {
+    var desired = Map.of("a", replicas("a", 3));
+    assertEquals(
+        List.of(
+            new Action.Start("a", 0, ReasonCode.MODEL_ADDED),
+            new Action.Start("a", 1, ReasonCode.MODEL_ADDED)),
+        reconciler.plan(desired, Map.of(), NOW));
+    var oneStarting =
+        Map.of(
+            "a",
+            new Actual(
+                "a",
+                List.of(
+                    new Instance(1, 0, InstanceState.READY, "h1"),
+                    new Instance(1, 1, InstanceState.STARTING, "h1")),
+                false,
+                false,
+                Instant.MIN));
+    assertEquals(
+        List.of(new Action.Start("a", 2, ReasonCode.MODEL_ADDED)),
+        reconciler.plan(desired, oneStarting, NOW));
+  }
+
+  @Test
+  void aChangedPlanReplacesEveryReplicaAndFewerReplicasStopTheExtraOnes() {
+    var actual =
+        Map.of(
+            "a",
+            new Actual(
+                "a",
+                List.of(
+                    new Instance(1, 0, InstanceState.READY, "h1"),
+                    new Instance(1, 1, InstanceState.READY, "h1")),
+                false,
+                false,
+                Instant.MIN));
+    var changed =
+        Map.of("a", new Desired("a", "h2", ReasonCode.PLAN_CHANGED, 2, false, false, false));
+    assertEquals(
+        List.of(
+            new Action.Replace("a", 0, 1, ReasonCode.PLAN_CHANGED),
+            new Action.Replace("a", 1, 1, ReasonCode.PLAN_CHANGED)),
+        reconciler.plan(changed, actual, NOW));
+    assertEquals(
+        List.of(new Action.Stop("a", 1, 1, ReasonCode.PLAN_CHANGED)),
+        reconciler.plan(Map.of("a", replicas("a", 1)), actual, NOW));
+  }
+
+  @Test
+  void anIdleModelIsNotStartedAndItsServingInstancesStopButDrainingOnesFinish() {
+    var idle = Map.of("a", new Desired("a", "h1", ReasonCode.IDLE_TTL, 1, true, false, false));
+    assertEquals(List.of(), reconciler.plan(idle, Map.of(), NOW));
+    var actual =
+        Map.of(
+            "a",
+            new Actual(
+                "a",
+                List.of(
+                    new Instance(1, 0, InstanceState.DRAINING, "h1"),
+                    new Instance(2, 0, InstanceState.STARTING, "h1")),
+                false,
+                false,
+                Instant.MIN));
+    assertEquals(
+        List.of(new Action.Stop("a", 2, 0, ReasonCode.IDLE_TTL)),
+        reconciler.plan(idle, actual, NOW));
+  }
+
+  @Test
+  void aBlockedStartTakesNoStartSlot() {
+    var desired =
+        Map.of(
+            "a", new Desired("a", "h1", ReasonCode.MODEL_ADDED, 1, false, true, false),
+            "b", desired("b"),
+            "c", desired("c"));
+    assertEquals(
+        List.of(
+            new Action.Start("b", ReasonCode.MODEL_ADDED),
+            new Action.Start("c", ReasonCode.MODEL_ADDED)),
+        reconciler.plan(desired, Map.of(), NOW));
+  }
+
+  @Test
+  void aModelAwaitingAdoptionIsLeftAlone() {
+    var desired = Map.of("a", new Desired("a", "", ReasonCode.MODEL_ADDED, 1, false, false, true));
+    assertEquals(List.of(), reconciler.plan(desired, Map.of(), NOW));
+  }
 }
