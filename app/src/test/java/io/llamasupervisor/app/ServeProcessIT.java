@@ -83,7 +83,8 @@ class ServeProcessIT {
             "--supervisor.catalog.poll-interval=100ms",
             "--supervisor.catalog.stable-after=100ms",
             "--supervisor.supervision.resync-interval=200ms",
-            "--supervisor.supervision.stop-grace=2s");
+            "--supervisor.supervision.stop-grace=2s",
+            "--supervisor.gateway.enabled=false");
     Process p =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)

@@ -93,8 +93,10 @@ public final class ApiKey {
         throw new ApiKeyException(at, "expected a map with name, role and key or sha256");
       }
       for (Object k : m.keySet()) {
-        if (!List.of("name", "role", "key", "sha256").contains(String.valueOf(k))) {
-          throw new ApiKeyException(at + "." + k, "unknown key; allowed: name, role, key, sha256");
+        // models: globs limiting the key on the gateway; the API does not use them
+        if (!List.of("name", "role", "key", "sha256", "models").contains(String.valueOf(k))) {
+          throw new ApiKeyException(
+              at + "." + k, "unknown key; allowed: name, role, key, sha256, models");
         }
       }
       String name = m.get("name") == null ? "key-" + (i + 1) : String.valueOf(m.get("name"));
@@ -108,7 +110,9 @@ public final class ApiKey {
                   () ->
                       new ApiKeyException(
                           at + ".role",
-                          "'" + roleText + "' is not allowed; allowed: read, operate, admin"));
+                          "'"
+                              + roleText
+                              + "' is not allowed; allowed: read, operate, admin, infer"));
       Object key = m.get("key");
       Object hash = m.get("sha256");
       if ((key == null) == (hash == null)) {

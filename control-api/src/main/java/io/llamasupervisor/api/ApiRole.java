@@ -7,12 +7,14 @@ import java.util.Optional;
  * What an API key may do. Roles are ordered: each includes the ones before it.
  *
  * <ul>
+ *   <li>{@link #INFER}: nothing on the API (403); the key is for the gateway only;
  *   <li>{@link #READ}: every {@code GET} (routes, models, logs, LiteLLM export, metrics);
  *   <li>{@link #OPERATE}: also {@code POST} start, stop, restart and rescan;
  *   <li>{@link #ADMIN}: everything.
  * </ul>
  */
 public enum ApiRole {
+  INFER,
   READ,
   OPERATE,
   ADMIN;

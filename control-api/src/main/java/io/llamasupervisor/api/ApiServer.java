@@ -81,6 +81,21 @@ public final class ApiServer implements AutoCloseable {
       ApiSettings settings,
       FleetMeters meters,
       Map<String, Object> extraProperties) {
+    return start(fleet, routes, settings, meters, ClusterScope.NONE, extraProperties);
+  }
+
+  /**
+   * {@link #start(Fleet, RoutingRegistry, ApiSettings, FleetMeters, Map)} that also serves the
+   * cluster table {@code cluster} ({@code GET /api/v1/routes?scope=cluster}).
+   */
+  public static ApiServer start(
+      Fleet fleet,
+      RoutingRegistry routes,
+      ApiSettings settings,
+      FleetMeters meters,
+      ClusterScope cluster,
+      Map<String, Object> extraProperties) {
+    Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(fleet, "fleet");
     Objects.requireNonNull(routes, "routes");
     Objects.requireNonNull(meters, "meters");
@@ -96,7 +111,7 @@ public final class ApiServer implements AutoCloseable {
             .deduceEnvironment(false)
             .banner(false)
             .properties(props)
-            .singletons(fleet, routes, security, meters)
+            .singletons(fleet, routes, security, meters, cluster)
             .start();
     try {
       EmbeddedServer server = context.getBean(EmbeddedServer.class);

@@ -1,6 +1,7 @@
 package io.llamasupervisor.api;
 
 import io.llamasupervisor.registry.RegistryApi;
+import io.llamasupervisor.registry.RouteSource;
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.registry.RoutingTable;
 import io.llamasupervisor.registry.WaitParam;
@@ -33,19 +34,69 @@ import reactor.core.publisher.FluxSink;
  * blocking queries, see {@link RegistryApi}), its Server-Sent-Events stream, and its LiteLLM
  * export. Nothing here blocks an event-loop thread: plain reads answer from {@link RouteCache},
  * blocking queries complete when the registry's future does.
+ *
+ * <p>{@code ?scope=local} (the default) is this node's table; {@code ?scope=cluster} the table
+ * merged from every node of the cluster ({@link ClusterScope}), whose version is an etcd revision,
+ * with the same ETag, blocking-query and stream contract, plus {@code X-Registry-Stale: true|false}
+ * on every answer.
  */
 @Controller
 final class RoutesController {
   static final String YAML = "application/yaml";
 
-  private final RoutingRegistry registry;
+  /** Query parameter choosing the table: {@code local} (default) or {@code cluster}. */
+  static final String SCOPE_PARAM = "scope";
+
+  /** Response header of {@code scope=cluster} answers: whether that table may be out of date. */
+  static final String STALE_HEADER = "X-Registry-Stale";
+
+  private final Scope local;
+  private final Scope cluster;
+  private final ClusterScope clusterScope;
   private final Duration heartbeat;
-  private final RouteCache cache = new RouteCache();
 
   RoutesController(
-      RoutingRegistry registry, @Value("${supervisor.api.sse-heartbeat:15s}") Duration heartbeat) {
-    this.registry = registry;
+      RoutingRegistry registry,
+      @Nullable ClusterScope clusterScope,
+      @Value("${supervisor.api.sse-heartbeat:15s}") Duration heartbeat) {
+    this.clusterScope = clusterScope == null ? ClusterScope.NONE : clusterScope;
+    this.local = new Scope(registry, false);
+    this.cluster = this.clusterScope.routes().map(r -> new Scope(r, true)).orElse(null);
     this.heartbeat = heartbeat;
+  }
+
+  /** One table the API serves, with its own cache of encodings. */
+  private static final class Scope {
+    final RouteSource source;
+    final boolean isCluster;
+    final RouteCache cache = new RouteCache();
+
+    Scope(RouteSource source, boolean isCluster) {
+      this.source = source;
+      this.isCluster = isCluster;
+    }
+  }
+
+  private Scope scope(String text) {
+    if (text == null || text.equalsIgnoreCase("local")) {
+      return local;
+    }
+    if (!text.equalsIgnoreCase("cluster")) {
+      throw ApiException.badRequest(
+          "invalid scope '" + text + "': expected local (this node) or cluster (every node)");
+    }
+    if (cluster == null) {
+      throw new ApiException(
+          HttpStatus.NOT_FOUND,
+          "cluster_not_configured",
+          "this supervisor is not part of a cluster: start serve with --cluster"
+              + " etcd://host:2379 for scope=cluster");
+    }
+    return cluster;
+  }
+
+  private <T> MutableHttpResponse<T> stale(Scope s, MutableHttpResponse<T> r) {
+    return s.isCluster ? r.header(STALE_HEADER, Boolean.toString(clusterScope.stale())) : r;
   }
 
   /**
@@ -59,18 +110,21 @@ final class RoutesController {
       @Nullable @QueryValue(RegistryApi.INDEX_PARAM) String index,
       @Nullable @QueryValue(RegistryApi.WAIT_PARAM) String wait,
       @Nullable @Header(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
-      @Nullable @Header(RegistryApi.EPOCH_HEADER) String epoch) {
+      @Nullable @Header(RegistryApi.EPOCH_HEADER) String epoch,
+      @Nullable @QueryValue(SCOPE_PARAM) String scope) {
+    Scope s = scope(scope);
+    RouteCache cache = s.cache;
     Duration waitFor = parseWait(wait);
     if (index == null) {
-      RoutingTable table = registry.current();
+      RoutingTable table = s.source.current();
       if (RegistryApi.notModified(ifNoneMatch, table)) {
         return CompletableFuture.completedFuture(
-            headers(HttpResponse.notModified(), cache.of(table)));
+            stale(s, headers(HttpResponse.notModified(), cache.of(table))));
       }
-      return CompletableFuture.completedFuture(table(cache.of(table)));
+      return CompletableFuture.completedFuture(stale(s, table(cache.of(table))));
     }
     long after = parseIndex(index);
-    CompletableFuture<RoutingTable> change = registry.awaitChange(epoch, after, waitFor);
+    CompletableFuture<RoutingTable> change = s.source.awaitChange(epoch, after, waitFor);
     cancelOnDisconnect(request, change);
     // answered normally even when cancelled (the client is gone and reads nothing), so that
     // Micronaut does not log a dropped poll as an error
@@ -79,7 +133,7 @@ final class RoutesController {
         (t, e) ->
             response.complete(
                 t != null
-                    ? table(cache.of(t))
+                    ? stale(s, table(cache.of(t)))
                     : ApiErrors.response(
                         HttpStatus.SERVICE_UNAVAILABLE, "cancelled", "blocking query dropped")));
     return response;
@@ -110,14 +164,17 @@ final class RoutesController {
   @Get(uri = RegistryApi.ROUTES_PATH + "/stream", produces = MediaType.TEXT_EVENT_STREAM)
   Publisher<Event<String>> stream(
       @Nullable @Header("Last-Event-ID") String lastEventId,
-      @Nullable @Header(RegistryApi.EPOCH_HEADER) String epoch) {
+      @Nullable @Header(RegistryApi.EPOCH_HEADER) String epoch,
+      @Nullable @QueryValue(SCOPE_PARAM) String scope) {
+    Scope s = scope(scope);
+    RouteCache cache = s.cache;
     long seen = parseLastEventId(lastEventId);
-    boolean sameEpoch = epoch == null || epoch.equals(registry.epoch());
+    boolean sameEpoch = epoch == null || epoch.equals(s.source.epoch());
     Flux<Event<String>> tables =
         Flux.create(
             (FluxSink<Event<String>> sink) -> {
               var subscription =
-                  registry.subscribe(
+                  s.source.subscribe(
                       t -> {
                         if (sameEpoch && t.version() == seen) {
                           return; // the client already has it
@@ -140,7 +197,9 @@ final class RoutesController {
       produces = {MediaType.APPLICATION_JSON, YAML, MediaType.APPLICATION_YAML})
   MutableHttpResponse<byte[]> liteLlm(
       @Nullable @QueryValue("format") String format,
-      @Nullable @Header(HttpHeaders.ACCEPT) String accept) {
+      @Nullable @Header(HttpHeaders.ACCEPT) String accept,
+      @Nullable @QueryValue(SCOPE_PARAM) String scope) {
+    Scope s = scope(scope);
     boolean yaml;
     if (format != null) {
       yaml =
@@ -154,13 +213,13 @@ final class RoutesController {
     } else {
       yaml = accept != null && accept.contains("yaml") && !accept.contains("json");
     }
-    RouteCache.Entry e = cache.of(registry.current());
+    RouteCache.Entry e = s.cache.of(s.source.current());
     MutableHttpResponse<byte[]> r =
         yaml
             ? HttpResponse.ok(e.liteLlmYaml()).contentType(YAML)
             : HttpResponse.ok(e.liteLlmJson()).contentType(MediaType.APPLICATION_JSON_TYPE);
     // no ETag: the JSON and YAML forms of one version are different representations
-    return r.header(RegistryApi.EPOCH_HEADER, e.table.epoch());
+    return stale(s, r.header(RegistryApi.EPOCH_HEADER, e.table.epoch()));
   }
 
   private static MutableHttpResponse<byte[]> table(RouteCache.Entry e) {

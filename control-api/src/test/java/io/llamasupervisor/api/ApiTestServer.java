@@ -29,9 +29,22 @@ final class ApiTestServer implements AutoCloseable {
           .build();
 
   ApiTestServer(List<ApiKey> keys, Map<String, Object> properties) {
+    this(keys, properties, ClusterScope.NONE);
+  }
+
+  ApiTestServer(ClusterScope cluster) {
+    this(List.of(), Map.of(), cluster);
+  }
+
+  private ApiTestServer(List<ApiKey> keys, Map<String, Object> properties, ClusterScope cluster) {
     server =
         ApiServer.start(
-            fleet, registry, ApiSettings.defaults().withPort(0).withKeys(keys), meters, properties);
+            fleet,
+            registry,
+            ApiSettings.defaults().withPort(0).withKeys(keys),
+            meters,
+            cluster,
+            properties);
   }
 
   ApiTestServer(List<ApiKey> keys) {

@@ -13,9 +13,11 @@ import java.util.Set;
  * itself when none is configured), a free-form lifecycle {@code state} such as {@code starting},
  * {@code ready}, {@code failed} or {@code stopped}, and its backends.
  *
- * <p>Backends are kept sorted by generation, then replica, and each {@code (generation, replica)}
- * appears once, so two routes describing the same fleet are {@code equals}. A model with several
- * replicas lists several backends of one generation. Immutable.
+ * <p>Backends are kept sorted by generation, then replica, then url, and each {@code (generation,
+ * replica)} appears once per host, so two routes describing the same fleet are {@code equals}. A
+ * model with several replicas lists several backends of one generation. A cluster table merged from
+ * several nodes lists each node's instances on that node's host, so one {@code (generation,
+ * replica)} may appear once per node. Immutable.
  */
 public record ModelRoute(String id, String alias, String state, List<BackendRoute> backends) {
 
@@ -28,10 +30,12 @@ public record ModelRoute(String id, String alias, String state, List<BackendRout
       Objects.requireNonNull(b, "backend of model " + id);
     }
     sorted.sort(
-        Comparator.comparingLong(BackendRoute::generation).thenComparingInt(BackendRoute::replica));
+        Comparator.comparingLong(BackendRoute::generation)
+            .thenComparingInt(BackendRoute::replica)
+            .thenComparing(BackendRoute::url));
     Set<String> instances = new HashSet<>();
     for (BackendRoute b : sorted) {
-      if (!instances.add(b.generation() + "/" + b.replica())) {
+      if (!instances.add(b.generation() + "/" + b.replica() + "@" + b.host())) {
         throw new IllegalArgumentException(
             "model "
                 + id

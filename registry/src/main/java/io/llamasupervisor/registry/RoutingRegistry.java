@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * #update} or other subscribers' mailboxes. Futures returned by {@link #awaitChange} are also
  * completed on the notifier, so {@code update} never runs a caller's callback.
  */
-public final class RoutingRegistry implements AutoCloseable {
+public final class RoutingRegistry implements RouteSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RoutingRegistry.class);
 
   private final Clock clock;

@@ -73,6 +73,23 @@ class RoutingTableTest {
     assertEquals("model m lists generation 1 twice", e.getMessage());
   }
 
+  /** A cluster table lists the same generation once per node, each on its node's host. */
+  @Test
+  void oneGenerationMayBeServedOnceFromEachHost() {
+    ModelRoute m =
+        new ModelRoute(
+            "m",
+            "m",
+            "ready",
+            List.of(
+                BackendRoute.of("10.0.0.2", 8001, 1, BackendState.READY, T0, 4, 4),
+                BackendRoute.of("10.0.0.1", 8001, 1, BackendState.READY, T0, 4, 4)));
+    assertEquals(
+        List.of("http://10.0.0.1:8001", "http://10.0.0.2:8001"),
+        m.backends().stream().map(BackendRoute::url).toList(),
+        "sorted by url within a generation and replica");
+  }
+
   @Test
   void replicasShareAGenerationButEachAppearsOnce() {
     BackendRoute r0 = BackendRoute.of("127.0.0.1", 8081, 1, 0, BackendState.READY, T0, 2, 2);

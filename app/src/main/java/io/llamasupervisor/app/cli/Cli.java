@@ -25,6 +25,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "Supervises a folder of GGUF models as a fleet of llama.cpp llama-server processes.",
     subcommands = {
       ServeCommand.class,
+      GatewayCommand.class,
       InspectCommand.class,
       PlanCommand.class,
       StatusCommand.class,

@@ -3,6 +3,11 @@ package io.llamasupervisor.app.cli;
 import io.llamasupervisor.api.ApiServer;
 import io.llamasupervisor.api.ApiSettings;
 import io.llamasupervisor.api.FleetMeters;
+import io.llamasupervisor.app.gateway.FleetModelDirectory;
+import io.llamasupervisor.app.gateway.FleetModelStarter;
+import io.llamasupervisor.app.gateway.GatewaySettings;
+import io.llamasupervisor.gateway.GatewayOptions;
+import io.llamasupervisor.gateway.GatewayServer;
 import io.llamasupervisor.health.HttpCanaryProbe;
 import io.llamasupervisor.health.HttpHealthProbe;
 import io.llamasupervisor.health.HttpSlotsProbe;
@@ -11,6 +16,7 @@ import io.llamasupervisor.process.PortAllocator;
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.config.ConfigException;
+import io.llamasupervisor.supervisor.config.GatewayConfig;
 import io.llamasupervisor.supervisor.config.ServeConfig;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import io.llamasupervisor.supervisor.launch.LaunchConfig;
@@ -85,6 +91,18 @@ public final class ServeCommand extends CliCommand {
   @Option(names = "--insecure", description = "Allow a non-loopback API address without API keys.")
   boolean insecure;
 
+  @Option(
+      names = "--gateway-port",
+      paramLabel = "N",
+      description = "Port of the gateway (supervisor.gateway.port, default 8080).")
+  String gatewayPort;
+
+  @Option(
+      names = "--gateway-host",
+      paramLabel = "H",
+      description = "Address of the gateway (supervisor.gateway.host, default 127.0.0.1).")
+  String gatewayHost;
+
   @Override
   public Integer call() {
     ConfigArgs parsed = configOptions.args(spec.commandLine(), unmatched);
@@ -101,7 +119,14 @@ public final class ServeCommand extends CliCommand {
     if (keepInstancesOnExit) {
       parsed.override("supervisor.supervision.keep-instances-on-exit=true");
     }
+    if (gatewayPort != null) {
+      parsed.override("supervisor.gateway.port=" + gatewayPort);
+    }
+    if (gatewayHost != null) {
+      parsed.override("supervisor.gateway.host=" + gatewayHost);
+    }
     SupervisorConfig config;
+    GatewayOptions gatewayOptions;
     ServeConfig serve;
     ApiSettings apiSettings;
     Path modelsDir;
@@ -114,6 +139,9 @@ public final class ServeCommand extends CliCommand {
       }
       serve = ServeConfig.of(config, defaultStateDir(modelsDir));
       apiSettings = ApiHandle.settings(config, serve, insecure);
+      GatewayConfig gatewayConfig = GatewayConfig.of(config);
+      gatewayOptions =
+          gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig) : null;
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
@@ -167,6 +195,7 @@ public final class ServeCommand extends CliCommand {
     catalog.addListener(meters);
     // the hook is in place before anything starts: a SIGTERM at any moment stops what runs
     AtomicReference<ApiServer> api = new AtomicReference<>();
+    AtomicReference<GatewayServer> gateway = new AtomicReference<>();
     AtomicReference<ConfigReloader> reloader = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -175,6 +204,7 @@ public final class ServeCommand extends CliCommand {
                 () -> {
                   LOG.info("shutting down");
                   Optional.ofNullable(reloader.get()).ifPresent(ConfigReloader::close);
+                  Optional.ofNullable(gateway.get()).ifPresent(GatewayServer::close);
                   Optional.ofNullable(api.get()).ifPresent(ApiServer::close);
                   fleet.close();
                   launcher.close();
@@ -186,6 +216,16 @@ public final class ServeCommand extends CliCommand {
     fleet.start();
     try {
       api.set(ApiHandle.start(fleet, routes, meters, apiSettings));
+      if (gatewayOptions != null) {
+        gateway.set(
+            new GatewayServer(
+                    gatewayOptions,
+                    routes::subscribe,
+                    new FleetModelDirectory(fleet, supervision),
+                    new FleetModelStarter(fleet),
+                    metrics)
+                .start());
+      }
     } catch (RuntimeException e) {
       fail(e.getMessage());
       return 1; // the shutdown hook stops the instances

@@ -88,6 +88,7 @@ final class ConfigBinder {
   static List<String> topKeys() {
     List<String> all = new ArrayList<>(TOP);
     all.addAll(ServeConfig.TOP);
+    all.add(GatewayConfig.SECTION);
     return all;
   }
 

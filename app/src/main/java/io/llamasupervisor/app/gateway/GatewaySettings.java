@@ -1,0 +1,49 @@
+package io.llamasupervisor.app.gateway;
+
+import io.llamasupervisor.gateway.GatewayKey;
+import io.llamasupervisor.gateway.GatewayOptions;
+import io.llamasupervisor.supervisor.config.ConfigException;
+import io.llamasupervisor.supervisor.config.GatewayConfig;
+import io.llamasupervisor.supervisor.config.SupervisorConfig;
+import java.util.List;
+
+/**
+ * The gateway's options from {@code supervisor.gateway.*} and the keys of {@code
+ * supervisor.api.keys}.
+ */
+public final class GatewaySettings {
+  private GatewaySettings() {}
+
+  /**
+   * @throws ConfigException for an invalid key or a listener open to the network without keys
+   */
+  public static GatewayOptions options(SupervisorConfig config, GatewayConfig gateway) {
+    List<GatewayKey> keys;
+    try {
+      keys =
+          GatewayKey.fromConfig(
+              "supervisor.api.keys", config.tree().get("supervisor", "api", "keys").orElse(null));
+    } catch (IllegalArgumentException e) {
+      int colon = e.getMessage().indexOf(": ");
+      throw colon > 0
+          ? new ConfigException(
+              e.getMessage().substring(0, colon), e.getMessage().substring(colon + 2))
+          : new ConfigException("supervisor.api.keys", e.getMessage());
+    }
+    GatewayOptions options =
+        GatewayOptions.defaults()
+            .withHost(gateway.host())
+            .withPort(gateway.port())
+            .withMaxBody(gateway.maxBody())
+            .withQueue(gateway.queueMax(), gateway.queueTimeout())
+            .withStartTimeout(gateway.startTimeout())
+            .withAffinity(gateway.affinity())
+            .withKeys(keys);
+    try {
+      io.llamasupervisor.gateway.GatewayServer.checkBinding(options);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("supervisor.gateway.host", e.getMessage());
+    }
+    return options;
+  }
+}

@@ -1,0 +1,36 @@
+package io.llamasupervisor.cache;
+
+import java.util.Optional;
+
+/**
+ * Where responses (and, for the semantic cache, the vectors of their prompts) are kept. Methods
+ * never throw: a backend that fails answers "not found" and counts the error.
+ */
+interface CacheStore extends AutoCloseable {
+  /** The response stored under {@code key}, if it is there and not expired. */
+  Optional<StoredEntry> get(String key);
+
+  /**
+   * Stores {@code entry} under {@code key}; with {@code vector} non-null also makes it findable by
+   * the semantic search of {@code vector.scope()} (the store adds it to the index).
+   */
+  void put(String key, StoredEntry entry, VectorEntry vector);
+
+  /** Brings the vectors of {@code scope} that other processes stored into the local index. */
+  void sync(String scope);
+
+  /** Drops what expired or exceeds the byte bound; called periodically. */
+  void maintain();
+
+  long exactEntries();
+
+  /** Whether the backend can be used right now (memory: always). */
+  default boolean available() {
+    return true;
+  }
+
+  long bytes();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,240 @@
+package io.llamasupervisor.cache;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A request body reduced to what decides its answer.
+ *
+ * <p>The canonical form is the JSON body with object keys sorted, numbers written in one form
+ * ({@code 0}, {@code 0.0} and {@code 0e0} are the same), and without the top-level fields that do
+ * not change the generated text: {@code stream}, {@code stream_options} and {@code user}.
+ *
+ * <p>A request is <em>deterministic</em> when {@code temperature} is 0, {@code top_k} is 1, or a
+ * {@code seed} of 0 or more is given (llama-server's default temperature is 0.8 and its seed -1
+ * means random, so a request without these fields is not).
+ *
+ * <p>The semantic part ({@link #semanticPrompt()}, {@link #semanticScopeForm()}) exists for chat
+ * requests whose last message is a user message with text content only: the prompt is that text;
+ * the scope form is the canonical body with that one text replaced by a placeholder, so it still
+ * holds the system prompt, every earlier message, every tool and document, and every sampling
+ * parameter.
+ */
+final class CanonicalRequest {
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+          .build();
+
+  private static final String PROMPT_PLACEHOLDER = "\u0000last-user-message\u0000";
+
+  private final String canonical;
+  private final boolean stream;
+  private final boolean includeUsage;
+  private final boolean deterministic;
+  private final String semanticPrompt;
+  private final String semanticScopeForm;
+
+  private CanonicalRequest(
+      String canonical,
+      boolean stream,
+      boolean includeUsage,
+      boolean deterministic,
+      String semanticPrompt,
+      String semanticScopeForm) {
+    this.canonical = canonical;
+    this.stream = stream;
+    this.includeUsage = includeUsage;
+    this.deterministic = deterministic;
+    this.semanticPrompt = semanticPrompt;
+    this.semanticScopeForm = semanticScopeForm;
+  }
+
+  /** Parses {@code body}; empty when it is not a JSON object. */
+  static Optional<CanonicalRequest> parse(Endpoint endpoint, byte[] body) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(body);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    if (root == null || !root.isObject()) {
+      return Optional.empty();
+    }
+    ObjectNode obj = (ObjectNode) root;
+    boolean stream = obj.path("stream").asBoolean(false);
+    boolean includeUsage = obj.path("stream_options").path("include_usage").asBoolean(false);
+    obj.remove("stream");
+    obj.remove("stream_options");
+    obj.remove("user");
+    boolean deterministic = isDeterministic(obj);
+    String canonical = write(obj);
+
+    String prompt = null;
+    String scopeForm = null;
+    if (endpoint == Endpoint.CHAT_COMPLETIONS && obj.get("messages") instanceof ArrayNode msgs) {
+      int last = msgs.size() - 1;
+      if (last >= 0 && msgs.get(last) instanceof ObjectNode lastMsg) {
+        String text = userText(lastMsg);
+        if (text != null && !text.isBlank()) {
+          ObjectNode copy = obj.deepCopy();
+          ObjectNode m = (ObjectNode) ((ArrayNode) copy.get("messages")).get(last);
+          m.put("content", PROMPT_PLACEHOLDER);
+          prompt = text;
+          scopeForm = write(copy);
+        }
+      }
+    }
+    return Optional.of(
+        new CanonicalRequest(canonical, stream, includeUsage, deterministic, prompt, scopeForm));
+  }
+
+  /** The text of a user message whose content is a string or a list of text parts only. */
+  private static String userText(ObjectNode msg) {
+    if (!"user".equals(msg.path("role").asText(null))) {
+      return null;
+    }
+    for (Iterator<String> it = msg.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!f.equals("role") && !f.equals("content")) {
+        return null; // name, tool_call_id…: not a plain user message
+      }
+    }
+    JsonNode c = msg.get("content");
+    if (c != null && c.isTextual()) {
+      return c.asText();
+    }
+    if (c instanceof ArrayNode parts && !parts.isEmpty()) {
+      StringBuilder sb = new StringBuilder();
+      for (JsonNode p : parts) {
+        if (!"text".equals(p.path("type").asText(null)) || !p.path("text").isTextual()) {
+          return null; // an image or an audio part: not comparable by text
+        }
+        if (sb.length() > 0) {
+          sb.append('\n');
+        }
+        sb.append(p.get("text").asText());
+      }
+      return sb.toString();
+    }
+    return null;
+  }
+
+  private static boolean isDeterministic(ObjectNode obj) {
+    JsonNode t = obj.get("temperature");
+    if (t != null && t.isNumber() && t.decimalValue().signum() == 0) {
+      return true;
+    }
+    JsonNode k = obj.get("top_k");
+    if (k != null && k.isNumber() && k.decimalValue().compareTo(BigDecimal.ONE) == 0) {
+      return true;
+    }
+    JsonNode s = obj.get("seed");
+    return s != null && s.isIntegralNumber() && s.decimalValue().signum() >= 0;
+  }
+
+  /** Sorted keys, one form per number ({@code 1.50} and {@code 1.5} are one), no whitespace. */
+  static String write(JsonNode n) {
+    StringBuilder sb = new StringBuilder(256);
+    write(n, sb);
+    return sb.toString();
+  }
+
+  private static void write(JsonNode n, StringBuilder sb) {
+    if (n.isObject()) {
+      Map<String, JsonNode> sorted = new TreeMap<>();
+      n.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue()));
+      sb.append('{');
+      boolean first = true;
+      for (Map.Entry<String, JsonNode> e : sorted.entrySet()) {
+        if (!first) {
+          sb.append(',');
+        }
+        first = false;
+        quote(e.getKey(), sb);
+        sb.append(':');
+        write(e.getValue(), sb);
+      }
+      sb.append('}');
+    } else if (n.isArray()) {
+      sb.append('[');
+      for (int i = 0; i < n.size(); i++) {
+        if (i > 0) {
+          sb.append(',');
+        }
+        write(n.get(i), sb);
+      }
+      sb.append(']');
+    } else if (n.isNumber()) {
+      BigDecimal d = n.decimalValue();
+      sb.append(d.signum() == 0 ? "0" : d.stripTrailingZeros().toString());
+    } else if (n.isTextual()) {
+      quote(n.asText(), sb);
+    } else {
+      sb.append(n.toString()); // true, false, null
+    }
+  }
+
+  private static void quote(String s, StringBuilder sb) {
+    try {
+      sb.append(JSON.writeValueAsString(s));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write a string", e);
+    }
+  }
+
+  /** The canonical body (keys sorted, without stream, stream_options, user). */
+  String canonical() {
+    return canonical;
+  }
+
+  byte[] canonicalBytes() {
+    return canonical.getBytes(StandardCharsets.UTF_8);
+  }
+
+  boolean stream() {
+    return stream;
+  }
+
+  boolean includeUsage() {
+    return includeUsage;
+  }
+
+  boolean deterministic() {
+    return deterministic;
+  }
+
+  /** The last user message's text, when the request can use the semantic cache. */
+  Optional<String> semanticPrompt() {
+    return Optional.ofNullable(semanticPrompt);
+  }
+
+  /** The canonical body without the last user message's text, when there is a prompt. */
+  Optional<String> semanticScopeForm() {
+    return Optional.ofNullable(semanticScopeForm);
+  }
+
+  /** For tests: the field names of the canonical form. */
+  static List<String> fieldNames(String canonical) throws IOException {
+    List<String> names = new ArrayList<>();
+    JSON.readTree(canonical).fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+}

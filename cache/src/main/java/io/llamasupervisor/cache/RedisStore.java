@@ -1,0 +1,278 @@
+package io.llamasupervisor.cache;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entries in Redis, shared by every gateway that uses the same server.
+ *
+ * <p>Layout (all keys expire with the TTL): {@code llama-cache:v1:e:<key>} holds a response; {@code
+ * llama-cache:v1:v:<key>} the vector and prompt of a semantic entry; the sorted set {@code
+ * llama-cache:v1:s:<scope>} the keys of a scope's vectors scored by store time. A lookup first
+ * fetches the scope's vectors stored since it last looked (one {@code ZRANGEBYSCORE}, plus one
+ * {@code MGET} when there are new ones) into the local {@link SemanticIndex}, then searches that
+ * in-process.
+ *
+ * <p>When Redis is down or slow (every command is bounded by the configured timeout), lookups are
+ * misses and stores are dropped; each failure counts in {@code
+ * llama_gateway_cache_backend_errors_total}. Connecting never blocks a request: it happens in the
+ * background, at most once a second while Redis is unreachable; a lost connection is re-established
+ * in the background too.
+ */
+final class RedisStore implements CacheStore {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
+  static final String PREFIX = "llama-cache:v1:";
+  private static final Duration RECONNECT_EVERY = Duration.ofSeconds(1);
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Vectors stored up to this long before the last one seen are fetched again (clock skew). */
+  private static final long SYNC_SLACK_MILLIS = 2000;
+
+  private final RedisClient client;
+  private final Duration ttl;
+  private final Clock clock;
+  private final SemanticIndex index;
+  private final CacheMetrics metrics;
+  private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+  private final Object connectLock = new Object();
+  private volatile StatefulRedisConnection<byte[], byte[]> connection;
+  private final RedisURI uri;
+  private boolean connecting;
+  private volatile long nextConnectAttempt;
+  private volatile boolean closed;
+
+  RedisStore(
+      URI url,
+      Duration timeout,
+      Duration ttl,
+      Clock clock,
+      SemanticIndex index,
+      CacheMetrics metrics) {
+    this.ttl = ttl;
+    this.clock = clock;
+    this.index = index;
+    this.metrics = metrics;
+    this.uri = RedisURI.create(url);
+    uri.setTimeout(timeout);
+    this.client = RedisClient.create();
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
+            .timeoutOptions(TimeoutOptions.enabled(timeout))
+            .build());
+  }
+
+  private static byte[] k(String kind, String id) {
+    return (PREFIX + kind + ":" + id).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The connection, or null while there is none; then a connect is started in the background (at
+   * most one at a time, at most one a second), so that no request waits for a connect.
+   */
+  private StatefulRedisConnection<byte[], byte[]> connection() {
+    StatefulRedisConnection<byte[], byte[]> c = connection;
+    if (c != null || closed) {
+      return c;
+    }
+    synchronized (connectLock) {
+      if (connection != null || connecting) {
+        return connection;
+      }
+      long now = clock.millis();
+      if (now < nextConnectAttempt) {
+        return null;
+      }
+      nextConnectAttempt = now + RECONNECT_EVERY.toMillis();
+      connecting = true;
+      client
+          .connectAsync(ByteArrayCodec.INSTANCE, uri)
+          .whenComplete(
+              (conn, e) -> {
+                synchronized (connectLock) {
+                  connecting = false;
+                  if (e != null) {
+                    metrics.backendError("redis", "connect");
+                    LOG.warn("cache backend redis unreachable: {}", e.getMessage());
+                  } else if (closed) {
+                    conn.closeAsync();
+                  } else {
+                    connection = conn;
+                    LOG.info("cache backend redis connected");
+                  }
+                }
+              });
+      return null;
+    }
+  }
+
+  /** Whether a connection to Redis is established (it may still fail at the next command). */
+  @Override
+  public boolean available() {
+    StatefulRedisConnection<byte[], byte[]> c = connection;
+    if (c == null) {
+      connection();
+      return false;
+    }
+    return c.isOpen();
+  }
+
+  private RedisCommands<byte[], byte[]> commands(String operation) {
+    StatefulRedisConnection<byte[], byte[]> c = connection();
+    if (c == null) {
+      metrics.backendError("redis", operation);
+      return null;
+    }
+    return c.sync();
+  }
+
+  @Override
+  public Optional<StoredEntry> get(String key) {
+    RedisCommands<byte[], byte[]> cmd = commands("get");
+    if (cmd == null) {
+      return Optional.empty();
+    }
+    try {
+      byte[] v = cmd.get(k("e", key));
+      return v == null ? Optional.empty() : Optional.of(StoredEntry.deserialize(v));
+    } catch (IOException e) {
+      metrics.backendError("redis", "decode");
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      metrics.backendError("redis", "get");
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void put(String key, StoredEntry entry, VectorEntry vector) {
+    StatefulRedisConnection<byte[], byte[]> c = connection();
+    if (c == null) {
+      metrics.backendError("redis", "put");
+      return;
+    }
+    try {
+      RedisAsyncCommands<byte[], byte[]> a = c.async();
+      SetArgs px = SetArgs.Builder.px(ttl.toMillis());
+      watch(a.set(k("e", key), entry.serialize(), px), "put");
+      if (vector != null) {
+        byte[] scopeKey = k("s", vector.scope());
+        watch(a.set(k("v", key), vector.serialize(), px), "put");
+        watch(a.zadd(scopeKey, (double) vector.storedAtMillis(), bytes(key)), "put");
+        watch(a.pexpire(scopeKey, ttl.toMillis()), "put");
+        watch(
+            a.zremrangebyscore(
+                scopeKey,
+                Range.create(Double.NEGATIVE_INFINITY, (double) (clock.millis() - ttl.toMillis()))),
+            "put");
+        index.add(vector);
+      }
+    } catch (RuntimeException e) {
+      metrics.backendError("redis", "put");
+    }
+  }
+
+  private void watch(CompletionStage<?> f, String operation) {
+    f.whenComplete(
+        (r, e) -> {
+          if (e != null) {
+            metrics.backendError("redis", operation);
+          }
+        });
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void sync(String scope) {
+    RedisCommands<byte[], byte[]> cmd = commands("sync");
+    if (cmd == null) {
+      return;
+    }
+    try {
+      long since = lastSeen.getOrDefault(scope, 0L);
+      long from = Math.max(since - SYNC_SLACK_MILLIS, clock.millis() - ttl.toMillis());
+      List<byte[]> members =
+          cmd.zrangebyscore(k("s", scope), Range.create((double) from, Double.POSITIVE_INFINITY));
+      List<byte[]> missing = new ArrayList<>();
+      for (byte[] m : members) {
+        String key = new String(m, StandardCharsets.UTF_8);
+        if (!index.contains(key)) {
+          missing.add(k("v", key));
+        }
+      }
+      long newest = since;
+      if (!missing.isEmpty()) {
+        for (KeyValue<byte[], byte[]> kv : cmd.mget(missing.toArray(new byte[0][]))) {
+          if (kv.hasValue()) {
+            try {
+              VectorEntry v = VectorEntry.deserialize(kv.getValue());
+              if (v.scope().equals(scope)) {
+                index.add(v);
+                newest = Math.max(newest, v.storedAtMillis());
+              }
+            } catch (IOException e) {
+              metrics.backendError("redis", "decode");
+            }
+          }
+        }
+      }
+      lastSeen.put(scope, newest);
+    } catch (RuntimeException e) {
+      metrics.backendError("redis", "sync");
+      LOG.debug("cache backend redis: sync failed", e);
+    }
+  }
+
+  @Override
+  public void maintain() {
+    index.expireBefore(clock.millis() - ttl.toMillis());
+  }
+
+  @Override
+  public long exactEntries() {
+    return -1;
+  }
+
+  @Override
+  public long bytes() {
+    return index.bytes();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    StatefulRedisConnection<byte[], byte[]> c = connection;
+    if (c != null) {
+      c.close();
+    }
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+}

@@ -1,0 +1,552 @@
+package io.llamasupervisor.cache;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.llamasupervisor.cache.CacheConfig.ModelCacheSettings;
+import io.llamasupervisor.cache.CacheLookup.Bypass;
+import io.llamasupervisor.cache.CacheLookup.BypassReason;
+import io.llamasupervisor.cache.CacheLookup.Hit;
+import io.llamasupervisor.cache.CacheLookup.Miss;
+import io.llamasupervisor.cache.CacheLookup.SemanticHit;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's response caches: exact (same model, same serving plan, same canonical body) and
+ * semantic (same scope, a rephrased last user message that passes the similarity threshold and the
+ * lexical guard).
+ *
+ * <p>Use: {@link #lookup} before forwarding a request to {@code /v1/chat/completions} or {@code
+ * /v1/completions}; serve a {@link Hit} or {@link SemanticHit} as it is; forward a {@link Miss} or
+ * {@link Bypass} and feed the upstream response to its {@link CacheLookup#recorder()}. Set {@code
+ * X-Cache} (and {@code X-Cache-Similarity}) from the result.
+ *
+ * <p>{@code lookup} blocks for at most the embedder timeout plus one backend round trip (a Redis
+ * command is bounded by {@code supervisor.cache.redis.timeout}); call it off an event loop. It
+ * never throws: whatever fails inside the cache makes the request a miss or a bypass and is counted
+ * and logged.
+ *
+ * <p><b>Scope.</b> Entries are keyed by endpoint, model id, plan hash, caller (the API key's name,
+ * unless {@code share-across-keys}), {@code X-Cache-Scope} and the canonical body; semantic entries
+ * are searched only among entries whose scope — the same fields and the canonical body without the
+ * last user message's text — is identical. See {@link CanonicalRequest} for what is canonical and
+ * deterministic, and {@link LexicalGuard} for the guard.
+ */
+public final class ResponseCache implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ResponseCache.class);
+  private static final int CANDIDATES = 4;
+  private static final long MAX_ENTRY_BYTES = 8L * 1024 * 1024;
+  private static final Duration STORE_EMBED_TIMEOUT = Duration.ofSeconds(10);
+
+  private final CacheConfig config;
+  private final Clock clock;
+  private final CacheMetrics metrics;
+  private final Embedder embedder;
+  private final boolean guard;
+  private final SemanticIndex index;
+  private final CacheStore store;
+  private final ThreadPoolExecutor embedPool;
+  private final ScheduledExecutorService worker;
+  private final String backendName;
+
+  private ResponseCache(Builder b) {
+    this.config = b.config;
+    this.clock = b.clock;
+    this.metrics = new CacheMetrics(b.registry);
+    this.guard = b.lexicalGuard;
+    this.index = new SemanticIndex(b.flatLimit);
+    this.embedder = b.embedder != null ? b.embedder : new LazyEmbedder(MiniLmEmbedder::new);
+    Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
+    if (config.backend() == CacheConfig.Backend.REDIS) {
+      this.store =
+          new RedisStore(
+              config.redisUrl(), config.redisTimeout(), config.ttl(), clock, index, metrics);
+      this.backendName = "redis";
+    } else {
+      this.store = new MemoryStore(config.maxBytes(), config.ttl(), ticker, index, metrics);
+      this.backendName = "memory";
+    }
+    this.embedPool =
+        new ThreadPoolExecutor(
+            b.embedThreads,
+            b.embedThreads,
+            0,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(64),
+            daemon("cache-embed"));
+    ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, daemon("cache-worker"));
+    w.setRemoveOnCancelPolicy(true);
+    this.worker = w;
+    worker.scheduleWithFixedDelay(this::maintain, 100, 100, TimeUnit.MILLISECONDS);
+    metrics.gauges(store::exactEntries, index::size, store::bytes);
+    if (config.models().stream().anyMatch(r -> Boolean.TRUE.equals(r.semantic()))) {
+      embedAsync("warm up"); // loads the model before the first request needs it
+    }
+  }
+
+  /** A cache with the in-process MiniLM embedder and the system clock. */
+  public static ResponseCache create(CacheConfig config, MeterRegistry registry) {
+    return builder(config, registry).build();
+  }
+
+  public static Builder builder(CacheConfig config, MeterRegistry registry) {
+    return new Builder(config, registry);
+  }
+
+  /** Options of a {@link ResponseCache}. */
+  public static final class Builder {
+    private final CacheConfig config;
+    private final MeterRegistry registry;
+    private Clock clock = Clock.systemUTC();
+    private Embedder embedder;
+    private int flatLimit = SemanticIndex.DEFAULT_FLAT_LIMIT;
+    private boolean lexicalGuard = true;
+    private int embedThreads = 2;
+
+    private Builder(CacheConfig config, MeterRegistry registry) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /** The clock for TTLs and store times (default: the system clock). */
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    /** Another embedder, e.g. a llama-server embedding model (default: in-process MiniLM). */
+    public Builder embedder(Embedder e) {
+      this.embedder = Objects.requireNonNull(e, "embedder");
+      return this;
+    }
+
+    /** Threads that embed prompts (default 2). */
+    public Builder embedThreads(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("embedThreads must be at least 1, was " + n);
+      }
+      this.embedThreads = n;
+      return this;
+    }
+
+    Builder flatLimit(int n) {
+      this.flatLimit = n;
+      return this;
+    }
+
+    /** Only for measuring what the guard is worth: never turn it off in production. */
+    Builder lexicalGuard(boolean on) {
+      this.lexicalGuard = on;
+      return this;
+    }
+
+    public ResponseCache build() {
+      return new ResponseCache(this);
+    }
+  }
+
+  // ------------------------------------------------------------------ lookup
+
+  /** What to do with {@code request}; never throws. */
+  public CacheLookup lookup(CacheRequest request) {
+    String model = request.modelId();
+    CacheLookup result;
+    try {
+      result = decide(request);
+    } catch (RuntimeException e) {
+      LOG.warn("cache lookup failed for model {}; the request passes uncached", model, e);
+      result = new Bypass(BypassReason.INTERNAL_ERROR, ResponseRecorder.NONE);
+    }
+    if (result instanceof Bypass b) {
+      metrics.bypass(model, b.reason().label());
+    }
+    metrics.request(model, result.header());
+    return result;
+  }
+
+  private CacheLookup decide(CacheRequest r) {
+    ModelCacheSettings settings = config.forModel(r.modelId());
+    if (!settings.enabled()) {
+      return new Bypass(BypassReason.DISABLED, ResponseRecorder.NONE);
+    }
+    boolean noCache = r.cacheControl("no-cache");
+    boolean noStore = r.cacheControl("no-store");
+    if (noCache && noStore) {
+      return new Bypass(BypassReason.NO_CACHE_NO_STORE, ResponseRecorder.NONE);
+    }
+    Optional<CanonicalRequest> parsed = CanonicalRequest.parse(r.endpoint(), r.body());
+    if (parsed.isEmpty()) {
+      return new Bypass(BypassReason.INVALID_BODY, ResponseRecorder.NONE);
+    }
+    CanonicalRequest req = parsed.get();
+    if (!req.deterministic()) {
+      return new Bypass(BypassReason.NOT_DETERMINISTIC, ResponseRecorder.NONE);
+    }
+    String prefix =
+        String.join(
+            "\u0000",
+            r.endpoint().path(),
+            r.modelId(),
+            r.planHash(),
+            config.shareAcrossKeys() || r.caller() == null ? "" : r.caller(),
+            r.cacheScope() == null ? "" : r.cacheScope().trim());
+    String key = sha256(prefix + "\u0000exact\u0000" + req.canonical());
+    String prompt = null;
+    String scope = null;
+    if (settings.semantic() && req.semanticPrompt().isPresent()) {
+      prompt = req.semanticPrompt().get();
+      scope = sha256(prefix + "\u0000semantic\u0000" + req.semanticScopeForm().orElseThrow());
+    }
+
+    CompletableFuture<float[]> embedding = null;
+    if (!noCache) {
+      if (settings.exact()) {
+        Optional<StoredEntry> hit = store.get(key);
+        if (hit.isPresent()) {
+          return new Hit(Responses.render(hit.get(), req.stream(), req.includeUsage()));
+        }
+      }
+      if (scope != null) {
+        embedding = embedAsync(prompt);
+        float[] v = await(embedding);
+        if (v != null) {
+          Optional<CacheLookup> semantic =
+              searchSemantic(r.modelId(), settings, scope, prompt, v, req);
+          if (semantic.isPresent()) {
+            return semantic.get();
+          }
+        }
+      }
+    }
+    ResponseRecorder recorder =
+        noStore
+            ? ResponseRecorder.NONE
+            : new Recorder(r.modelId(), r.endpoint(), key, scope, prompt, embedding);
+    return noCache ? new Bypass(BypassReason.NO_CACHE, recorder) : new Miss(recorder);
+  }
+
+  private Optional<CacheLookup> searchSemantic(
+      String model,
+      ModelCacheSettings settings,
+      String scope,
+      String prompt,
+      float[] v,
+      CanonicalRequest req) {
+    store.sync(scope);
+    List<SemanticIndex.Candidate> candidates = index.search(scope, v, CANDIDATES);
+    boolean first = true;
+    for (SemanticIndex.Candidate c : candidates) {
+      if (c.similarity() < settings.semanticThreshold()) {
+        if (first) {
+          metrics.rejected(model, "threshold");
+        }
+        break;
+      }
+      first = false;
+      if (guard && LexicalGuard.compare(prompt, c.entry().prompt()) != LexicalGuard.Verdict.PASS) {
+        metrics.rejected(model, "lexical_guard");
+        continue;
+      }
+      Optional<StoredEntry> entry = store.get(c.entry().key());
+      if (entry.isEmpty()) {
+        metrics.rejected(model, "expired");
+        index.remove(c.entry().key());
+        continue;
+      }
+      double sim = Math.min(1.0, c.similarity());
+      metrics.similarity(model, sim);
+      return Optional.of(
+          new SemanticHit(Responses.render(entry.get(), req.stream(), req.includeUsage()), sim));
+    }
+    return Optional.empty();
+  }
+
+  private CompletableFuture<float[]> embedAsync(String text) {
+    CompletableFuture<float[]> f = new CompletableFuture<>();
+    try {
+      embedPool.execute(
+          () -> {
+            long t0 = System.nanoTime();
+            try {
+              float[] v = embedder.embed(text);
+              metrics.embedding(embedder.name(), Duration.ofNanos(System.nanoTime() - t0));
+              f.complete(v);
+            } catch (Throwable e) {
+              f.completeExceptionally(e);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      metrics.embedderFailure(embedder.name(), "busy");
+      f.completeExceptionally(e);
+    }
+    return f;
+  }
+
+  /** The embedding, or null (counted) when it failed or took longer than the timeout. */
+  private float[] await(CompletableFuture<float[]> f) {
+    try {
+      return f.get(config.semanticTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      metrics.embedderFailure(embedder.name(), "timeout");
+      return null;
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof RejectedExecutionException)) {
+        metrics.embedderFailure(embedder.name(), "error");
+        LOG.warn("embedder {} failed: {}", embedder.name(), e.getCause().toString());
+      }
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  // ------------------------------------------------------------------ store
+
+  private final class Recorder implements ResponseRecorder {
+    private final String model;
+    private final Endpoint endpoint;
+    private final String key;
+    private final String scope;
+    private final String prompt;
+    private final CompletableFuture<float[]> embedding;
+    private final long limit = Math.min(MAX_ENTRY_BYTES, Math.max(1, config.maxBytes()));
+    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private boolean ok = true;
+    private boolean started;
+    private boolean streamed;
+    private boolean ended;
+
+    Recorder(
+        String model,
+        Endpoint endpoint,
+        String key,
+        String scope,
+        String prompt,
+        CompletableFuture<float[]> embedding) {
+      this.model = model;
+      this.endpoint = endpoint;
+      this.key = key;
+      this.scope = scope;
+      this.prompt = prompt;
+      this.embedding = embedding;
+    }
+
+    @Override
+    public void start(int status, String contentType) {
+      started = true;
+      ok = ok && status == 200;
+      String ct = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+      streamed = ct.startsWith(Replay.SSE);
+      ok = ok && (streamed || ct.startsWith(Replay.JSON));
+    }
+
+    @Override
+    public void chunk(byte[] bytes, int offset, int length) {
+      if (!ok || ended) {
+        return;
+      }
+      if (body.size() + (long) length > limit) {
+        ok = false;
+        body.reset();
+        return;
+      }
+      body.write(bytes, offset, length);
+    }
+
+    @Override
+    public void complete() {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      if (!ok || !started) {
+        return;
+      }
+      byte[] bytes = body.toByteArray();
+      try {
+        worker.execute(() -> store(bytes));
+      } catch (RejectedExecutionException e) {
+        // closed: nothing to store into
+      }
+    }
+
+    @Override
+    public void abort() {
+      ended = true;
+      body.reset();
+    }
+
+    private void store(byte[] bytes) {
+      try {
+        Optional<List<String>> events =
+            streamed
+                ? Responses.completeStream(bytes)
+                : Responses.completeJson(bytes).map(List::of);
+        if (events.isEmpty()) {
+          return;
+        }
+        StoredEntry entry = new StoredEntry(endpoint, events.get(), streamed, clock.millis());
+        VectorEntry vector = null;
+        if (scope != null) {
+          CompletableFuture<float[]> f = embedding != null ? embedding : embedAsync(prompt);
+          try {
+            float[] v = f.get(STORE_EMBED_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            vector = new VectorEntry(scope, key, v, prompt, clock.millis());
+          } catch (ExecutionException | TimeoutException e) {
+            metrics.embedderFailure(embedder.name(), "error");
+          }
+        }
+        store.put(key, entry, vector);
+        metrics.store(model, vector != null ? "semantic" : "exact");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        LOG.warn("storing a response for model {} failed", model, e);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ housekeeping
+
+  private void maintain() {
+    try {
+      store.maintain();
+      if (config.backend() == CacheConfig.Backend.REDIS) {
+        index.trimTo(config.maxBytes());
+      }
+      index.refresh();
+    } catch (RuntimeException e) {
+      LOG.warn("cache maintenance failed; will retry", e);
+    }
+  }
+
+  /** For tests: runs the periodic maintenance now. */
+  void maintainNow() {
+    maintain();
+  }
+
+  /** For tests and benchmarks. */
+  SemanticIndex index() {
+    return index;
+  }
+
+  /**
+   * Whether the backend is connected (always true in memory); while it is not, lookups are misses
+   * and stores are dropped.
+   */
+  public boolean backendAvailable() {
+    return store.available();
+  }
+
+  /** Which backend holds the entries: {@code memory} or {@code redis}. */
+  public String backend() {
+    return backendName;
+  }
+
+  /** Waits until the stores queued so far are done (tests, orderly shutdown). */
+  public void flush(Duration timeout) throws InterruptedException {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    try {
+      worker.execute(() -> f.complete(null));
+      f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+      // nothing more to wait for
+    }
+  }
+
+  @Override
+  public void close() {
+    worker.shutdown();
+    embedPool.shutdown();
+    try {
+      worker.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    store.close();
+    try {
+      index.close();
+    } catch (java.io.IOException e) {
+      LOG.debug("closing the semantic index", e);
+    }
+  }
+
+  static String sha256(String s) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(md.digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JRE", e);
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Loads the real embedder on first use, on the embedding thread. */
+  private static final class LazyEmbedder implements Embedder {
+    private final Supplier<Embedder> factory;
+    private volatile Embedder delegate;
+
+    LazyEmbedder(Supplier<Embedder> factory) {
+      this.factory = factory;
+    }
+
+    private Embedder get() {
+      Embedder d = delegate;
+      if (d == null) {
+        synchronized (this) {
+          if (delegate == null) {
+            delegate = factory.get();
+          }
+          d = delegate;
+        }
+      }
+      return d;
+    }
+
+    @Override
+    public String name() {
+      return MiniLmEmbedder.NAME;
+    }
+
+    @Override
+    public int dimension() {
+      return 384;
+    }
+
+    @Override
+    public float[] embed(String text) throws Exception {
+      return get().embed(text);
+    }
+  }
+}

@@ -1,0 +1,428 @@
+package io.llamasupervisor.cache;
+
+import static io.llamasupervisor.cache.Fixtures.answer;
+import static io.llamasupervisor.cache.Fixtures.chat;
+import static io.llamasupervisor.cache.Fixtures.chatJson;
+import static io.llamasupervisor.cache.Fixtures.chatSse;
+import static io.llamasupervisor.cache.Fixtures.flush;
+import static io.llamasupervisor.cache.Fixtures.request;
+import static io.llamasupervisor.cache.Fixtures.stream;
+import static io.llamasupervisor.cache.Fixtures.streaming;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llamasupervisor.cache.CacheLookup.Bypass;
+import io.llamasupervisor.cache.CacheLookup.BypassReason;
+import io.llamasupervisor.cache.CacheLookup.Hit;
+import io.llamasupervisor.cache.CacheLookup.Miss;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The exact cache, in memory, through the API the gateway calls. */
+class ResponseCacheTest {
+  private final TestClock clock = new TestClock();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final List<ResponseCache> caches = new ArrayList<>();
+
+  private ResponseCache cache(CacheConfig config) {
+    ResponseCache c =
+        ResponseCache.builder(config, registry).clock(clock).embedder(new FakeEmbedder()).build();
+    caches.add(c);
+    return c;
+  }
+
+  private ResponseCache exact() {
+    return cache(CacheConfig.defaults().withModel("**", true, false, null));
+  }
+
+  @AfterEach
+  void close() {
+    caches.forEach(ResponseCache::close);
+  }
+
+  private double requests(String result) {
+    var c = registry.find("llama.gateway.cache.requests").tag("result", result).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  void aDeterministicRequestTwiceIsAMissThenAHitWithTheSameBody() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode body = chat("What is 2+2?");
+    CacheLookup first = cache.lookup(request(body));
+    assertInstanceOf(Miss.class, first);
+    assertEquals("miss", first.header());
+    answer(first, chatJson("4"));
+    flush(cache);
+
+    CacheLookup second = cache.lookup(request(body));
+    Hit hit = assertInstanceOf(Hit.class, second);
+    assertEquals("hit", hit.header());
+    assertEquals("application/json", hit.replay().contentType());
+    assertEquals(chatJson("4"), hit.replay().bodyText());
+    assertEquals(1, requests("miss"));
+    assertEquals(1, requests("hit"));
+  }
+
+  @Test
+  void requestsWithoutTemperatureZeroTopKOneOrASeedAreNeverCached() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode noTemp = chat("Tell me a story");
+    noTemp.remove("temperature");
+    ObjectNode warm = chat("Tell me a story").put("temperature", 0.7);
+    ObjectNode randomSeed = chat("Tell me a story").put("temperature", 0.7).put("seed", -1);
+    for (ObjectNode b : List.of(noTemp, warm, randomSeed)) {
+      for (int i = 0; i < 2; i++) {
+        CacheLookup l = cache.lookup(request(b));
+        Bypass bypass = assertInstanceOf(Bypass.class, l);
+        assertEquals(BypassReason.NOT_DETERMINISTIC, bypass.reason());
+        assertSame(ResponseRecorder.NONE, l.recorder());
+        answer(l, chatJson("once upon a time"));
+      }
+    }
+    flush(cache);
+    assertEquals(6, requests("bypass"));
+    assertEquals(0, requests("hit"));
+
+    ObjectNode seeded = chat("Tell me a story").put("temperature", 0.7).put("seed", 42);
+    ObjectNode topK = chat("Tell me a story").put("temperature", 0.7).put("top_k", 1);
+    for (ObjectNode b : List.of(seeded, topK)) {
+      answer(assertInstanceOf(Miss.class, cache.lookup(request(b))), chatJson("seeded"));
+      flush(cache);
+      assertInstanceOf(Hit.class, cache.lookup(request(b)));
+    }
+  }
+
+  @Test
+  void streamStreamOptionsUserKeyOrderAndNumberFormsDoNotChangeTheKey() throws Exception {
+    ResponseCache cache = exact();
+    byte[] a =
+        "{\"model\":\"m\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] b =
+        ("{\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}],\"user\":\"u-1\",\"stream\":false,"
+                + "\"stream_options\":{\"include_usage\":true},\"temperature\":0.0,\"model\":\"m\"}")
+            .getBytes(StandardCharsets.UTF_8);
+    answer(cache.lookup(raw(a)), chatJson("hello"));
+    flush(cache);
+    assertInstanceOf(Hit.class, cache.lookup(raw(b)));
+  }
+
+  private static CacheRequest raw(byte[] body) {
+    return new CacheRequest(
+        Endpoint.CHAT_COMPLETIONS, Fixtures.MODEL, "plan-1", body, null, null, null);
+  }
+
+  @Test
+  void aStreamedMissIsReplayedAsTheSameEventsAndAsJsonForANonStreamingRequest() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode body = chat("Say hello");
+    List<String> sse = chatSse(false, "Hel", "lo", "!");
+    stream(cache.lookup(request(streaming(body, false))), sse);
+    flush(cache);
+
+    Hit hit = assertInstanceOf(Hit.class, cache.lookup(request(streaming(body, false))));
+    assertEquals("text/event-stream", hit.replay().contentType());
+    assertEquals(String.join("", sse), hit.replay().bodyText());
+    assertEquals(sse.size(), hit.replay().chunks().size());
+
+    Hit json = assertInstanceOf(Hit.class, cache.lookup(request(body)));
+    JsonNode n = Fixtures.JSON.readTree(json.replay().bodyText());
+    assertEquals("chat.completion", n.get("object").asText());
+    assertEquals("Hello!", n.at("/choices/0/message/content").asText());
+    assertEquals("assistant", n.at("/choices/0/message/role").asText());
+    assertEquals("stop", n.at("/choices/0/finish_reason").asText());
+    assertEquals("chatcmpl-xyz", n.get("id").asText());
+  }
+
+  @Test
+  void aJsonMissIsReplayedToAStreamingRequestAsRoleContentFinishAndUsageEvents() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode body = chat("Say hello");
+    answer(cache.lookup(request(body)), chatJson("Hello!"));
+    flush(cache);
+
+    Hit hit = assertInstanceOf(Hit.class, cache.lookup(request(streaming(body, true))));
+    List<String> events = events(hit.replay());
+    assertEquals(5, events.size(), events.toString());
+    JsonNode role = Fixtures.JSON.readTree(events.get(0));
+    assertEquals("assistant", role.at("/choices/0/delta/role").asText());
+    assertTrue(role.at("/choices/0/delta/content").isNull());
+    assertEquals("chat.completion.chunk", role.get("object").asText());
+    assertEquals(
+        "Hello!", Fixtures.JSON.readTree(events.get(1)).at("/choices/0/delta/content").asText());
+    JsonNode fin = Fixtures.JSON.readTree(events.get(2));
+    assertEquals("stop", fin.at("/choices/0/finish_reason").asText());
+    JsonNode usage = Fixtures.JSON.readTree(events.get(3));
+    assertEquals(0, usage.get("choices").size());
+    assertEquals(40, usage.at("/usage/total_tokens").asInt());
+    assertEquals("[DONE]", events.get(4));
+
+    Hit noUsage = assertInstanceOf(Hit.class, cache.lookup(request(streaming(body, false))));
+    assertEquals(4, events(noUsage.replay()).size());
+  }
+
+  @Test
+  void aStreamRecordedWithUsageLosesTheUsageEventForARequestThatDidNotAskForIt() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode body = chat("Say hello");
+    stream(cache.lookup(request(streaming(body, true))), chatSse(true, "Hi"));
+    flush(cache);
+    Hit with = assertInstanceOf(Hit.class, cache.lookup(request(streaming(body, true))));
+    Hit without = assertInstanceOf(Hit.class, cache.lookup(request(streaming(body, false))));
+    assertEquals(events(with.replay()).size() - 1, events(without.replay()).size());
+  }
+
+  static List<String> events(Replay r) {
+    List<String> out = new ArrayList<>();
+    for (byte[] c : r.chunks()) {
+      String s = new String(c, StandardCharsets.UTF_8);
+      assertTrue(s.startsWith("data: ") && s.endsWith("\n\n"), s);
+      out.add(s.substring(6, s.length() - 2));
+    }
+    return out;
+  }
+
+  @Test
+  void incompleteFailedAndAbortedResponsesAreNotStored() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode body = chat("Say hello");
+    List<String> cut = new ArrayList<>(chatSse(false, "Hel", "lo"));
+    cut.remove(cut.size() - 1); // no [DONE]: the stream was cut
+    stream(cache.lookup(request(streaming(body, false))), cut);
+
+    List<String> error =
+        List.of(
+            chatSse(false, "Hel").get(0),
+            "data: {\"error\":{\"code\":500,\"message\":\"x\",\"type\":\"server_error\"}}\n\n");
+    stream(cache.lookup(request(streaming(body, false))), error);
+
+    CacheLookup l500 = cache.lookup(request(body));
+    l500.recorder().start(500, "application/json");
+    l500.recorder().chunk("{\"error\":{\"code\":500}}".getBytes(StandardCharsets.UTF_8));
+    l500.recorder().complete();
+
+    CacheLookup aborted = cache.lookup(request(body));
+    aborted.recorder().start(200, "application/json");
+    aborted.recorder().chunk(chatJson("x").getBytes(StandardCharsets.UTF_8));
+    aborted.recorder().abort();
+    aborted.recorder().complete();
+
+    CacheLookup half = cache.lookup(request(body));
+    half.recorder().start(200, "application/json");
+    half.recorder().chunk(chatJson("x").substring(0, 40).getBytes(StandardCharsets.UTF_8));
+    half.recorder().complete();
+    flush(cache);
+
+    assertInstanceOf(Miss.class, cache.lookup(request(body)));
+    assertInstanceOf(Miss.class, cache.lookup(request(streaming(body, false))));
+  }
+
+  @Test
+  void noCacheSkipsTheLookupButStoresNoStoreLooksUpButDoesNotStore() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode body = chat("Say hello");
+    CacheLookup fresh = cache.lookup(request(body, "plan-1", "no-cache", null, null));
+    assertEquals(BypassReason.NO_CACHE, assertInstanceOf(Bypass.class, fresh).reason());
+    answer(fresh, chatJson("v1"));
+    flush(cache);
+    assertEquals(
+        chatJson("v1"),
+        assertInstanceOf(Hit.class, cache.lookup(request(body))).replay().bodyText());
+
+    CacheLookup again = cache.lookup(request(body, "plan-1", "No-Cache", null, null));
+    answer(again, chatJson("v2"));
+    flush(cache);
+    assertEquals(
+        chatJson("v2"),
+        assertInstanceOf(Hit.class, cache.lookup(request(body))).replay().bodyText());
+
+    ObjectNode other = chat("Say bye");
+    CacheLookup noStore = cache.lookup(request(other, "plan-1", "no-store", null, null));
+    assertInstanceOf(Miss.class, noStore);
+    assertSame(ResponseRecorder.NONE, noStore.recorder());
+    answer(noStore, chatJson("bye"));
+    flush(cache);
+    assertInstanceOf(Miss.class, cache.lookup(request(other)));
+    assertInstanceOf(Hit.class, cache.lookup(request(body, "plan-1", "no-store", null, null)));
+
+    CacheLookup both = cache.lookup(request(body, "plan-1", "no-store, no-cache", null, null));
+    assertEquals(BypassReason.NO_CACHE_NO_STORE, assertInstanceOf(Bypass.class, both).reason());
+  }
+
+  @Test
+  void aNewPlanAnotherScopeHeaderOrAnotherCallerIsAMiss() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode body = chat("Summarize the document");
+    answer(cache.lookup(request(body, "plan-1", null, "tenant-a", "key-a")), chatJson("sum"));
+    flush(cache);
+    assertInstanceOf(Hit.class, cache.lookup(request(body, "plan-1", null, "tenant-a", "key-a")));
+    assertInstanceOf(Miss.class, cache.lookup(request(body, "plan-2", null, "tenant-a", "key-a")));
+    assertInstanceOf(Miss.class, cache.lookup(request(body, "plan-1", null, "tenant-b", "key-a")));
+    assertInstanceOf(Miss.class, cache.lookup(request(body, "plan-1", null, null, "key-a")));
+    assertInstanceOf(Miss.class, cache.lookup(request(body, "plan-1", null, "tenant-a", "key-b")));
+  }
+
+  @Test
+  void shareAcrossKeysLetsCallersShareEntries() throws Exception {
+    CacheConfig shared =
+        CacheConfig.parse(
+            java.util.Map.of(
+                "cache", java.util.Map.of("share-across-keys", true),
+                "models",
+                    java.util.Map.of(
+                        "**", java.util.Map.of("cache", java.util.Map.of("exact", true)))));
+    ResponseCache cache = cache(shared);
+    ObjectNode body = chat("Summarize the document");
+    answer(cache.lookup(request(body, "plan-1", null, null, "key-a")), chatJson("sum"));
+    flush(cache);
+    assertInstanceOf(Hit.class, cache.lookup(request(body, "plan-1", null, null, "key-b")));
+  }
+
+  @Test
+  void aModelWithoutCacheSettingsBypasses() throws Exception {
+    ResponseCache cache = cache(CacheConfig.defaults().withModel("other/**", true, true, null));
+    CacheLookup l = cache.lookup(request(chat("hi")));
+    assertEquals(BypassReason.DISABLED, assertInstanceOf(Bypass.class, l).reason());
+    assertEquals("bypass", l.header());
+  }
+
+  @Test
+  void anInvalidBodyBypasses() {
+    ResponseCache cache = exact();
+    CacheLookup l = cache.lookup(raw("not json".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(BypassReason.INVALID_BODY, assertInstanceOf(Bypass.class, l).reason());
+  }
+
+  @Test
+  void entriesExpireAfterTheTtl() throws Exception {
+    ResponseCache cache =
+        cache(
+            CacheConfig.defaults()
+                .withBounds(1 << 20, Duration.ofMinutes(10))
+                .withModel("**", true, false, null));
+    ObjectNode body = chat("hi");
+    answer(cache.lookup(request(body)), chatJson("hello"));
+    flush(cache);
+    clock.advance(Duration.ofMinutes(9));
+    assertInstanceOf(Hit.class, cache.lookup(request(body)));
+    clock.advance(Duration.ofMinutes(2));
+    assertInstanceOf(Miss.class, cache.lookup(request(body)));
+  }
+
+  @Test
+  void theByteBoundEvictsOldEntries() throws Exception {
+    ResponseCache cache =
+        cache(
+            CacheConfig.defaults()
+                .withBounds(20_000, Duration.ofHours(1))
+                .withModel("**", true, false, null));
+    String big = "x".repeat(2_000);
+    for (int i = 0; i < 20; i++) {
+      answer(cache.lookup(request(chat("q" + i))), chatJson(big));
+    }
+    flush(cache);
+    cache.maintainNow();
+    double evicted =
+        registry.find("llama.gateway.cache.evictions").tag("cause", "size").counter().count();
+    assertTrue(evicted >= 10, "evicted " + evicted);
+    double bytes = registry.find("llama.gateway.cache.bytes").gauge().value();
+    assertTrue(bytes <= 20_000, "bytes " + bytes);
+  }
+
+  @Test
+  void aSlowEmbedderMakesTheLookupAMissAndTheAnswerIsStillIndexedLater() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    FakeEmbedder slow = new FakeEmbedder(release);
+    ResponseCache cache =
+        ResponseCache.builder(
+                CacheConfig.defaults()
+                    .withSemanticTimeout(Duration.ofMillis(20))
+                    .withModel("**", false, true, null),
+                registry)
+            .clock(clock)
+            .embedder(slow)
+            .build();
+    caches.add(cache);
+    CacheLookup l = cache.lookup(request(chat("What is the capital of France?")));
+    assertInstanceOf(Miss.class, l);
+    assertEquals(
+        1,
+        registry
+            .find("llama.gateway.cache.embedder.failures")
+            .tag("reason", "timeout")
+            .counter()
+            .count());
+    answer(l, chatJson("Paris"));
+    release.countDown();
+    flush(cache);
+    assertEquals(1, cache.index().size());
+  }
+
+  @Test
+  void aFailingEmbedderMakesTheLookupAMiss() {
+    ResponseCache cache =
+        ResponseCache.builder(CacheConfig.defaults().withModel("**", false, true, null), registry)
+            .clock(clock)
+            .embedder(new FakeEmbedder(true))
+            .build();
+    caches.add(cache);
+    assertInstanceOf(Miss.class, cache.lookup(request(chat("What is the capital of France?"))));
+    assertEquals(
+        1,
+        registry
+            .find("llama.gateway.cache.embedder.failures")
+            .tag("reason", "error")
+            .counter()
+            .count());
+  }
+
+  @Test
+  void metricsRenderWithThePrometheusNamesTheAlertRulesUse() throws Exception {
+    PrometheusMeterRegistry prom = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ResponseCache cache =
+        ResponseCache.builder(CacheConfig.defaults().withModel("**", true, false, null), prom)
+            .clock(clock)
+            .embedder(new FakeEmbedder())
+            .build();
+    caches.add(cache);
+    ObjectNode body = chat("hi");
+    answer(cache.lookup(request(body)), chatJson("hello"));
+    flush(cache);
+    cache.lookup(request(body));
+    String text = prom.scrape();
+    assertTrue(
+        text.contains(
+            "llama_gateway_cache_requests_total{model=\"org/repo/model-q8_0\",result=\"hit\"} 1.0"),
+        text);
+    assertTrue(
+        text.contains(
+            "llama_gateway_cache_requests_total{model=\"org/repo/model-q8_0\",result=\"miss\"} 1.0"));
+    assertTrue(text.contains("llama_gateway_cache_entries{kind=\"exact\"} 1.0"), text);
+    assertTrue(text.contains("llama_gateway_cache_bytes "), text);
+    assertTrue(text.contains("llama_gateway_cache_stores_total{kind=\"exact\""), text);
+  }
+
+  @Test
+  void theCacheStoresNothingWhenTheRecorderWasNeverStarted() throws Exception {
+    ResponseCache cache = exact();
+    CacheLookup l = cache.lookup(request(chat("hi")));
+    l.recorder().complete();
+    flush(cache);
+    assertInstanceOf(Miss.class, cache.lookup(request(chat("hi"))));
+    assertNull(registry.find("llama.gateway.cache.stores").counter());
+  }
+}

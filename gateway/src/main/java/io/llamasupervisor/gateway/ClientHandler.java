@@ -1,0 +1,391 @@
+package io.llamasupervisor.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: reads a request (head, then the body up to {@code max-body} kept as the
+ * received buffers, not copied), checks the key, reads the {@code model} field, and hands the
+ * request to an {@link Exchange}; answers {@code /health} and {@code /v1/models} itself. Requests
+ * pipelined behind a running one wait until it is done.
+ */
+final class ClientHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
+  private static final String MODELS_PREFIX = "/v1/models/";
+
+  private enum Mode {
+    PROXY,
+    HEALTH,
+    MODELS,
+    MODEL,
+    ERROR
+  }
+
+  private final Shared g;
+  private final ArrayDeque<Object> pending = new ArrayDeque<>();
+  private Exchange active;
+  private boolean closing;
+
+  private HttpRequest head;
+  private Mode mode;
+  private GatewayError error;
+  private GatewayKey key;
+  private CompositeByteBuf body;
+  private long arrived;
+
+  ClientHandler(Shared g) {
+    this.g = g;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (active != null || closing) {
+      if (closing) {
+        ReferenceCountUtil.release(msg);
+      } else {
+        pending.add(msg);
+      }
+      return;
+    }
+    handle(ctx, msg);
+  }
+
+  private void handle(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest r) {
+      onHead(ctx, r);
+    }
+    if (msg instanceof HttpContent c) {
+      try {
+        onContent(ctx, c);
+      } finally {
+        c.release();
+      }
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onHead(ChannelHandlerContext ctx, HttpRequest r) {
+    head = r;
+    arrived = System.nanoTime();
+    error = null;
+    key = null;
+    if (r.decoderResult().isFailure()) {
+      answerAndClose(
+          ctx,
+          new GatewayError(
+              400,
+              "invalid_request_error",
+              "bad_request",
+              "Malformed HTTP request: " + r.decoderResult().cause().getMessage(),
+              null));
+      return;
+    }
+    String path = Endpoints.path(r.uri());
+    boolean get = r.method().equals(HttpMethod.GET) || r.method().equals(HttpMethod.HEAD);
+    if (path.equals("/health") || path.equals("/v1/health")) {
+      mode = get ? Mode.HEALTH : Mode.ERROR;
+      error = get ? null : GatewayError.methodNotAllowed(r.method().name(), path);
+      return;
+    }
+    if (!g.keys().open()) {
+      key =
+          g.keys()
+              .authenticate(
+                  r.headers().get(HttpHeaderNames.AUTHORIZATION), r.headers().get("x-api-key"))
+              .orElse(null);
+    }
+    if (path.equals("/v1/models") || path.equals("/models") || path.startsWith(MODELS_PREFIX)) {
+      mode = path.startsWith(MODELS_PREFIX) ? Mode.MODEL : Mode.MODELS;
+      if (!get) {
+        mode = Mode.ERROR;
+        error = GatewayError.methodNotAllowed(r.method().name(), path);
+      } else if (!g.keys().open() && key == null) {
+        mode = Mode.ERROR;
+        error = GatewayError.unauthorized();
+      }
+      return;
+    }
+    if (!Endpoints.PROXIED.contains(path)) {
+      mode = Mode.ERROR;
+      error = GatewayError.unknownUrl(r.method().name(), path);
+      return;
+    }
+    if (!r.method().equals(HttpMethod.POST)) {
+      mode = Mode.ERROR;
+      error = GatewayError.methodNotAllowed(r.method().name(), path);
+      return;
+    }
+    if (!g.keys().open() && key == null) {
+      mode = Mode.ERROR;
+      error = GatewayError.unauthorized();
+      return;
+    }
+    long length = HttpUtil.getContentLength(r, -1L);
+    if (length > g.options().maxBody()) {
+      g.metrics().request("", 413);
+      answerAndClose(ctx, GatewayError.bodyTooLarge(g.options().maxBody()));
+      return;
+    }
+    if (HttpUtil.is100ContinueExpected(r)) {
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+    mode = Mode.PROXY;
+    body = ctx.alloc().compositeBuffer(64);
+  }
+
+  private void onContent(ChannelHandlerContext ctx, HttpContent c) {
+    if (head == null) {
+      return;
+    }
+    if (mode == Mode.PROXY) {
+      if (body.readableBytes() + (long) c.content().readableBytes() > g.options().maxBody()) {
+        body.release();
+        body = null;
+        g.metrics().request("", 413);
+        answerAndClose(ctx, GatewayError.bodyTooLarge(g.options().maxBody()));
+        return;
+      }
+      if (c.content().isReadable()) {
+        body.addComponent(true, c.content().retain());
+      }
+    }
+    if (c instanceof LastHttpContent) {
+      HttpRequest r = head;
+      head = null;
+      complete(ctx, r);
+    }
+  }
+
+  private void complete(ChannelHandlerContext ctx, HttpRequest r) {
+    boolean keepAlive = HttpUtil.isKeepAlive(r);
+    switch (mode) {
+      case HEALTH -> answerJson(ctx, 200, "{\"status\":\"ok\"}", keepAlive);
+      case MODELS -> answerJson(ctx, 200, modelsJson(), keepAlive);
+      case MODEL -> model(ctx, r, keepAlive);
+      case ERROR -> answer(ctx, error, keepAlive);
+      case PROXY -> proxy(ctx, r);
+    }
+  }
+
+  private void proxy(ChannelHandlerContext ctx, HttpRequest r) {
+    CompositeByteBuf b = body;
+    body = null;
+    ModelField.Result field =
+        ModelField.read(new ByteBufInputStream(b.duplicate()), g.options().affinity());
+    Dispatcher.Resolution res = g.dispatcher().resolve(field.model());
+    GatewayError e = res.error();
+    if (e != null && field.model() == null && field.error() != null) {
+      e = GatewayError.invalidBody(field.error());
+    }
+    if (e == null) {
+      e = g.keys().check(key, res.model().id(), res.model().alias());
+    }
+    boolean keepAlive = HttpUtil.isKeepAlive(r);
+    if (e != null) {
+      b.release();
+      g.metrics().request(e.status() == 404 ? "" : field.model(), e.status());
+      answer(ctx, e, keepAlive);
+      return;
+    }
+    active = new Exchange(g, this, ctx, r, b, arrived, res.model().id(), field.prefixHash());
+    active.start();
+  }
+
+  private void model(ChannelHandlerContext ctx, HttpRequest r, boolean keepAlive) {
+    String raw = Endpoints.path(r.uri()).substring(MODELS_PREFIX.length());
+    String name = URLDecoder.decode(raw, StandardCharsets.UTF_8);
+    Dispatcher.Resolution res = g.dispatcher().resolve(name.isEmpty() ? "/" : name);
+    if (res.error() != null) {
+      answer(ctx, res.error(), keepAlive);
+      return;
+    }
+    ModelInfo m = res.model();
+    GatewayError denied = g.keys().check(key, m.id(), m.alias());
+    if (denied != null) {
+      answer(ctx, denied, keepAlive);
+      return;
+    }
+    ModelInfo full =
+        g.dispatcher().models().stream().filter(x -> x.id().equals(m.id())).findFirst().orElse(m);
+    answerJson(ctx, 200, write(entry(full)), keepAlive);
+  }
+
+  private String modelsJson() {
+    List<Object> data = new ArrayList<>();
+    for (ModelInfo m : g.dispatcher().models()) {
+      if (key == null || key.allows(m.id(), m.alias())) {
+        data.add(entry(m));
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("object", "list");
+    out.put("data", data);
+    return write(out);
+  }
+
+  private static Map<String, Object> entry(ModelInfo m) {
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("alias", m.alias());
+    meta.put("state", m.state());
+    meta.put("reason", m.reason());
+    meta.put("message", m.message());
+    meta.put("ctx_per_slot", m.ctxPerSlot());
+    meta.put("slots", m.slots());
+    meta.put("start", m.startMode().text());
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("id", m.id());
+    e.put("object", "model");
+    e.put("created", 0);
+    e.put("owned_by", "llama-supervisor");
+    e.put("aliases", m.alias().equals(m.id()) ? List.of() : List.of(m.alias()));
+    e.put("llama_supervisor", meta);
+    return e;
+  }
+
+  private String write(Object o) {
+    try {
+      return g.json().writeValueAsString(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON", e);
+    }
+  }
+
+  /** The exchange is over; serve the next pipelined request unless the connection closes. */
+  void exchangeDone(Exchange e, boolean keepOpen) {
+    if (active == e) {
+      active = null;
+    }
+    if (!keepOpen) {
+      closing = true;
+      releasePending();
+      return;
+    }
+    ChannelHandlerContext ctx = null;
+    while (active == null && !closing && !pending.isEmpty()) {
+      if (ctx == null) {
+        ctx = contextOrNull;
+      }
+      handle(ctx, pending.poll());
+    }
+  }
+
+  private ChannelHandlerContext contextOrNull;
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    contextOrNull = ctx;
+  }
+
+  /** Writes {@code error}; returns whether the connection stays open. */
+  boolean answer(ChannelHandlerContext ctx, GatewayError error, boolean keepAlive) {
+    FullHttpResponse res = full(error.status(), error.toJson(), keepAlive);
+    String retry = error.retryAfterSeconds();
+    if (retry != null) {
+      res.headers().set(HttpHeaderNames.RETRY_AFTER, retry);
+    }
+    if (error.status() == 401) {
+      res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+    }
+    var f = ctx.writeAndFlush(res);
+    if (!keepAlive) {
+      f.addListener(ChannelFutureListener.CLOSE);
+    }
+    return keepAlive;
+  }
+
+  private void answerAndClose(ChannelHandlerContext ctx, GatewayError error) {
+    head = null;
+    closing = true;
+    answer(ctx, error, false);
+    releasePending();
+  }
+
+  private void answerJson(ChannelHandlerContext ctx, int status, String json, boolean keepAlive) {
+    var f = ctx.writeAndFlush(full(status, json, keepAlive));
+    if (!keepAlive) {
+      closing = true;
+      f.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private static FullHttpResponse full(int status, String json, boolean keepAlive) {
+    byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse res =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(status),
+            Unpooled.wrappedBuffer(bytes));
+    res.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    if (!keepAlive) {
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    return res;
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (active != null) {
+      active.clientWritable();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closing = true;
+    if (active != null) {
+      Exchange e = active;
+      active = null;
+      e.abort();
+    }
+    if (body != null) {
+      body.release();
+      body = null;
+    }
+    releasePending();
+    ctx.fireChannelInactive();
+  }
+
+  private void releasePending() {
+    Object m;
+    while ((m = pending.poll()) != null) {
+      ReferenceCountUtil.release(m);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.debug("Client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

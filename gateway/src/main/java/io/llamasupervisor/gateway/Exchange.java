@@ -1,0 +1,369 @@
+package io.llamasupervisor.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.time.Duration;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One proxied request, from its complete body to the last byte of its response, on the client's
+ * event loop. Waits for a lease from the {@link Dispatcher}, sends the head and the unchanged body
+ * on a pooled (or new) connection of the same event loop, relays the response chunk by chunk with a
+ * flush after each read, and retries once on another backend when the connection fails before any
+ * response byte. When the client goes away the upstream connection is closed at once, so
+ * llama-server cancels the task and frees its slot.
+ */
+final class Exchange implements Waiter {
+  private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+
+  private final Shared g;
+  private final ClientHandler owner;
+  private final ChannelHandlerContext ctx;
+  private final EventLoop loop;
+  private final HttpRequest request;
+  private final ByteBuf body;
+  private final boolean keepAlive;
+  private final long arrived;
+  private final String model;
+  private final long affinity;
+  private final TailBuffer tail = new TailBuffer();
+
+  private Ticket ticket;
+  private Lease lease;
+  private Channel upstream;
+  private UpstreamHandler handler;
+  private boolean reused;
+  private boolean reconnected;
+  private boolean headReceived;
+  private boolean upstreamReusable;
+  private boolean firstContent;
+  private boolean finished;
+  private long sent;
+  private int status;
+
+  Exchange(
+      Shared g,
+      ClientHandler owner,
+      ChannelHandlerContext ctx,
+      HttpRequest request,
+      ByteBuf body,
+      long arrived,
+      String model,
+      long affinity) {
+    this.g = g;
+    this.owner = owner;
+    this.ctx = ctx;
+    this.loop = ctx.channel().eventLoop();
+    this.request = request;
+    this.body = body;
+    this.keepAlive = HttpUtil.isKeepAlive(request);
+    this.arrived = arrived;
+    this.model = model;
+    this.affinity = affinity;
+  }
+
+  void start() {
+    ticket = g.dispatcher().acquire(model, affinity, this);
+  }
+
+  @Override
+  public void granted(Lease l) {
+    if (loop.inEventLoop()) {
+      onGranted(l);
+    } else {
+      loop.execute(() -> onGranted(l));
+    }
+  }
+
+  @Override
+  public void rejected(GatewayError error) {
+    if (loop.inEventLoop()) {
+      onRejected(error);
+    } else {
+      loop.execute(() -> onRejected(error));
+    }
+  }
+
+  private void onGranted(Lease l) {
+    if (finished) {
+      l.release(Lease.Outcome.ABANDONED);
+      return;
+    }
+    ticket = null;
+    lease = l;
+    reconnected = false;
+    connect(true);
+  }
+
+  private void onRejected(GatewayError error) {
+    ticket = null;
+    if (!finished) {
+      fail(error);
+    }
+  }
+
+  private void connect(boolean mayReuse) {
+    String url = lease.url();
+    Channel pooled = mayReuse ? g.pool().poll(loop, url) : null;
+    if (pooled != null) {
+      reused = true;
+      send(pooled);
+      return;
+    }
+    reused = false;
+    ChannelFuture f = g.pool().connect(loop, url);
+    upstream = f.channel();
+    f.addListener(
+        (ChannelFutureListener)
+            fut -> {
+              if (finished || upstream != fut.channel()) {
+                fut.channel().close();
+              } else if (fut.isSuccess()) {
+                send(fut.channel());
+              } else {
+                upstream = null;
+                transportFailed(fut.cause());
+              }
+            });
+  }
+
+  private void send(Channel ch) {
+    upstream = ch;
+    handler = ch.attr(UpstreamPool.HANDLER).get();
+    handler.attach(this);
+    HttpHeaders h = new DefaultHttpHeaders();
+    for (Map.Entry<String, String> e : request.headers()) {
+      if (!Hop.isHopByHop(e.getKey()) && !isCredential(e.getKey())) {
+        h.add(e.getKey(), e.getValue());
+      }
+    }
+    h.set(HttpHeaderNames.HOST, UpstreamPool.hostHeader(lease.url()));
+    h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    DefaultHttpRequest up =
+        new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), h);
+    sent = System.nanoTime();
+    ch.write(up, ch.voidPromise());
+    ch.writeAndFlush(new DefaultLastHttpContent(body.retainedDuplicate()))
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess() && upstream == f.channel()) {
+                    upstreamLost(f.cause());
+                  }
+                });
+  }
+
+  private boolean isCredential(String name) {
+    return !g.keys().open()
+        && (name.equalsIgnoreCase("authorization") || name.equalsIgnoreCase("x-api-key"));
+  }
+
+  void upstreamHead(HttpResponse r) {
+    if (finished) {
+      return;
+    }
+    headReceived = true;
+    long ttfb = System.nanoTime() - sent;
+    status = r.status().code();
+    HttpHeaders in = r.headers();
+    String type = in.get(HttpHeaderNames.CONTENT_TYPE, "");
+    boolean sse = type.regionMatches(true, 0, "text/event-stream", 0, 17);
+    boolean hasLength = in.contains(HttpHeaderNames.CONTENT_LENGTH);
+    upstreamReusable =
+        HttpUtil.isKeepAlive(r) && !sse && (hasLength || HttpUtil.isTransferEncodingChunked(r));
+    HttpHeaders out = new DefaultHttpHeaders();
+    for (Map.Entry<String, String> e : in) {
+      if (!Hop.isHopByHop(e.getKey())) {
+        out.add(e.getKey(), e.getValue());
+      }
+    }
+    if (hasLength) {
+      out.set(HttpHeaderNames.CONTENT_LENGTH, in.get(HttpHeaderNames.CONTENT_LENGTH));
+    } else {
+      out.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    if (sse) {
+      out.set("X-Accel-Buffering", "no");
+      out.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+    }
+    out.set("X-Backend-Generation", Long.toString(lease.generation()));
+    out.set(
+        "Server-Timing",
+        "queue;dur=" + millis(lease.queued().toNanos()) + ", upstream;dur=" + millis(ttfb));
+    if (!keepAlive) {
+      out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+      out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status(), out), ctx.voidPromise());
+  }
+
+  void upstreamContent(HttpContent c) {
+    if (finished || !headReceived) {
+      c.release();
+      return;
+    }
+    ByteBuf content = c.content();
+    if (!firstContent && content.isReadable()) {
+      firstContent = true;
+      g.metrics().timeToFirstToken(model, Duration.ofNanos(System.nanoTime() - arrived));
+    }
+    tail.add(content);
+    if (c instanceof LastHttpContent) {
+      Channel ch = upstream;
+      upstream = null;
+      handler.detach();
+      handler = null;
+      if (upstreamReusable) {
+        ch.config().setAutoRead(true);
+        g.pool().offer(lease.url(), ch);
+      } else {
+        ch.close();
+      }
+      ChannelFuture done = ctx.writeAndFlush(c);
+      complete(done);
+      return;
+    }
+    ctx.write(c, ctx.voidPromise());
+    if (!ctx.channel().isWritable() && upstream != null) {
+      upstream.config().setAutoRead(false);
+    }
+  }
+
+  void upstreamReadComplete() {
+    if (!finished) {
+      ctx.flush();
+    }
+  }
+
+  void clientWritable() {
+    if (upstream != null && ctx.channel().isWritable()) {
+      upstream.config().setAutoRead(true);
+    }
+  }
+
+  /** The backend connection failed or closed before the exchange was done with it. */
+  void upstreamLost(Throwable cause) {
+    Channel ch = upstream;
+    if (finished || ch == null) {
+      return;
+    }
+    upstream = null;
+    if (handler != null) {
+      handler.detach();
+      handler = null;
+    }
+    ch.close();
+    if (!headReceived) {
+      if (reused && !reconnected) {
+        // a pooled connection the backend had closed: not the backend's failure
+        reconnected = true;
+        connect(false);
+        return;
+      }
+      transportFailed(cause);
+      return;
+    }
+    LOG.debug("Backend {} broke off a response of {}: {}", lease.url(), model, cause);
+    finished = true;
+    lease.release(Lease.Outcome.ABANDONED);
+    tail.clear();
+    body.release();
+    g.metrics().request(model, 502);
+    ctx.close();
+    owner.exchangeDone(this, false);
+  }
+
+  private void transportFailed(Throwable cause) {
+    Lease failed = lease;
+    lease = null;
+    failed.release(Lease.Outcome.FAILED);
+    String detail = cause == null ? "connection closed before a response" : describe(cause);
+    LOG.debug("Backend {} of {} failed: {}", failed.url(), model, detail);
+    if (failed.attempt() == 1) {
+      ticket = g.dispatcher().retry(failed, affinity, this);
+    } else {
+      fail(GatewayError.backendUnavailable(model, detail));
+    }
+  }
+
+  private void complete(ChannelFuture written) {
+    finished = true;
+    lease.release(Lease.Outcome.ANSWERED);
+    body.release();
+    g.metrics().request(model, status);
+    g.metrics().requestDuration(model, Duration.ofNanos(System.nanoTime() - arrived));
+    UsageScan.Usage u = tail.scanAndClear();
+    g.metrics().tokens(model, u.prompt(), u.completion(), u.perSecond());
+    if (!keepAlive) {
+      written.addListener(ChannelFutureListener.CLOSE);
+    }
+    owner.exchangeDone(this, keepAlive);
+  }
+
+  private void fail(GatewayError error) {
+    finished = true;
+    body.release();
+    tail.clear();
+    g.metrics().request(model, error.status());
+    owner.exchangeDone(this, owner.answer(ctx, error, keepAlive));
+  }
+
+  /** The client went away: leave the queue, or close the upstream connection at once. */
+  void abort() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (ticket != null) {
+      ticket.cancel();
+      ticket = null;
+    }
+    Channel ch = upstream;
+    upstream = null;
+    if (handler != null) {
+      handler.detach();
+      handler = null;
+    }
+    if (ch != null) {
+      ch.close();
+    }
+    if (lease != null) {
+      lease.release(Lease.Outcome.ABANDONED);
+    }
+    body.release();
+    tail.clear();
+    g.metrics().request(model, 499);
+  }
+
+  private static String describe(Throwable t) {
+    String m = t.getMessage();
+    return m == null ? t.getClass().getSimpleName() : m;
+  }
+
+  /** {@code nanos} as milliseconds with three decimals, without String.format's cost. */
+  static String millis(long nanos) {
+    long micros = Math.max(0, nanos / 1000);
+    long frac = micros % 1000;
+    return (micros / 1000) + (frac < 10 ? ".00" : frac < 100 ? ".0" : ".") + frac;
+  }
+}

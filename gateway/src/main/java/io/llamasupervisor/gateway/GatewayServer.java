@@ -1,0 +1,220 @@
+package io.llamasupervisor.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.registry.DelayScheduler;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's HTTP/1.1 listener: {@link #start()} binds and follows the routing tables of its
+ * {@link RouteSource}, {@link #close()} stops listening, closes every connection and the feed.
+ * Epoll when available, one event loop per core (or {@code ioThreads}); no thread per request.
+ *
+ * <pre>{@code
+ * try (GatewayServer gw = new GatewayServer(GatewayOptions.defaults().withPort(0),
+ *     registry::subscribe, ModelDirectory.NONE, ModelStarter.NONE, new SimpleMeterRegistry())) {
+ *   gw.start();
+ *   int port = gw.port();
+ * }
+ * }</pre>
+ */
+public final class GatewayServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
+  private final GatewayOptions options;
+  private final RouteSource routes;
+  private final Transport transport = Transport.best();
+  private final EventLoopGroup group;
+  private final Dispatcher dispatcher;
+  private final Shared shared;
+  private Channel listener;
+  private AutoCloseable feed;
+
+  /**
+   * @param options where to listen and how to queue
+   * @param routes the routing tables to follow
+   * @param directory every model, also those not running ({@link ModelDirectory#NONE}: only the
+   *     table's)
+   * @param starter asked to start on-demand and idle models ({@link ModelStarter#NONE}: never)
+   * @param meters where the {@code llama_gateway_*} meters are registered
+   * @throws IllegalArgumentException when the host is not a loopback address and there are no keys
+   */
+  public GatewayServer(
+      GatewayOptions options,
+      RouteSource routes,
+      ModelDirectory directory,
+      ModelStarter starter,
+      MeterRegistry meters) {
+    this.options = options;
+    this.routes = routes;
+    checkBinding(options);
+    int threads =
+        options.ioThreads() > 0 ? options.ioThreads() : Runtime.getRuntime().availableProcessors();
+    this.group = transport.group(threads, "gateway");
+    DelayScheduler scheduler =
+        (delay, task) -> {
+          ScheduledFuture<?> f =
+              group.next().schedule(safely(task), delay.toNanos(), TimeUnit.NANOSECONDS);
+          return () -> f.cancel(false);
+        };
+    GatewayMetrics metrics = new GatewayMetrics(meters);
+    this.dispatcher =
+        new Dispatcher(
+            options,
+            directory,
+            starter,
+            Clock.systemUTC(),
+            scheduler,
+            ThreadLocalRandom.current(),
+            metrics);
+    this.shared =
+        new Shared(
+            options,
+            dispatcher,
+            new KeyPolicy(options.keys()),
+            new UpstreamPool(transport),
+            metrics,
+            new ObjectMapper());
+  }
+
+  /**
+   * Binds the listener and subscribes to the routing tables.
+   *
+   * @throws UncheckedIOException when the address cannot be bound
+   */
+  public synchronized GatewayServer start() {
+    if (listener != null) {
+      return this;
+    }
+    feed = routes.subscribe(dispatcher::onTable);
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(group)
+            .channel(transport.serverChannel())
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline()
+                        .addLast(new HttpServerCodec(8192, 16384, 1 << 20))
+                        .addLast(new ClientHandler(shared));
+                  }
+                });
+    try {
+      listener =
+          b.bind(new InetSocketAddress(options.host(), options.port()))
+              .syncUninterruptibly()
+              .channel();
+    } catch (Exception e) {
+      closeFeed();
+      throw new UncheckedIOException(
+          new IOException(
+              "gateway cannot listen on "
+                  + options.host()
+                  + ":"
+                  + options.port()
+                  + ": "
+                  + e.getMessage(),
+              e));
+    }
+    LOG.info(
+        "Gateway listening on http://{}:{} ({}, {} keys)",
+        options.host(),
+        port(),
+        transport.name(),
+        options.keys().size());
+    return this;
+  }
+
+  /** The bound port (the real one when the options said 0); -1 before {@link #start()}. */
+  public synchronized int port() {
+    return listener == null ? -1 : ((InetSocketAddress) listener.localAddress()).getPort();
+  }
+
+  /** Live counts for the supervisor's drain and idle stop. */
+  public GatewayTraffic traffic() {
+    return dispatcher.traffic();
+  }
+
+  /** The decisions core (for status pages and tests). */
+  public Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  /** Stops listening, closes every connection and the routing feed; idempotent. */
+  @Override
+  public synchronized void close() {
+    closeFeed();
+    if (listener != null) {
+      listener.close().syncUninterruptibly();
+    }
+    shared.pool().closeAll();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private void closeFeed() {
+    if (feed != null) {
+      try {
+        feed.close();
+      } catch (Exception e) {
+        LOG.warn("Closing the routing feed failed: {}", e.toString());
+      }
+      feed = null;
+    }
+  }
+
+  private static Runnable safely(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        LOG.error("Gateway timer task failed", e);
+      }
+    };
+  }
+
+  /**
+   * Refuses a listener that would be open to the network: without keys the host must be a loopback
+   * address.
+   *
+   * @throws IllegalArgumentException naming the host and what to do
+   */
+  public static void checkBinding(GatewayOptions options) {
+    if (!options.keys().isEmpty()) {
+      return;
+    }
+    boolean loopback;
+    try {
+      loopback = InetAddress.getByName(options.host()).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("gateway host '" + options.host() + "' is unknown", e);
+    }
+    if (!loopback) {
+      throw new IllegalArgumentException(
+          "gateway host "
+              + options.host()
+              + " is not a loopback address and no API keys are configured: add keys"
+              + " (supervisor.api.keys) or listen on 127.0.0.1");
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package io.llamasupervisor.gateway;
+
+import io.llamasupervisor.registry.BackendRoute;
+import io.llamasupervisor.registry.BackendState;
+import io.llamasupervisor.registry.ModelRoute;
+import io.llamasupervisor.registry.RoutingRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A gateway in front of fixed backends, for benchmarks: {@code java … GatewayBenchServer --port
+ * 8080 --model tiny --slots 4 --backend http://127.0.0.1:39001 [--backend …] [--affinity]
+ * [--io-threads N]}. Prints {@code gateway listening on PORT} when ready and runs until killed.
+ */
+public final class GatewayBenchServer {
+  private GatewayBenchServer() {}
+
+  public static void main(String[] args) throws Exception {
+    int port = 8080;
+    String model = "model";
+    int slots = 4;
+    boolean affinity = false;
+    int ioThreads = 0;
+    List<String> backends = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--port" -> port = Integer.parseInt(args[++i]);
+        case "--model" -> model = args[++i];
+        case "--slots" -> slots = Integer.parseInt(args[++i]);
+        case "--backend" -> backends.add(args[++i]);
+        case "--affinity" -> affinity = true;
+        case "--io-threads" -> ioThreads = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    if (backends.isEmpty()) {
+      throw new IllegalArgumentException("give at least one --backend http://host:port");
+    }
+    RoutingRegistry registry = new RoutingRegistry(Clock.systemUTC());
+    List<BackendRoute> routes = new ArrayList<>();
+    long generation = 1;
+    for (String b : backends) {
+      URI u = URI.create(b);
+      routes.add(
+          BackendRoute.of(
+              u.getHost(),
+              u.getPort(),
+              generation++,
+              BackendState.READY,
+              Instant.now(),
+              slots,
+              slots));
+    }
+    ModelRoute route = new ModelRoute(model, model, "ready", routes);
+    registry.update(t -> t.put(route));
+    GatewayOptions options =
+        GatewayOptions.defaults().withPort(port).withAffinity(affinity).withIoThreads(ioThreads);
+    GatewayServer gw =
+        new GatewayServer(
+            options,
+            registry::subscribe,
+            ModelDirectory.NONE,
+            ModelStarter.NONE,
+            new SimpleMeterRegistry());
+    gw.start();
+    System.out.println("gateway listening on " + gw.port());
+    Runtime.getRuntime().addShutdownHook(new Thread(gw::close));
+    new CountDownLatch(1).await();
+  }
+}

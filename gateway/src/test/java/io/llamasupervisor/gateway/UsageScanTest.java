@@ -1,0 +1,44 @@
+package io.llamasupervisor.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class UsageScanTest {
+  private static UsageScan.Usage scan(String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    return UsageScan.scan(b, b.length);
+  }
+
+  @Test
+  void readsUsageOfANonStreamedAnswer() {
+    UsageScan.Usage u =
+        scan(
+            "{\"choices\":[],\"usage\":{\"completion_tokens\":6,\"prompt_tokens\":37,"
+                + "\"total_tokens\":43,\"prompt_tokens_details\":{\"cached_tokens\":0}},"
+                + "\"timings\":{\"prompt_n\":37,\"predicted_n\":6,\"predicted_per_second\":8090.5}}");
+    assertEquals(37, u.prompt());
+    assertEquals(6, u.completion());
+    assertEquals(8090.5, u.perSecond());
+  }
+
+  @Test
+  void readsTheLastEventOfAStreamAndFallsBackToTimings() {
+    UsageScan.Usage u =
+        scan(
+            "data: {\"choices\":[{\"delta\":{\"content\":\" in\"}}]}\n\n"
+                + "data: {\"choices\":[{\"finish_reason\":\"length\",\"delta\":{}}],"
+                + "\"timings\":{\"prompt_n\":4,\"predicted_n\":9,\"predicted_per_second\":100.0}}\n\n"
+                + "data: [DONE]\n\n");
+    assertEquals(4, u.prompt());
+    assertEquals(9, u.completion());
+    assertEquals(100.0, u.perSecond());
+  }
+
+  @Test
+  void aCutOrMissingTailGivesUnknown() {
+    assertEquals(-1, scan("{\"content\":\"x\"}").prompt());
+    assertEquals(-1, scan("\"usage\":{\"prompt_tok").prompt());
+  }
+}
