@@ -14,13 +14,19 @@ import java.util.Set;
 /**
  * Checks the API key of every request when keys are configured. {@code GET}/{@code HEAD} need
  * {@link ApiRole#READ}, {@code POST} needs {@link ApiRole#OPERATE}, anything else {@link
- * ApiRole#ADMIN}. {@code /health} and {@code /openapi.yml} stay open. A missing or unknown key gets
- * 401 (with {@code WWW-Authenticate: Bearer}), a key whose role is too low 403; unknown paths are
- * checked too, so an anonymous caller cannot probe which routes exist.
+ * ApiRole#ADMIN}. {@code /health} and {@code /openapi.yml} stay open, and so do the dashboard's
+ * static files ({@code GET /ui/...}, which hold no data: the page's data calls carry the key). A
+ * {@code POST /mcp} needs {@link ApiRole#READ} only: each MCP tool checks the role it needs. A
+ * missing or unknown key gets 401 (with {@code WWW-Authenticate: Bearer}), a key whose role is too
+ * low 403; unknown paths are checked too, so an anonymous caller cannot probe which routes exist.
+ * The accepted key is left on the request as the attribute {@link #KEY_ATTRIBUTE}.
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 final class ApiKeyFilter {
   static final Set<String> OPEN_PATHS = Set.of("/health", "/openapi.yml");
+
+  /** The request attribute holding the {@link ApiKey} that was accepted (absent without keys). */
+  static final String KEY_ATTRIBUTE = "llama-supervisor.api-key";
 
   private final ApiSecurity security;
 
@@ -31,7 +37,7 @@ final class ApiKeyFilter {
   @RequestFilter
   @Nullable
   HttpResponse<?> authorize(HttpRequest<?> request) {
-    if (OPEN_PATHS.contains(request.getPath())) {
+    if (OPEN_PATHS.contains(request.getPath()) || UiController.isStaticRequest(request)) {
       return null;
     }
     if (!security.enabled()) {
@@ -46,7 +52,9 @@ final class ApiKeyFilter {
               "missing or unknown API key: send Authorization: Bearer <key>")
           .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"llama-supervisor\"");
     }
-    ApiRole needed = required(request.getMethod());
+    request.setAttribute(KEY_ATTRIBUTE, key.get());
+    ApiRole needed =
+        request.getPath().equals(McpController.PATH) ? ApiRole.READ : required(request.getMethod());
     if (!key.get().role().includes(needed)) {
       return ApiErrors.response(
           HttpStatus.FORBIDDEN,

@@ -16,10 +16,11 @@ import java.util.Map;
 
 /**
  * The JSON of one model in {@code /api/v1/models}: state, catalog verdict and metadata summary,
- * dry-run launch plan, restart bookkeeping, last decision and instances; how it is served: {@code
- * startMode} ({@code always} or {@code on-demand}), {@code ttl} (ISO-8601, e.g. {@code PT5M}, null
- * = none) and {@code replicas}. Paths are plain strings; values of secret-looking environment
- * variables and of {@code --api-key} are masked.
+ * dry-run launch plan, restart bookkeeping, last decision, instances, the load progress of a
+ * starting instance ({@code startup}: elapsed against the startup deadline, load stage), and how it
+ * is served: {@code startMode} ({@code always} or {@code on-demand}), {@code ttl} (ISO-8601, e.g.
+ * {@code PT5M}, null = none) and {@code replicas}. Paths are plain strings; values of
+ * secret-looking environment variables and of {@code --api-key} are masked.
  */
 record ModelView(
     String id,
@@ -36,11 +37,17 @@ record ModelView(
     List<ModelStatus.InstanceStatus> instances,
     String startMode,
     String ttl,
-    int replicas) {
+    int replicas,
+    LoadProgress startup) {
 
   static final String MASK = Secrets.MASK;
 
   static ModelView of(ModelStatus s) {
+    return of(s, null);
+  }
+
+  /** With the progress of a loading instance ({@code startup}, null when none loads). */
+  static ModelView of(ModelStatus s, LoadProgress startup) {
     return new ModelView(
         s.id(),
         s.alias(),
@@ -56,7 +63,8 @@ record ModelView(
         s.instances().stream().map(ModelView::masked).toList(),
         s.startMode(),
         s.ttl() == null ? null : s.ttl().toString(),
-        s.replicas());
+        s.replicas(),
+        startup);
   }
 
   /**

@@ -69,7 +69,7 @@ final class ModelsController {
   /** Every model, in id order. */
   @Get(uri = "/models", produces = MediaType.APPLICATION_JSON)
   MutableHttpResponse<byte[]> list() {
-    List<ModelView> views = fleet.models().stream().map(ModelView::of).toList();
+    List<ModelView> views = fleet.models().stream().map(this::view).toList();
     return json(HttpStatus.OK, Map.of("models", views));
   }
 
@@ -83,7 +83,7 @@ final class ModelsController {
       @Nullable @QueryValue("follow") String follow) {
     Optional<ModelStatus> exact = fleet.model(path);
     if (exact.isPresent()) {
-      return json(HttpStatus.OK, ModelView.of(exact.get()));
+      return json(HttpStatus.OK, view(exact.get()));
     }
     int slash = path.lastIndexOf('/');
     String last = slash < 0 ? "" : path.substring(slash + 1);
@@ -177,6 +177,10 @@ final class ModelsController {
         null,
         "rescan",
         "rescanning the models directory; new, changed and removed models show in /api/v1/models");
+  }
+
+  private ModelView view(ModelStatus m) {
+    return ModelView.of(m, LoadProgress.of(fleet, m, java.time.Instant.now()).orElse(null));
   }
 
   private MutableHttpResponse<byte[]> logs(String id, int n) {

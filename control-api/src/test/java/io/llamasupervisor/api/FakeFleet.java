@@ -248,4 +248,22 @@ final class FakeFleet implements Fleet {
         entry,
         null);
   }
+
+  // ---------------------------------------------------------------- events
+
+  private final List<
+          java.util.function.Consumer<io.llamasupervisor.supervisor.supervise.FleetEvent>>
+      listeners = new CopyOnWriteArrayList<>();
+
+  @Override
+  public Subscription subscribe(
+      java.util.function.Consumer<io.llamasupervisor.supervisor.supervise.FleetEvent> listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  /** Hands {@code e} to every subscriber, like the supervisor's state thread does. */
+  void emit(io.llamasupervisor.supervisor.supervise.FleetEvent e) {
+    listeners.forEach(l -> l.accept(e));
+  }
 }

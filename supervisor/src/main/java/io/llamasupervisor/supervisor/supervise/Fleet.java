@@ -1,7 +1,9 @@
 package io.llamasupervisor.supervisor.supervise;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * What the API and CLI may ask of the supervisor. Implemented by {@link FleetSupervisor}; tests use
@@ -64,4 +66,29 @@ public interface Fleet {
 
   /** Rescans the models directory now. */
   void rescan();
+
+  /**
+   * Calls {@code listener} with every {@link FleetEvent} from now on (state changes, decisions,
+   * rollout phases) until the subscription is closed. Listeners run on the supervisor's state
+   * thread in event order and must not block; see {@code FleetEvents} for the contract. This
+   * default reports nothing (fleets without events, e.g. test fakes).
+   */
+  default Subscription subscribe(Consumer<FleetEvent> listener) {
+    return () -> {};
+  }
+
+  /**
+   * How long an instance of this model may take to become ready (the startup deadline: {@code
+   * startup-timeout + startup-timeout-per-gib} × file size); empty for an unknown model or when not
+   * known (this default).
+   */
+  default Optional<Duration> startupTimeout(String idOrAlias) {
+    return Optional.empty();
+  }
+
+  /** An event subscription; closing it stops the calls. Idempotent. */
+  interface Subscription extends AutoCloseable {
+    @Override
+    void close();
+  }
 }

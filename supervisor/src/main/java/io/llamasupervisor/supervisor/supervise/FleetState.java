@@ -34,6 +34,10 @@ final class FleetState {
   final Map<String, ModelRuntime> models = new TreeMap<>();
 
   final InstanceJournal journal;
+
+  /** Listeners of state changes, decisions and rollout phases ({@link Fleet#subscribe}). */
+  final FleetEvents events = new FleetEvents();
+
   private final RoutingRegistry routes;
   private final Clock clock;
   private LaunchPlanner planner;
@@ -163,6 +167,11 @@ final class FleetState {
         to.label(),
         reason,
         detail);
+    events.state(m, modelState(m), i.generation, i.port, from, to, reason, detail, now());
+  }
+
+  private String modelState(ModelRuntime m) {
+    return StatusView.modelState(m, binary);
   }
 
   /** Records why {@code m} is (not) serving, as of now. */
@@ -173,6 +182,7 @@ final class FleetState {
   /** Records why {@code m} is (not) serving, with the concerned instance's last output lines. */
   void decide(ModelRuntime m, ReasonCode code, String message, List<String> lastLines) {
     m.lastDecision = new Decision(code, message, now(), lastLines);
+    events.decision(m, modelState(m), m.lastDecision);
   }
 
   /** Records of instances not tracked as models yet (adoption candidates); set once. */
@@ -186,6 +196,7 @@ final class FleetState {
   /** Publishes the routing table of every accepted model. */
   void publish() {
     routes.publish(RouteView.routes(models.values(), m -> StatusView.modelState(m, binary)));
+    models.values().forEach(m -> events.rollout(m, modelState(m)));
   }
 
   // ---------------------------------------------------------------- plans

@@ -256,6 +256,25 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     return thread.call(() -> state.find(idOrAlias).map(m -> StatusView.logs(m, n)));
   }
 
+  /** See {@link Fleet#subscribe}: listeners run on the state thread and must not block. */
+  @Override
+  public Subscription subscribe(Consumer<FleetEvent> listener) {
+    return state.events.subscribe(listener);
+  }
+
+  @Override
+  public Optional<Duration> startupTimeout(String idOrAlias) {
+    return thread.call(
+        () ->
+            state
+                .find(idOrAlias)
+                .filter(m -> m.entry != null)
+                .map(
+                    m ->
+                        settings.startupTimeout(
+                            m.entry.files().stream().mapToLong(f -> f.size()).sum())));
+  }
+
   @Override
   public CommandResult operatorStart(String idOrAlias) {
     return command(idOrAlias, m -> resume(m, ReasonCode.OPERATOR_START, "start requested"));
