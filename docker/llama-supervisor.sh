@@ -1,10 +1,11 @@
 #!/bin/sh
 # llama-supervisor inside the container image: runs the jar with the image's Java runtime.
 #
-# API keys from the environment (e.g. a compose env_file): for `serve`, each of
-# SUPERVISOR_API_KEY_ADMIN, SUPERVISOR_API_KEY_OPERATE and SUPERVISOR_API_KEY_READ that is set
-# becomes an entry of supervisor.api.keys (named admin, operate, read) in a configuration file
-# written for this run (mode 600) and passed as --config. Put keys in your own --config file
+# API keys from the environment (e.g. compose's .env): for `serve`, each of
+# SUPERVISOR_API_KEY_ADMIN, SUPERVISOR_API_KEY_OPERATE, SUPERVISOR_API_KEY_READ and
+# SUPERVISOR_API_KEY_INFER (the gateway only) that is set becomes an entry of supervisor.api.keys
+# (named and with the role admin, operate, read, infer) in a configuration file written for this
+# run (mode 600) and passed as --config. Put keys in your own --config file
 # instead when you use one: the two cannot be combined.
 #
 # JAVA_OPTS goes to the JVM of `serve`; JAVA_CLI_OPTS to the short-lived JVM of every other
@@ -15,11 +16,12 @@ jar="${LLAMA_SUPERVISOR_JAR:-/opt/llama-supervisor/llama-supervisor.jar}"
 java="${JAVA_HOME:-/opt/java}/bin/java"
 
 keys_yaml() {
-  for role in admin operate read; do
+  for role in admin operate read infer; do
     case "$role" in
       admin) secret="${SUPERVISOR_API_KEY_ADMIN:-}" ;;
       operate) secret="${SUPERVISOR_API_KEY_OPERATE:-}" ;;
       read) secret="${SUPERVISOR_API_KEY_READ:-}" ;;
+      infer) secret="${SUPERVISOR_API_KEY_INFER:-}" ;;
     esac
     if [ -n "$secret" ]; then
       quoted=$(printf '%s' "$secret" | sed "s/'/''/g")

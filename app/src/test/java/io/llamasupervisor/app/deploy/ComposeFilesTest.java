@@ -100,7 +100,7 @@ class ComposeFilesTest {
   void theSupervisorsApiKeysComeFromTheEnvFileAndTheAdminKeyIsRequired() throws IOException {
     Map<String, Object> env = Yaml.map(SUPERVISOR, "environment");
     String launcher = Files.readString(Repo.file("docker/llama-supervisor.sh"));
-    for (String role : List.of("ADMIN", "OPERATE", "READ")) {
+    for (String role : List.of("ADMIN", "OPERATE", "READ", "INFER")) {
       String name = "SUPERVISOR_API_KEY_" + role;
       assertEquals("${" + name, String.valueOf(env.get(name)).split("[:}]")[0], name);
       assertTrue(launcher.contains(name), "the image's launcher reads " + name);
@@ -210,6 +210,13 @@ class ComposeFilesTest {
     assertEquals(
         "http://supervisor:" + gatewayPort + "/v1",
         Yaml.string(route, "litellm_params", "api_base"));
+    // with the infer key, which the litellm service gets and the supervisor knows
+    assertEquals(
+        "os.environ/SUPERVISOR_API_KEY_INFER", Yaml.string(route, "litellm_params", "api_key"));
+    Map<String, Object> litellm =
+        Yaml.map(Yaml.read("compose/compose.litellm.yaml"), "services", "litellm");
+    assertTrue(Yaml.map(litellm, "environment").containsKey("SUPERVISOR_API_KEY_INFER"));
+    assertTrue(Yaml.map(SUPERVISOR, "environment").containsKey("SUPERVISOR_API_KEY_INFER"));
   }
 
   /** A compose duration such as {@code 90s}, {@code 1m30s}, {@code 2m}. */

@@ -143,6 +143,27 @@ class ObservabilityIT {
       throw new AssertionError(
           "no llamacpp series in /metrics; serve log:\n" + log("serve.log"), e);
     }
+    // a restart (blue-green, with the admin key): llama_supervisor_restarts_total exists from the
+    // first restart on
+    HttpResponse<String> restart =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + apiPort + "/api/v1/models/" + MODEL + "/restart"))
+                .header("Authorization", "Bearer " + ADMIN_KEY)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, restart.statusCode(), restart.body());
+    await()
+        .atMost(LONG)
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              String text = metrics();
+              return text.contains("llama_supervisor_restarts_total{")
+                  && text.contains("llamacpp:requests_processing{model=\"" + MODEL + "\"");
+            });
   }
 
   @AfterAll
@@ -331,6 +352,26 @@ class ObservabilityIT {
           "rw-------",
           java.nio.file.attribute.PosixFilePermissions.toString(
               Files.getPosixFilePermissions(keys)));
+    }
+  }
+
+  @Test
+  void theImagesHealthCheckPassesAgainstServeWithKeys() throws Exception {
+    String healthcheck = DockerfileTest.DOCKERFILE.onlyRuntime("HEALTHCHECK").args();
+    List<String> command =
+        new Dockerfile.Instruction("CMD", healthcheck.substring(healthcheck.indexOf("CMD ") + 4), 0)
+            .execForm();
+    assertEquals("llama-supervisor", command.get(0));
+    String url = "http://127.0.0.1:" + apiPort;
+    List<List<String>> checks =
+        List.of(List.of("--url", url), List.of("--url", url, "--ready", "--api-key", READ_KEY));
+    for (List<String> extra : checks) {
+      List<String> run =
+          new ArrayList<>(List.of("sh", Repo.file("docker/llama-supervisor.sh").toString()));
+      run.addAll(command.subList(1, command.size()));
+      run.addAll(extra);
+      Tools.Result r = Tools.run(Repo.root(), DockerfileIT.launcherEnv(Map.of()), 60, run);
+      assertEquals(0, r.exitCode(), run + ":\n" + r.both());
     }
   }
 
