@@ -6,6 +6,7 @@ import io.llamasupervisor.api.ClusterScope;
 import io.llamasupervisor.api.FleetMeters;
 import io.llamasupervisor.app.gateway.FleetModelDirectory;
 import io.llamasupervisor.app.gateway.FleetModelStarter;
+import io.llamasupervisor.app.gateway.GatewayFleetTraffic;
 import io.llamasupervisor.app.gateway.GatewaySettings;
 import io.llamasupervisor.cluster.ClusterNode;
 import io.llamasupervisor.cluster.ClusterSettings;
@@ -278,6 +279,8 @@ public final class ServeCommand extends CliCommand {
                     new FleetModelStarter(fleet),
                     metrics)
                 .start());
+        // the drain of a replaced generation and the idle stop follow the gateway's own counts
+        fleet.setTraffic(new GatewayFleetTraffic(gateway.get().traffic()));
       }
     } catch (RuntimeException e) {
       fail(e.getMessage());

@@ -5,9 +5,10 @@ import io.llamasupervisor.gateway.ModelUnavailableException;
 import io.llamasupervisor.supervisor.supervise.Fleet;
 
 /**
- * Starts a model the gateway has a request for, in-process. The gateway asks only for models that
- * are idle or started on demand (never for one an operator stopped), at most once per model until a
- * backend is ready; the fleet starts exactly one instance however often it is asked.
+ * Starts a model the gateway has a request for, in-process, through {@link Fleet#demand}: an
+ * on-demand or idle-stopped model starts, one that starts or serves is left alone, and an operator
+ * stop is never overridden (the request fails at once with 503). The fleet starts exactly one
+ * instance however often it is asked.
  */
 public final class FleetModelStarter implements ModelStarter {
   private final Fleet fleet;
@@ -18,7 +19,7 @@ public final class FleetModelStarter implements ModelStarter {
 
   @Override
   public void requestStart(String modelId) {
-    switch (fleet.operatorStart(modelId)) {
+    switch (fleet.demand(modelId)) {
       case ACCEPTED -> {}
       case NOT_FOUND ->
           throw new ModelUnavailableException(
@@ -26,6 +27,13 @@ public final class FleetModelStarter implements ModelStarter {
       case REJECTED_MODEL ->
           throw new ModelUnavailableException(
               "rejected", "REJECTED", "the model file was rejected");
+      case STOPPED ->
+          throw new ModelUnavailableException(
+              "stopped",
+              "STOPPED",
+              "the model is stopped (by an operator, after repeated failures, or without a"
+                  + " llama-server binary); see GET /api/v1/models/"
+                  + modelId);
     }
   }
 }
