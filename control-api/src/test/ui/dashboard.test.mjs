@@ -27,7 +27,7 @@ const browser = await chromium.launch({
 let page;
 const failures = [];
 try {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on("pageerror", (e) => failures.push("page error: " + e.message));
   page.on("console", (m) => {
@@ -99,7 +99,8 @@ try {
   // the event list saw the swap
   await page.locator("#events li", { hasText: "rollout done" }).first().waitFor();
   await page.locator(`${row} [data-testid="state"]`, { hasText: /^ready$/ }).waitFor();
-  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: SCREENSHOT });
   log("screenshot", SCREENSHOT);
 
   // a read-only key: the same page without action buttons

@@ -248,7 +248,7 @@ function routeOf(id) {
 
 function servingBackends(id) {
   const r = routeOf(id);
-  return r ? r.backends.filter((b) => b.state === "READY") : [];
+  return r ? r.backends.filter((b) => String(b.state).toLowerCase() === "ready") : [];
 }
 
 function renderFleet() {
