@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.llamasupervisor.gguf.testing.GgufWriter;
 import io.llamasupervisor.registry.BackendRoute;
 import io.llamasupervisor.registry.BackendState;
 import io.llamasupervisor.registry.ModelRoute;
@@ -40,7 +39,11 @@ class GatewayRealServerIT {
     assumeTrue(
         bin != null && Files.isExecutable(Path.of(bin)),
         "LLAMA_SERVER_BIN does not name a llama-server binary; skipped");
-    Path model = GgufWriter.llama(2048, 128, 4, 2, 2).write(dir.resolve("tiny.gguf"));
+    // the real tiny llama model (gguf's test-jar): a header-only file does not load in llama-server
+    Path model = dir.resolve("tiny-llama-f16.gguf");
+    try (var in = getClass().getResourceAsStream("/fixtures/tiny-llama-f16.gguf")) {
+      Files.copy(java.util.Objects.requireNonNull(in, "fixture tiny-llama-f16.gguf"), model);
+    }
     try (FakeServerProcess real =
             FakeServerProcess.start(
                 a -> {
