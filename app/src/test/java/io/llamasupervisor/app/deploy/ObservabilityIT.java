@@ -51,6 +51,10 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ObservabilityIT {
   private static final Duration LONG = Duration.ofSeconds(60);
+
+  /** serve with the gateway and every module starts in seconds, on a loaded machine in a minute. */
+  private static final Duration STARTUP = Duration.ofMinutes(3);
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MODEL = "pub/repo/m";
   private static final String READ_KEY = "read-key-for-the-observability-test";
@@ -134,7 +138,7 @@ class ObservabilityIT {
     serve = pb.start();
     try {
       await()
-          .atMost(LONG)
+          .atMost(STARTUP)
           .pollInterval(Duration.ofMillis(250))
           .failFast("serve exited", () -> !serve.isAlive())
           .until(() -> metrics().contains("llamacpp:requests_processing{model=\"" + MODEL + "\""));
