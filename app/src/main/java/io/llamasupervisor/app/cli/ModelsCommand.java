@@ -16,7 +16,8 @@ final class ModelsCommand extends OperatorCommand {
     if (!a.ok()) {
       return problem(a);
     }
-    JsonNode models = JSON.readTree(a.body());
+    JsonNode body = JSON.readTree(a.body());
+    JsonNode models = body.has("models") ? body.get("models") : body;
     PrintWriter out = out();
     if (json) {
       out.println(models.toString());

@@ -42,7 +42,7 @@ class OperatorCommandsTest {
 
   @Test
   void modelsPrintsATableOrTheJson() {
-    api.answer("/api/v1/models", 200, "[" + MODEL + "}]");
+    api.answer("/api/v1/models", 200, "{\"models\":[" + MODEL + "}]}");
 
     assertEquals(0, cli.run("models", "--url", api.url()), cli.err());
     assertTrue(cli.out().contains("pub/repo/m"), cli.out());
