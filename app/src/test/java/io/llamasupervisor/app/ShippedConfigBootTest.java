@@ -3,18 +3,21 @@ package io.llamasupervisor.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.Environment;
 import org.junit.jupiter.api.Test;
 
 /** serve boots Micronaut with the core's shipped application.yml: Micronaut must accept it too. */
 class ShippedConfigBootTest {
   @Test
   void micronautBootsWithTheShippedFile() {
-    try (ApplicationContext ctx = ApplicationContext.run()) {
+    // the environment alone: the API's beans need a Fleet, which only serve provides
+    try (ApplicationContext ctx = ApplicationContext.builder().build()) {
+      Environment env = ctx.getEnvironment().start();
       assertEquals(
           "llama-supervisor",
-          ctx.getProperty("micronaut.application.name", String.class).orElseThrow());
+          env.getProperty("micronaut.application.name", String.class).orElseThrow());
       assertEquals(
-          4096, ctx.getProperty("supervisor.defaults.ctx-size", Integer.class).orElseThrow());
+          4096, env.getProperty("supervisor.defaults.ctx-size", Integer.class).orElseThrow());
     }
   }
 }
