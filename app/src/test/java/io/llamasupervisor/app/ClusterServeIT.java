@@ -96,6 +96,8 @@ class ClusterServeIT {
             dir.resolve(name + "/state").toString(),
             "--port",
             Integer.toString(apiPort),
+            // two nodes on one machine: the default gateway port 8080 would collide
+            "--supervisor.gateway.enabled=false",
             "--cluster",
             etcd.etcdUrl(),
             "--node-name",
