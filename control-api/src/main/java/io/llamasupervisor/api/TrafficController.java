@@ -5,6 +5,7 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.http.sse.Event;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,7 +27,7 @@ import reactor.core.scheduler.Schedulers;
  * "gateway": bool, "models": {"<id>": {"requestsPerSecond", "ttftSeconds", "tokensPerSecond",
  * "inFlight", "queued"}}}} ({@link GatewayTraffic}); {@code gateway: false} when the registry has
  * no gateway meter (no gateway in this process). A new listener first gets the last {@link
- * #HISTORY} points.
+ * #HISTORY} points, unless it asks {@code ?history=false}.
  */
 @Controller
 final class TrafficController {
@@ -54,11 +55,11 @@ final class TrafficController {
             .share();
   }
 
-  @Get(uri = "/api/v1/traffic/stream", produces = MediaType.TEXT_EVENT_STREAM)
-  Publisher<Event<String>> stream() {
+  @Get(uri = "/api/v1/traffic/stream{?history}", produces = MediaType.TEXT_EVENT_STREAM)
+  Publisher<Event<String>> stream(@QueryValue(defaultValue = "true") boolean history) {
     List<String> past;
-    synchronized (history) {
-      past = List.copyOf(history);
+    synchronized (this.history) {
+      past = history ? List.copyOf(this.history) : List.of();
     }
     Flux<Event<String>> replay = Flux.fromIterable(past).map(s -> Event.of(s).name("traffic"));
     return Heartbeat.around(Flux.concat(replay, live), heartbeat);

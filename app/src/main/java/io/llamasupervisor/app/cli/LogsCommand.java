@@ -1,10 +1,8 @@
 package io.llamasupervisor.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
@@ -53,19 +51,12 @@ final class LogsCommand extends OperatorCommand {
                 r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8)));
       }
     }
-    try (BufferedReader in =
-        new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-      String event = "message";
-      for (String l = in.readLine(); l != null; l = in.readLine()) {
-        if (l.startsWith("event:")) {
-          event = l.substring(6).strip();
-        } else if (l.startsWith("data:") && !event.equals("ping")) {
-          out().println(l.substring(l.startsWith("data: ") ? 6 : 5));
-        } else if (l.isEmpty()) {
-          event = "message";
-        }
-      }
-    }
+    ServerSentEvents.read(
+        r.body(),
+        (event, data) -> {
+          out().println(data);
+          return true;
+        });
     return OK;
   }
 }
