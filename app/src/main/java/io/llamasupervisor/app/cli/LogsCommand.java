@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -45,11 +44,7 @@ final class LogsCommand extends OperatorCommand {
     }
     HttpResponse<InputStream> r = client.stream(path + "&follow=true");
     if (r.statusCode() != 200) {
-      try (InputStream in = r.body()) {
-        return problem(
-            new SupervisorApi.Answer(
-                r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-      }
+      return problem(SupervisorApi.Answer.of(r));
     }
     ServerSentEvents.read(
         r.body(),

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,11 +42,7 @@ final class TopCommand extends OperatorCommand {
     }
     HttpResponse<InputStream> r = client.stream("/api/v1/traffic/stream?history=false");
     if (r.statusCode() != 200) {
-      try (InputStream in = r.body()) {
-        return problem(
-            new SupervisorApi.Answer(
-                r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-      }
+      return problem(SupervisorApi.Answer.of(r));
     }
     boolean redraw = !json && System.console() != null;
     int[] shown = {0};
