@@ -361,10 +361,12 @@ class ClusterServeIT {
           });
     }
     long aLoaded = tokensPredicted(urlA);
+    // warm: every client has been answered a few times and a carries its share
     await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> tokensPredicted(urlA) - aLoaded >= 2L * MAX_TOKENS);
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> outcomes.size() >= 40 && tokensPredicted(urlA) - aLoaded >= 8L * MAX_TOKENS);
     int sentBeforeKill = outcomes.size();
+    String retriesBefore = String.join(" ", metric(b, "llama_gateway_retries_total"));
 
     // SIGKILL node a: its supervisor, then its llama-server (no revoke, no drain)
     a.process().destroyForcibly();
@@ -380,6 +382,10 @@ class ClusterServeIT {
     serversOfA.forEach(ProcessHandle::destroyForcibly);
     long killed = System.nanoTime();
     assertEquals(1, serversOfA.size(), "a's llama-server was found and killed");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> serversOfA.stream().noneMatch(ProcessHandle::isAlive));
+    assertEquals(null, get(URI.create(urlA + "/health")), "a's backend refuses connections");
     a.process().waitFor();
 
     await()
@@ -420,13 +426,15 @@ class ClusterServeIT {
     failed.forEach(o -> System.out.println("cluster failover: failed " + o));
     System.out.printf(
         "cluster failover: %d requests (%d before the kill), %d failed (at most %d in flight on"
-            + " the dead node), SIGKILL -> route gone %d ms, -> gateway stopped %d ms; %s%n",
+            + " the dead node), SIGKILL -> route gone %d ms, -> gateway stopped %d ms; before"
+            + " the kill %s, after %s%n",
         all.size(),
         sentBeforeKill,
         failed.size(),
         slotsA,
         (routeGone - killed) / 1_000_000,
         (gatewayDone - killed) / 1_000_000,
+        retriesBefore,
         retries);
     assertTrue(failed.size() <= slotsA, "failures beyond the dead node's in-flight: " + failed);
     for (Outcome o : failed) {
