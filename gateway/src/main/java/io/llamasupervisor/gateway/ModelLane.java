@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * <p>Choice: among the READY backends not excluded for the ticket and not ejected (all of them if
  * every one is ejected), the preferred backend of the ticket's conversation prefix when it has a
  * free slot, else the one with the fewest requests in flight that has a free slot, ties broken at
- * random. When none has a free slot the ticket waits; when none is READY the model may be started
- * and the ticket waits up to the startup deadline.
+ * random; with {@link Dispatcher#preferLocal} a local backend with a free slot is taken before any
+ * remote one (the fewest in flight among the local ones). When none has a free slot the ticket
+ * waits; when none is READY the model may be started and the ticket waits up to the startup
+ * deadline.
  */
 final class ModelLane {
   private static final Logger LOG = LoggerFactory.getLogger(ModelLane.class);
@@ -83,6 +85,7 @@ final class ModelLane {
           be.generation = b.generation();
           be.slots = b.slotsTotal();
           be.ready = true;
+          be.local = d.isLocal(b.url());
         }
       }
       readyCount = listed.size();
@@ -310,7 +313,12 @@ final class ModelLane {
         continue;
       }
       int n = b.inFlight.get();
-      if (best == null || n < best.inFlight.get()) {
+      if (best != null && b.local != best.local) {
+        if (b.local) {
+          best = b;
+          ties = 1;
+        }
+      } else if (best == null || n < best.inFlight.get()) {
         best = b;
         ties = 1;
       } else if (n == best.inFlight.get() && d.random.nextInt(++ties) == 0) {
