@@ -36,6 +36,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ModelActionCommand.Start.class,
       ModelActionCommand.Stop.class,
       RestartCommand.class,
+      LoadCommand.Load.class,
+      LoadCommand.Unload.class,
       BenchCommand.class,
       HelpCommand.class
     },
