@@ -1,6 +1,7 @@
 package io.llamasupervisor.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,6 +95,23 @@ class ReadmeConfigTest {
   private static void differs(Object expected, Object actual, Object shippedDefault) {
     assertNotEquals(expected, shippedDefault, "the README's value is the default: " + expected);
     assertEquals(expected, actual);
+  }
+
+  @Test
+  void theMemoryExampleBindsWithItsValues() throws IOException {
+    Path file = dir.resolve("memory.yml");
+    Files.writeString(
+        file, yamlBlocks().stream().filter(b -> b.contains("  memory:")).findFirst().get());
+    SupervisorConfig config = new ConfigLoader().load(file, List.of());
+    io.llamasupervisor.supervisor.memory.MemorySettings memory =
+        io.llamasupervisor.supervisor.config.MemoryConfig.of(config);
+    assertEquals(java.util.Map.of("cpu", 48L << 30), memory.budget());
+    assertEquals(512L << 20, memory.marginBytes());
+    assertEquals(java.time.Duration.ofMinutes(1), memory.minResidency());
+    var pinned = config.launch().settingsFor("lmstudio-community/Qwen2-0.5B-GGUF/qwen2");
+    assertTrue(pinned.pinned());
+    assertEquals(10, pinned.priority());
+    assertFalse(config.launch().settingsFor("other/m").pinned());
   }
 
   @Test

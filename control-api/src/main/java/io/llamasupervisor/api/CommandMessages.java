@@ -28,6 +28,16 @@ final class CommandMessages {
               ? "blue-green restart: a new generation starts, takes traffic once ready, then the"
                   + " old one drains and stops"
               : "nothing is serving: starting a new generation";
+      case "load" ->
+          serving
+              ? "already serving"
+              : "loading: the model starts like a request would start it (with a memory budget it"
+                  + " may evict idle models or wait for memory; see GET /api/v1/memory)";
+      case "unload" ->
+          live == 0
+              ? "no instance is running; the model starts again when a request wants it"
+              : "unloading: the instances drain, then stop; the model starts again when a request"
+                  + " wants it";
       default -> throw new IllegalArgumentException("unknown action " + action);
     };
   }

@@ -3,6 +3,7 @@ package io.llamasupervisor.api;
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.catalog.CatalogEvent;
 import io.llamasupervisor.supervisor.catalog.CatalogListener;
+import io.llamasupervisor.supervisor.memory.MemoryReport;
 import io.llamasupervisor.supervisor.supervise.FleetMetrics;
 import io.llamasupervisor.supervisor.supervise.ModelStatus;
 import io.llamasupervisor.supervisor.supervise.ReasonCode;
@@ -59,6 +60,9 @@ public final class FleetMeters implements FleetMetrics, CatalogListener, AutoClo
   static final String RESTARTS = "llama_supervisor_restarts";
   static final String TIME_TO_READY = "llama_supervisor_time_to_ready";
   static final String VERIFICATIONS = "llama_supervisor_verifications";
+  static final String LOADS = "llama_supervisor_model_loads";
+  static final String EVICTIONS = "llama_supervisor_evictions";
+  static final String MEMORY_WAIT = "llama_supervisor_memory_wait";
 
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -68,6 +72,10 @@ public final class FleetMeters implements FleetMetrics, CatalogListener, AutoClo
   private final MultiGauge watchers;
   private final MultiGauge backendsUp;
   private final MultiGauge kvUsage;
+  private final MultiGauge memoryBudget;
+  private final MultiGauge memoryUsed;
+  private final MultiGauge memoryFree;
+  private final MultiGauge modelMemory;
 
   /** Registers the JVM and process meters on {@code registry} at once, the others as they come. */
   public FleetMeters(PrometheusMeterRegistry registry) {
@@ -104,6 +112,28 @@ public final class FleetMeters implements FleetMetrics, CatalogListener, AutoClo
             .description(
                 "Share of a READY instance's KV cache cells held by running tasks (from /slots)")
             .register(registry);
+    memoryBudget =
+        MultiGauge.builder("llama_supervisor_memory_budget_bytes")
+            .description("Memory budget per device, before the margin")
+            .baseUnit("bytes")
+            .register(registry);
+    memoryUsed =
+        MultiGauge.builder("llama_supervisor_memory_used_bytes")
+            .description("Footprints of the live llama-server instances counted on each device")
+            .baseUnit("bytes")
+            .register(registry);
+    memoryFree =
+        MultiGauge.builder("llama_supervisor_memory_free_bytes")
+            .description("Budget less margin less used, per device (negative when over budget)")
+            .baseUnit("bytes")
+            .register(registry);
+    modelMemory =
+        MultiGauge.builder("llama_supervisor_model_memory_bytes")
+            .description(
+                "Memory of one instance of each model: the launch plan's estimate (weights + KV"
+                    + " cache) and, once known, what llama-server reported after loading")
+            .baseUnit("bytes")
+            .register(registry);
   }
 
   /** The registry these meters live on. */
@@ -131,6 +161,32 @@ public final class FleetMeters implements FleetMetrics, CatalogListener, AutoClo
         .record(startup.isNegative() ? Duration.ZERO : startup);
   }
 
+  @Override
+  public void loaded(String model) {
+    Counter.builder(LOADS)
+        .description("llama-server instances started per model (rate() gives loads per minute)")
+        .tags("model", model)
+        .register(registry)
+        .increment();
+  }
+
+  @Override
+  public void evicted(String model, String reason) {
+    Counter.builder(EVICTIONS)
+        .description("Models stopped to free memory, by reason (admission, out_of_memory)")
+        .tags("reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  @Override
+  public void memoryWaited(String model, Duration waited) {
+    Timer.builder(MEMORY_WAIT)
+        .description("Seconds a start waited for memory before it was admitted")
+        .register(registry)
+        .record(waited.isNegative() ? Duration.ZERO : waited);
+  }
+
   /**
    * Counts a verification (every event but a removal carries a fresh verdict); a removal ends the
    * model's restart and time-to-ready series.
@@ -138,7 +194,7 @@ public final class FleetMeters implements FleetMetrics, CatalogListener, AutoClo
   @Override
   public void onEvent(CatalogEvent event) {
     if (event.type() == CatalogEvent.Type.REMOVED) {
-      for (String name : List.of(RESTARTS, TIME_TO_READY)) {
+      for (String name : List.of(RESTARTS, TIME_TO_READY, LOADS)) {
         registry.find(name).tag("model", event.id()).meters().forEach(registry::remove);
       }
       return;
@@ -161,6 +217,16 @@ public final class FleetMeters implements FleetMetrics, CatalogListener, AutoClo
    */
   synchronized String render(
       List<ModelStatus> snapshot, RoutingRegistry routes, List<BackendMetrics.Scrape> scrapes) {
+    return render(snapshot, MemoryReport.NONE, routes, scrapes);
+  }
+
+  /** {@link #render(List, RoutingRegistry, List)} with the memory gauges from {@code memory}. */
+  synchronized String render(
+      List<ModelStatus> snapshot,
+      MemoryReport memory,
+      RoutingRegistry routes,
+      List<BackendMetrics.Scrape> scrapes) {
+    setMemory(snapshot, memory);
     Map<String, Integer> byState = new TreeMap<>();
     Map<List<String>, Integer> byInstance = new TreeMap<>(FleetMeters::compare);
     for (ModelStatus m : snapshot) {
@@ -198,6 +264,37 @@ public final class FleetMeters implements FleetMetrics, CatalogListener, AutoClo
     backendsUp.register(up, true);
     kvUsage.register(kv, true);
     return registry.scrape();
+  }
+
+  private void setMemory(List<ModelStatus> snapshot, MemoryReport memory) {
+    List<MultiGauge.Row<?>> budget = new ArrayList<>();
+    List<MultiGauge.Row<?>> used = new ArrayList<>();
+    List<MultiGauge.Row<?>> free = new ArrayList<>();
+    for (MemoryReport.Device d : memory.devices()) {
+      Tags device = Tags.of("device", d.id());
+      if (d.budgetBytes() != null) {
+        budget.add(MultiGauge.Row.of(device, d.budgetBytes()));
+        free.add(MultiGauge.Row.of(device, d.freeBytes()));
+      }
+      used.add(MultiGauge.Row.of(device, d.usedBytes()));
+    }
+    memoryBudget.register(budget, true);
+    memoryUsed.register(used, true);
+    memoryFree.register(free, true);
+    List<MultiGauge.Row<?>> models = new ArrayList<>();
+    for (ModelStatus m : snapshot) {
+      if (m.plan() != null) {
+        models.add(
+            MultiGauge.Row.of(
+                Tags.of("model", m.id(), "kind", "estimated"), m.plan().memory().totalBytes()));
+      }
+      if (m.memory().measuredBytes() != null) {
+        models.add(
+            MultiGauge.Row.of(
+                Tags.of("model", m.id(), "kind", "measured"), m.memory().measuredBytes()));
+      }
+    }
+    modelMemory.register(models, true);
   }
 
   /** Every meter of {@code model} currently registered (for tests and diagnostics). */

@@ -55,17 +55,21 @@ final class MetricsController {
 
   @Get(uri = "/metrics", produces = CONTENT_TYPE)
   CompletableFuture<MutableHttpResponse<String>> metrics() {
-    return CompletableFuture.supplyAsync(fleet::models, blocking)
+    return CompletableFuture.supplyAsync(
+            () -> new Snapshot(fleet.models(), fleet.memory()), blocking)
         .thenCompose(
-            models ->
+            s ->
                 backends
-                    .scrape(readyInstances(models))
+                    .scrape(readyInstances(s.models()))
                     .thenApply(
                         scrapes ->
-                            meters.render(models, registry, scrapes)
+                            meters.render(s.models(), s.memory(), registry, scrapes)
                                 + BackendMetrics.text(scrapes)))
         .thenApply(text -> HttpResponse.ok(text).contentType(CONTENT_TYPE));
   }
+
+  private record Snapshot(
+      List<ModelStatus> models, io.llamasupervisor.supervisor.memory.MemoryReport memory) {}
 
   static List<BackendMetrics.Target> readyInstances(List<ModelStatus> models) {
     List<BackendMetrics.Target> targets = new ArrayList<>();

@@ -6,6 +6,7 @@ import io.llamasupervisor.supervisor.catalog.CatalogFile;
 import io.llamasupervisor.supervisor.catalog.ModelSummary;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import io.llamasupervisor.supervisor.launch.MemoryEstimate;
+import io.llamasupervisor.supervisor.memory.ModelMemory;
 import io.llamasupervisor.supervisor.supervise.Decision;
 import io.llamasupervisor.supervisor.supervise.ModelStatus;
 import io.llamasupervisor.supervisor.supervise.Rollout;
@@ -19,7 +20,8 @@ import java.util.Map;
  * dry-run launch plan, restart bookkeeping, last decision, instances, the load progress of a
  * starting instance ({@code startup}: elapsed against the startup deadline, load stage), and how it
  * is served: {@code startMode} ({@code always} or {@code on-demand}), {@code ttl} (ISO-8601, e.g.
- * {@code PT5M}, null = none) and {@code replicas}; {@code warnings} such as a start in safe mode.
+ * {@code PT5M}, null = none) and {@code replicas}; {@code warnings} such as a start in safe mode;
+ * {@code memory}: estimated, measured and resident bytes, pin, priority and any wait for memory.
  * Paths are plain strings; values of secret-looking environment variables and of {@code --api-key}
  * are masked.
  */
@@ -40,7 +42,8 @@ record ModelView(
     String ttl,
     int replicas,
     List<String> warnings,
-    LoadProgress startup) {
+    LoadProgress startup,
+    ModelMemory memory) {
 
   static final String MASK = Secrets.MASK;
 
@@ -67,7 +70,8 @@ record ModelView(
         s.ttl() == null ? null : s.ttl().toString(),
         s.replicas(),
         s.warnings(),
-        startup);
+        startup,
+        s.memory());
   }
 
   /**

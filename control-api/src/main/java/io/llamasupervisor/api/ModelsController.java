@@ -50,7 +50,7 @@ final class ModelsController {
   /** Lines fetched per poll when following: more than one poll's output, so polls overlap. */
   static final int FOLLOW_WINDOW = 1_000;
 
-  private static final List<String> ACTIONS = List.of("start", "stop", "restart");
+  private static final List<String> ACTIONS = List.of("start", "stop", "restart", "load", "unload");
 
   private final Fleet fleet;
   private final ExecutorService blocking;
@@ -114,13 +114,16 @@ final class ModelsController {
     String id = slash < 0 ? path : path.substring(0, slash);
     if (!ACTIONS.contains(action) || fleet.model(id).isEmpty()) {
       if (fleet.model(path).isPresent()) {
-        throw notAllowed("POST a command to /api/v1/models/" + path + "/start, /stop or /restart");
+        throw notAllowed(
+            "POST a command to /api/v1/models/"
+                + path
+                + "/start, /stop, /restart, /load or /unload");
       }
       if (!ACTIONS.contains(action)) {
         throw new ApiException(
             HttpStatus.NOT_FOUND,
             "not_found",
-            "no such command: POST /api/v1/models/<id>/start, /stop or /restart");
+            "no such command: POST /api/v1/models/<id>/start, /stop, /restart, /load or /unload");
       }
       throw ApiException.modelNotFound(id);
     }
@@ -129,6 +132,8 @@ final class ModelsController {
         switch (action) {
           case "start" -> fleet.operatorStart(before.id());
           case "stop" -> fleet.operatorStop(before.id());
+          case "load" -> fleet.load(before.id());
+          case "unload" -> fleet.unload(before.id());
           default -> fleet.operatorRestart(before.id());
         };
     switch (result) {
@@ -139,10 +144,27 @@ final class ModelsController {
               "model_rejected",
               "model "
                   + before.id()
-                  + " was rejected by verification and cannot run"
-                  + (before.entry() == null
-                      ? ""
-                      : ": " + before.entry().reason() + ": " + before.entry().message()));
+                  + (before.entry() != null && before.entry().accepted()
+                      ? " cannot run: "
+                          + (before.lastDecision() == null
+                              ? "rejected"
+                              : before.lastDecision().code()
+                                  + ": "
+                                  + before.lastDecision().message())
+                      : " was rejected by verification and cannot run"
+                          + (before.entry() == null
+                              ? ""
+                              : ": " + before.entry().reason() + ": " + before.entry().message())));
+      case STOPPED ->
+          throw new ApiException(
+              HttpStatus.CONFLICT,
+              "model_stopped",
+              "model "
+                  + before.id()
+                  + " is stopped (by an operator, after repeated failures, or without a"
+                  + " llama-server binary): POST /api/v1/models/"
+                  + before.id()
+                  + "/start");
       default -> {
         LOG.info("operator {} of model {}", action, before.id());
         return accepted(before.id(), action, CommandMessages.of(action, before));

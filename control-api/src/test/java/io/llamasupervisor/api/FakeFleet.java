@@ -122,6 +122,25 @@ final class FakeFleet implements Fleet {
     return command("restart", idOrAlias);
   }
 
+  @Override
+  public CommandResult load(String idOrAlias) {
+    return command("load", idOrAlias);
+  }
+
+  @Override
+  public CommandResult unload(String idOrAlias) {
+    return command("unload", idOrAlias);
+  }
+
+  /** What {@link #memory()} answers. */
+  volatile io.llamasupervisor.supervisor.memory.MemoryReport memory =
+      io.llamasupervisor.supervisor.memory.MemoryReport.NONE;
+
+  @Override
+  public io.llamasupervisor.supervisor.memory.MemoryReport memory() {
+    return memory;
+  }
+
   private CommandResult command(String action, String idOrAlias) {
     Optional<ModelStatus> m = model(idOrAlias);
     if (m.isEmpty()) {

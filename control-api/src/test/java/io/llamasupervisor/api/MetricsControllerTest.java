@@ -188,6 +188,37 @@ class MetricsControllerTest {
   }
 
   @Test
+  void memorySeriesPerDeviceAndModelEvictionsLoadsAndWaits() {
+    api.fleet.put(FakeFleet.accepted("org/a", null, "ready", "ready", 0));
+    api.fleet.memory =
+        new io.llamasupervisor.supervisor.memory.MemoryReport(
+            true,
+            List.of(
+                new io.llamasupervisor.supervisor.memory.MemoryReport.Device(
+                    "cpu", 3000L, 1000L, 2000L, 1500L, 500L, null, null)),
+            List.of(),
+            List.of());
+    api.meters.loaded("org/a");
+    api.meters.loaded("org/a");
+    api.meters.evicted("org/b", "admission");
+    api.meters.memoryWaited("org/a", java.time.Duration.ofMillis(1500));
+    try {
+      Scraped m = scrape();
+      assertEquals(3000, m.value("llama_supervisor_memory_budget_bytes", "device", "cpu"), m.text);
+      assertEquals(1500, m.value("llama_supervisor_memory_used_bytes", "device", "cpu"));
+      assertEquals(500, m.value("llama_supervisor_memory_free_bytes", "device", "cpu"));
+      assertTrue(
+          m.value("llama_supervisor_model_memory_bytes", "model", "org/a", "kind", "estimated") > 0,
+          m.text);
+      assertEquals(2, m.value("llama_supervisor_model_loads_total", "model", "org/a"));
+      assertEquals(1, m.value("llama_supervisor_evictions_total", "reason", "admission"));
+      assertEquals(1, m.value("llama_supervisor_memory_wait_seconds_count"));
+    } finally {
+      api.fleet.memory = io.llamasupervisor.supervisor.memory.MemoryReport.NONE;
+    }
+  }
+
+  @Test
   void jvmAndProcessSeries() {
     Scraped m = scrape();
     assertTrue(m.value("jvm_memory_used_bytes", "area", "heap") > 0);

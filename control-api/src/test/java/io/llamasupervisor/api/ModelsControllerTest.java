@@ -173,6 +173,44 @@ class ModelsControllerTest {
   }
 
   @Test
+  void loadAndUnloadAnswer202WithWhatWillHappen() {
+    HttpResponse<String> load = api.post("/api/v1/models/flat/load");
+    assertEquals(202, load.statusCode(), load.body());
+    assertTrue(Json.parse(load.body()).get("message").asText().contains("loading"), load.body());
+    HttpResponse<String> unload = api.post("/api/v1/models/" + QWEN + "/unload");
+    assertEquals(202, unload.statusCode(), unload.body());
+    assertTrue(Json.parse(unload.body()).get("message").asText().contains("drain"), unload.body());
+    assertEquals(List.of("load flat", "unload " + QWEN), api.fleet.commands);
+  }
+
+  @Test
+  void theMemoryReportListsDevicesModelsAndWaitingStarts() {
+    api.fleet.memory =
+        new io.llamasupervisor.supervisor.memory.MemoryReport(
+            true,
+            List.of(
+                new io.llamasupervisor.supervisor.memory.MemoryReport.Device(
+                    "cpu", 3000L, 1000L, 2000L, 1500L, 500L, null, null)),
+            List.of(
+                new io.llamasupervisor.supervisor.memory.MemoryReport.ModelUse(
+                    QWEN, "ready", java.util.Map.of("cpu", 1500L), 1500L, null, 1)),
+            List.of(
+                new io.llamasupervisor.supervisor.memory.MemoryReport.WaitingStart(
+                    "flat", "waits for memory: needs 1.0 KiB", FakeFleet.T0)));
+    try {
+      HttpResponse<String> r = api.get("/api/v1/memory");
+      assertEquals(200, r.statusCode(), r.body());
+      JsonNode body = Json.parse(r.body());
+      assertTrue(body.get("scheduled").asBoolean());
+      assertEquals(500, body.at("/devices/0/freeBytes").asLong(), body.toString());
+      assertEquals(1500, body.at("/models/0/bytes/cpu").asLong(), body.toString());
+      assertEquals("flat", body.at("/waiting/0/model").asText(), body.toString());
+    } finally {
+      api.fleet.memory = io.llamasupervisor.supervisor.memory.MemoryReport.NONE;
+    }
+  }
+
+  @Test
   void commandOnUnknownModelIs404AndOnRejectedModel409() {
     HttpResponse<String> unknown = api.post("/api/v1/models/nope/start");
     assertEquals(404, unknown.statusCode());

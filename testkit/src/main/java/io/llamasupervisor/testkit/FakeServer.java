@@ -105,7 +105,7 @@ final class FakeServer {
               + "' not given)");
       lifecycle.exit(128 + 11); // how a death by SIGSEGV looks to the parent JVM and to a shell
     }
-    if (faults.failLoad() != null) {
+    if (faults.failLoad() != null && failsThisTime(faults.failLoadOnce())) {
       String msg =
           ArgParser.truthy(faults.failLoad())
               ? "llama_model_loader: failed to load model from " + options.model()
@@ -268,6 +268,24 @@ final class FakeServer {
         return;
       }
       LockSupport.parkNanos(left);
+    }
+  }
+
+  /**
+   * Whether a forced load failure applies to this process: always without a marker file; with one,
+   * only while it does not exist (this load creates it).
+   */
+  private static boolean failsThisTime(String marker) {
+    if (marker == null) {
+      return true;
+    }
+    try {
+      java.nio.file.Files.createFile(java.nio.file.Path.of(marker));
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      return false;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot create " + marker, e);
     }
   }
 }

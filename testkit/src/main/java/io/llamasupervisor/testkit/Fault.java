@@ -45,7 +45,12 @@ enum Fault {
    * comma-separated item (one or more arguments, e.g. {@code --no-repack} or {@code --flash-attn
    * off}) appears in the command line.
    */
-  SEGV_UNLESS(Kind.TEXT);
+  SEGV_UNLESS(Kind.TEXT),
+  /**
+   * With {@link #FAIL_LOAD}: fail only while the file at this path does not exist; the failing load
+   * creates it, so the next process loads (a load failure that a retry fixes).
+   */
+  FAIL_LOAD_ONCE(Kind.TEXT);
 
   enum Kind {
     DURATION,

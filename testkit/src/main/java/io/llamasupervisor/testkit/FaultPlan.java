@@ -26,6 +26,7 @@ import java.util.Map;
  * @param failLoad the {@code error loading model:} text of a forced load failure, or null
  * @param segvMissing the item of {@code FAKE_LLAMA_SEGV_UNLESS} missing from the command line (the
  *     load then dies by SIGSEGV), or null
+ * @param failLoadOnce a marker file: {@code failLoad} applies only while it does not exist, or null
  */
 record FaultPlan(
     long loadMs,
@@ -41,7 +42,8 @@ record FaultPlan(
     long forkGrandchildSeconds,
     long floodStderrBytes,
     String failLoad,
-    String segvMissing) {
+    String segvMissing,
+    String failLoadOnce) {
 
   static final long DEFAULT_LOAD_MS = 20;
   static final double DEFAULT_TOKEN_MS = 1.0;
@@ -61,6 +63,7 @@ record FaultPlan(
         false,
         0,
         0,
+        null,
         null,
         null);
   }
@@ -117,7 +120,8 @@ record FaultPlan(
         duration(raw, Fault.FORK_GRANDCHILD, 0),
         longCount(raw, Fault.FLOOD_STDERR_BYTES),
         text(raw, Fault.FAIL_LOAD),
-        missing(text(raw, Fault.SEGV_UNLESS), llamaArgs));
+        missing(text(raw, Fault.SEGV_UNLESS), llamaArgs),
+        text(raw, Fault.FAIL_LOAD_ONCE));
   }
 
   /**

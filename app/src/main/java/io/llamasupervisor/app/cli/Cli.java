@@ -37,6 +37,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ModelActionCommand.Stop.class,
       RestartCommand.class,
       TopCommand.class,
+      LoadCommand.Load.class,
+      LoadCommand.Unload.class,
       BenchCommand.class,
       HelpCommand.class
     },

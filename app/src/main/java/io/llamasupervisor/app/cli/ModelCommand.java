@@ -30,6 +30,18 @@ final class ModelCommand extends OperatorCommand {
     line(out, "serving", StatusCommand.serving(m));
     line(out, "restarts", m.path("restarts").asText());
     line(out, "last", StatusCommand.last(m));
+    JsonNode mem = m.path("memory");
+    line(
+        out,
+        "memory",
+        StatusCommand.memory(m)
+            + (mem.path("priority").asInt(0) != 0
+                ? " priority " + mem.path("priority").asInt()
+                : "")
+            + (mem.path("pinned").asBoolean(false) ? " pinned" : "")
+            + (mem.path("waiting").isTextual()
+                ? "; waiting: " + mem.path("waiting").asText()
+                : ""));
     JsonNode r = m.path("rollout");
     if (r.isObject()) {
       line(

@@ -23,14 +23,17 @@ final class ModelsCommand extends OperatorCommand {
       out.println(models.toString());
       return OK;
     }
-    out.printf("%-50s %-11s %-14s %-8s %s%n", "MODEL", "STATE", "SERVING", "RESTARTS", "ALIAS");
+    out.printf(
+        "%-50s %-11s %-14s %-8s %-11s %s%n",
+        "MODEL", "STATE", "SERVING", "RESTARTS", "MEMORY", "ALIAS");
     for (JsonNode m : models) {
       out.printf(
-          "%-50s %-11s %-14s %-8s %s%n",
+          "%-50s %-11s %-14s %-8s %-11s %s%n",
           m.path("id").asText(),
           m.path("state").asText(),
           StatusCommand.serving(m),
           m.path("restarts").asInt(),
+          StatusCommand.memory(m),
           m.path("alias").asText(""));
     }
     return OK;

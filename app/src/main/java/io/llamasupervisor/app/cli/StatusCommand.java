@@ -2,6 +2,7 @@ package io.llamasupervisor.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.supervisor.memory.Sizes;
 import java.io.IOException;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
@@ -59,14 +60,17 @@ public final class StatusCommand extends CliCommand {
     if (json) {
       out.println(models.toString());
     } else {
-      out.printf("%-50s %-11s %-14s %-8s %s%n", "MODEL", "STATE", "SERVING", "RESTARTS", "LAST");
+      out.printf(
+          "%-50s %-11s %-14s %-8s %-11s %s%n",
+          "MODEL", "STATE", "SERVING", "RESTARTS", "MEMORY", "LAST");
       for (JsonNode m : models) {
         out.printf(
-            "%-50s %-11s %-14s %-8s %s%n",
+            "%-50s %-11s %-14s %-8s %-11s %s%n",
             m.path("id").asText(),
             m.path("state").asText(),
             serving(m),
             m.path("restarts").asInt(),
+            memory(m),
             last(m));
       }
     }
@@ -86,6 +90,24 @@ public final class StatusCommand extends CliCommand {
       }
     }
     return "-";
+  }
+
+  /**
+   * The memory of a model: what its live instances hold, else its estimate in parentheses ({@code
+   * (176 KiB)}); {@code *} marks a pinned model; {@code -} when nothing is known.
+   */
+  static String memory(JsonNode m) {
+    JsonNode mem = m.path("memory");
+    long resident = mem.path("residentBytes").asLong(0);
+    long estimate = mem.path("estimatedBytes").asLong(0);
+    if (estimate == 0) {
+      estimate = m.path("plan").path("memory").path("totalBytes").asLong(0);
+    }
+    String pin = mem.path("pinned").asBoolean(false) ? "*" : "";
+    if (resident > 0) {
+      return Sizes.human(resident) + pin;
+    }
+    return estimate > 0 ? "(" + Sizes.human(estimate) + ")" + pin : "-";
   }
 
   static String last(JsonNode m) {

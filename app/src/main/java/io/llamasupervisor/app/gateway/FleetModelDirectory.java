@@ -38,6 +38,18 @@ public final class FleetModelDirectory implements ModelDirectory {
     return fleet.model(name).map(this::info);
   }
 
+  /**
+   * Reasons for which a model that still drains its instances is idle to a request: it was evicted
+   * for memory, unloaded, or left for a request by the memory budget, and a request starts it again
+   * (the gateway queues the request and asks for a start instead of answering 503).
+   */
+  private static final java.util.Set<String> STARTABLE =
+      java.util.Set.of("EVICTED", "UNLOADED", "NO_MEMORY");
+
+  private static String startable(String state, String reason) {
+    return state.equals("stopping") && STARTABLE.contains(reason) ? "idle" : state;
+  }
+
   private ModelInfo info(ModelStatus s) {
     CatalogEntry e = s.entry();
     String reason = s.lastDecision() == null ? null : s.lastDecision().code().name();
@@ -49,7 +61,7 @@ public final class FleetModelDirectory implements ModelDirectory {
     return new ModelInfo(
         s.id(),
         s.alias(),
-        s.state(),
+        startable(s.state(), reason),
         reason,
         message,
         s.plan() == null ? 0 : s.plan().ctxPerSlot(),

@@ -130,6 +130,55 @@ class OperatorCommandsTest {
     assertTrue(cli.err().contains("the restart failed"), cli.err());
   }
 
+  private static String inState(String state, String waiting) {
+    return "{\"id\":\"pub/repo/m\",\"state\":\""
+        + state
+        + "\",\"instances\":[],\"memory\":{\"estimatedBytes\":180224,\"residentBytes\":0,"
+        + "\"pinned\":true,\"waiting\":"
+        + (waiting == null ? "null" : "\"" + waiting + "\"")
+        + "}}";
+  }
+
+  @Test
+  void loadWaitPrintsEachStateUntilReady() {
+    api.answer(M + "/load", 202, "{\"action\":\"load\",\"message\":\"loading\"}")
+        .answers(
+            M,
+            200,
+            inState("idle", null),
+            inState("waiting", "waits for memory: needs 176 KiB on cpu"),
+            inState("starting", null),
+            inState("ready", null));
+
+    assertEquals(0, cli.run("load", "pub/repo/m", "--wait", "--url", api.url()), cli.err());
+    assertEquals("loading\n", cli.out());
+    String err = cli.err();
+    assertTrue(
+        err.indexOf("waiting: waits for memory: needs 176 KiB on cpu") < err.indexOf("starting")
+            && err.indexOf("starting") < err.indexOf("ready"),
+        err);
+  }
+
+  @Test
+  void loadWaitExitsFiveWhenTheModelCanNeverFitAndUnloadWaitsForIdle() {
+    api.answer(M + "/load", 202, "{\"action\":\"load\",\"message\":\"loading\"}")
+        .answers(M, 200, inState("rejected", null));
+    assertEquals(5, cli.run("load", "pub/repo/m", "--wait", "--url", api.url()));
+    assertTrue(cli.err().contains("load did not succeed: rejected"), cli.err());
+
+    api.answer(M + "/unload", 202, "{\"action\":\"unload\",\"message\":\"unloading\"}")
+        .answers(M, 200, inState("stopping", null), inState("idle", null));
+    assertEquals(0, cli.run("unload", "pub/repo/m", "--wait", "--url", api.url()), cli.err());
+  }
+
+  @Test
+  void modelsShowsTheMemoryOfEachModel() {
+    api.answer("/api/v1/models", 200, "{\"models\":[" + inState("idle", null) + "]}");
+    assertEquals(0, cli.run("models", "--url", api.url()), cli.err());
+    assertTrue(cli.out().contains("MEMORY"), cli.out());
+    assertTrue(cli.out().contains("(176 KiB)*"), cli.out());
+  }
+
   @Test
   void theUrlAndKeyComeFromTheEnvironmentByDefault() {
     assertEquals(0, cli.run("models", "--help"));

@@ -56,7 +56,9 @@ final class ConfigBinder {
           "env",
           "replicas",
           "start",
-          "ttl");
+          "ttl",
+          "pinned",
+          "priority");
 
   private ConfigBinder() {}
 
@@ -91,6 +93,7 @@ final class ConfigBinder {
     all.addAll(ServeConfig.TOP);
     all.addAll(ClusterConfig.TOP);
     all.add(GatewayConfig.SECTION);
+    all.add(MemoryConfig.SECTION);
     return all;
   }
 
@@ -143,7 +146,9 @@ final class ConfigBinder {
         f.containsKey("env") ? env(f.get("env")) : null,
         f.containsKey("replicas") ? f.get("replicas").integer(1, MAX_REPLICAS) : null,
         f.containsKey("start") ? startMode(f.get("start")) : null,
-        f.containsKey("ttl") ? ttl(f.get("ttl")) : null);
+        f.containsKey("ttl") ? ttl(f.get("ttl")) : null,
+        f.containsKey("pinned") ? f.get("pinned").bool() : null,
+        f.containsKey("priority") ? f.get("priority").integer(-1000, 1000) : null);
   }
 
   private static KvCacheType cacheType(ConfigNode n) {

@@ -74,6 +74,12 @@ public record ServeConfig(
       }
     }
     Map<String, ConfigNode> s = child(top, sup, "supervision").entries(SUPERVISION);
+    if (s.containsKey("memory-budget")) {
+      throw new ConfigException(
+          s.get("memory-budget").key(),
+          "moved: use supervisor.memory.budget (e.g. 24GiB, or {cuda0: 22GiB}); note that"
+              + " supervisor.memory.margin (default 1GiB) is kept free of it");
+    }
     ConfigNode supNode = child(top, sup, "supervision");
     Map<String, ConfigNode> r = child(s, supNode, "restart").entries(RESTART);
     Map<String, ConfigNode> l = child(s, supNode, "liveness").entries(LIVENESS);
@@ -123,7 +129,7 @@ public record ServeConfig(
             stateDir,
             LogSettings.defaults(stateDir.resolve("logs")),
             s.containsKey("keep-instances-on-exit") && s.get("keep-instances-on-exit").bool(),
-            has(s, "memory-budget") ? bytes(s.get("memory-budget")) : 0);
+            MemoryConfig.of(config));
     Map<String, ConfigNode> api = child(top, sup, "api").entries(API);
     String host = has(api, "host") ? api.get("host").string() : "127.0.0.1";
     int port = has(api, "port") ? api.get("port").integer(0, 65535) : 8090;

@@ -32,6 +32,7 @@ public record SupervisorConfig(CatalogOptions catalog, LaunchConfig launch, Conf
     SupervisorConfig config = ConfigBinder.bind(tree);
     ServeConfig.of(config, Path.of(".llama-supervisor"));
     ClusterConfig.of(config);
+    MemoryConfig.of(config);
     return config;
   }
 

@@ -32,7 +32,9 @@ public record LaunchOverride(
     Map<String, String> env,
     Integer replicas,
     StartMode start,
-    java.time.Duration ttl) {
+    java.time.Duration ttl,
+    Boolean pinned,
+    Integer priority) {
 
   /**
    * @throws java.util.regex.PatternSyntaxException if the glob is malformed
@@ -42,6 +44,45 @@ public record LaunchOverride(
     compile(glob);
     extraArgs = extraArgs == null ? null : List.copyOf(extraArgs);
     env = env == null ? null : Map.copyOf(env);
+  }
+
+  /** An override without memory settings ({@code pinned}, {@code priority}). */
+  public LaunchOverride(
+      String glob,
+      Integer ctxSize,
+      KvCacheType cacheTypeK,
+      KvCacheType cacheTypeV,
+      FlashAttn flashAttn,
+      Integer parallel,
+      Integer threads,
+      String host,
+      String nGpuLayers,
+      Boolean metrics,
+      Boolean webui,
+      List<String> extraArgs,
+      Map<String, String> env,
+      Integer replicas,
+      StartMode start,
+      java.time.Duration ttl) {
+    this(
+        glob,
+        ctxSize,
+        cacheTypeK,
+        cacheTypeV,
+        flashAttn,
+        parallel,
+        threads,
+        host,
+        nGpuLayers,
+        metrics,
+        webui,
+        extraArgs,
+        env,
+        replicas,
+        start,
+        ttl,
+        null,
+        null);
   }
 
   /** An override of launch flags only. */
@@ -73,6 +114,8 @@ public record LaunchOverride(
         webui,
         extraArgs,
         env,
+        null,
+        null,
         null,
         null,
         null);

@@ -25,6 +25,9 @@ import java.util.Objects;
  * @param start when the model is started: at once, or at its first request
  * @param ttl a running model with no request for this long is stopped (state {@code idle}) until
  *     the next request; {@code null} = never
+ * @param pinned with a memory budget: the model is never evicted to make room for another
+ * @param priority with a memory budget: models of lower priority are evicted first, and {@code
+ *     start: always} models start in order of priority, highest first (default 0)
  */
 public record LaunchSettings(
     int ctxSize,
@@ -41,7 +44,9 @@ public record LaunchSettings(
     Map<String, String> env,
     int replicas,
     StartMode start,
-    java.time.Duration ttl) {
+    java.time.Duration ttl,
+    boolean pinned,
+    int priority) {
 
   /**
    * Flags the plan computes itself, mapped to the config key that controls them. Extra arguments
@@ -73,6 +78,43 @@ public record LaunchSettings(
     if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
       throw new IllegalArgumentException("ttl must be more than 0: " + ttl);
     }
+  }
+
+  /** Settings that are neither pinned nor prioritized. */
+  public LaunchSettings(
+      int ctxSize,
+      KvCacheType cacheTypeK,
+      KvCacheType cacheTypeV,
+      FlashAttn flashAttn,
+      int parallel,
+      int threads,
+      String host,
+      String nGpuLayers,
+      boolean metrics,
+      boolean webui,
+      List<String> extraArgs,
+      Map<String, String> env,
+      int replicas,
+      StartMode start,
+      java.time.Duration ttl) {
+    this(
+        ctxSize,
+        cacheTypeK,
+        cacheTypeV,
+        flashAttn,
+        parallel,
+        threads,
+        host,
+        nGpuLayers,
+        metrics,
+        webui,
+        extraArgs,
+        env,
+        replicas,
+        start,
+        ttl,
+        false,
+        0);
   }
 
   /** Settings of one always-started instance without ttl. */
@@ -149,7 +191,9 @@ public record LaunchSettings(
         mergedEnv,
         o.replicas() != null ? o.replicas() : replicas,
         o.start() != null ? o.start() : start,
-        o.ttl() != null ? (o.ttl().isZero() ? null : o.ttl()) : ttl);
+        o.ttl() != null ? (o.ttl().isZero() ? null : o.ttl()) : ttl,
+        o.pinned() != null ? o.pinned() : pinned,
+        o.priority() != null ? o.priority() : priority);
   }
 
   private static Map<String, String> managedFlags() {

@@ -61,10 +61,19 @@ public final class FailureClassifier {
     return exitCode > 128 ? ReasonCode.KILLED : ReasonCode.EXITED;
   }
 
+  /** Whether the lines say that llama-server could not allocate memory while loading. */
+  public static boolean outOfMemory(List<String> lastLines) {
+    String text = String.join("\n", lastLines).toLowerCase(Locale.ROOT);
+    return TRANSIENT.stream().anyMatch(text::contains);
+  }
+
   /** The first stderr line that explains a permanent failure, else the last line. */
   public static String explain(List<String> lastLines) {
     for (String line : lastLines) {
       String l = line.toLowerCase(Locale.ROOT);
+      if (TRANSIENT.stream().anyMatch(l::contains)) {
+        return line.strip();
+      }
       if (PERMANENT.stream().anyMatch(l::contains) || PORT.stream().anyMatch(l::contains)) {
         return line.strip();
       }

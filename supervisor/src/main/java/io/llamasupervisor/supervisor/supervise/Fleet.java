@@ -1,5 +1,6 @@
 package io.llamasupervisor.supervisor.supervise;
 
+import io.llamasupervisor.supervisor.memory.MemoryReport;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -66,6 +67,30 @@ public interface Fleet {
 
   /** Rescans the models directory now. */
   void rescan();
+
+  /**
+   * Loads (preloads) the model: like a request for it ({@link #demand}), from an operator. With a
+   * memory budget its start may evict idle models and waits for memory. {@link
+   * CommandResult#STOPPED} when an operator stopped it (start it instead). This default, for fakes,
+   * starts it.
+   */
+  default CommandResult load(String idOrAlias) {
+    return operatorStart(idOrAlias);
+  }
+
+  /**
+   * Unloads the model: its instances drain, then stop; it shows state {@code idle} (reason {@code
+   * UNLOADED}) and a request starts it again, unlike an operator stop. This default, for fakes,
+   * stops it.
+   */
+  default CommandResult unload(String idOrAlias) {
+    return operatorStop(idOrAlias);
+  }
+
+  /** The memory budget and what uses it; {@link MemoryReport#NONE} for fleets without one. */
+  default MemoryReport memory() {
+    return MemoryReport.NONE;
+  }
 
   /**
    * Calls {@code listener} with every {@link FleetEvent} from now on (state changes, decisions,

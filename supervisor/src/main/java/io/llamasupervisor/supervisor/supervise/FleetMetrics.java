@@ -21,4 +21,16 @@ public interface FleetMetrics {
 
   /** Generation {@code generation} of {@code model} became ready {@code startup} after spawn. */
   default void ready(String model, int generation, Duration startup) {}
+
+  /** An instance of {@code model} is being started (every start, replicas and swaps included). */
+  default void loaded(String model) {}
+
+  /**
+   * {@code model} is stopped to free memory: {@code admission} (room for another start) or {@code
+   * out_of_memory} (a load failed for lack of memory and is retried).
+   */
+  default void evicted(String model, String reason) {}
+
+  /** A start of {@code model} waited {@code waited} for memory before it was admitted. */
+  default void memoryWaited(String model, Duration waited) {}
 }

@@ -10,6 +10,8 @@ import io.llamasupervisor.supervisor.catalog.CatalogEvent;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
 import io.llamasupervisor.supervisor.launch.StartMode;
+import io.llamasupervisor.supervisor.memory.DeviceReader;
+import io.llamasupervisor.supervisor.memory.MemoryReport;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +56,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   private final Adopter adopter;
   private final CatalogChanges catalogChanges;
   private final IdleStopper idleStopper;
+  private final MemoryScheduler memory;
   private volatile boolean closing;
   private String binarySignature;
 
@@ -122,12 +125,15 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
             this::reconcile,
             this::reconcileAt,
             probes);
+    this.memory = new MemoryScheduler(state, lifecycle, this::memoryPollIn, this::everyModelKnown);
+    lifecycle.memory(memory);
     this.spawner =
         new Spawner(
             state,
             launcher,
             ports,
             lifecycle,
+            memory,
             this::reconcileAt,
             this::reconcileSoon,
             thread,
@@ -155,6 +161,16 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   }
 
   /**
+   * Where device memory is read: for a {@code supervisor.memory.budget} of {@code auto} and to see
+   * memory freed by an eviction (default {@link DeviceReader#NONE}: an {@code auto} budget is no
+   * budget). Call before {@link #start()}; the reader is asked on the state thread and must be
+   * fast.
+   */
+  public void setDeviceReader(DeviceReader reader) {
+    memory.reader(java.util.Objects.requireNonNull(reader, "reader"));
+  }
+
+  /**
    * Scans the models directory once, adopts instances a previous run left alive, then starts what
    * is missing. Returns when that first pass is done; supervision continues in the background.
    */
@@ -164,6 +180,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
         () -> {
           initial.forEach(catalogChanges::apply);
           adopter.adopt(state.journal.read());
+          memory.resolve();
           reconcile();
           return null;
         });
@@ -198,6 +215,11 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
           reconcile();
         },
         catalog.options().pollInterval());
+  }
+
+  /** The catalog settled and the state thread has applied every model it knows. */
+  private boolean everyModelKnown() {
+    return settled() && catalog.snapshot().stream().allMatch(e -> state.models.containsKey(e.id()));
   }
 
   private boolean settled() {
@@ -305,7 +327,12 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
   }
 
   private ModelStatus status(ModelRuntime m) {
-    return StatusView.status(m, state.binary(), state.planner(), state.now());
+    return StatusView.status(m, state.binary(), state.planner(), state.now(), memory.of(m));
+  }
+
+  @Override
+  public MemoryReport memory() {
+    return thread.call(memory::report);
   }
 
   /** The newest instance's last {@code n} output lines (or the last failed one's). */
@@ -344,7 +371,35 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
         idOrAlias,
         m -> {
           m.operatorStopped = true;
+          memory.cancel(m);
           state.decide(m, ReasonCode.OPERATOR_STOP, "stop requested");
+        });
+  }
+
+  /**
+   * Starts the model like a request would (its start may evict idle models and waits for memory),
+   * unless an operator stopped it; clears a failure's give-up.
+   */
+  @Override
+  public CommandResult load(String idOrAlias) {
+    return want(idOrAlias, true);
+  }
+
+  /**
+   * Drains and stops the model's instances; unlike an operator stop the model stays startable: a
+   * request (or a load) starts it again.
+   */
+  @Override
+  public CommandResult unload(String idOrAlias) {
+    return command(
+        idOrAlias,
+        m -> {
+          memory.cancel(m);
+          m.idleReason = ReasonCode.UNLOADED;
+          m.changeReason = ReasonCode.UNLOADED;
+          String why = "unloaded by an operator: drains, then stops; a request starts it again";
+          state.decide(m, ReasonCode.UNLOADED, why);
+          lifecycle.drainAll(m, ReasonCode.UNLOADED, why);
         });
   }
 
@@ -365,6 +420,15 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
    */
   @Override
   public CommandResult demand(String idOrAlias) {
+    return want(idOrAlias, false);
+  }
+
+  /**
+   * A request ({@code operator} false) or an operator's load wants the model: it starts when it is
+   * idle, or (a load) not serving; an operator stop is never overridden, a failure's give-up only
+   * by a load.
+   */
+  private CommandResult want(String idOrAlias, boolean operator) {
     return thread.call(
         () -> {
           Optional<ModelRuntime> found = state.find(idOrAlias);
@@ -372,17 +436,26 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
             return CommandResult.NOT_FOUND;
           }
           ModelRuntime m = found.get();
-          if (m.entry == null || !m.entry.accepted()) {
+          if (m.entry == null || !m.entry.accepted() || m.doesNotFit != null) {
             return CommandResult.REJECTED_MODEL;
           }
-          if (m.operatorStopped || m.tracker.gaveUp() || !state.binary().found()) {
+          if (m.operatorStopped || (!operator && m.tracker.gaveUp()) || !state.binary().found()) {
             return CommandResult.STOPPED;
           }
           m.demandedAt = state.now();
-          if (m.idleReason != null) {
+          boolean serving = m.has(InstanceState.READY);
+          if (!serving) {
+            m.memoryWanted = true;
+          }
+          if (operator && m.tracker.gaveUp()) {
+            m.tracker.reset();
+          }
+          if (m.idleReason != null || (operator && !serving)) {
+            ReasonCode reason = operator ? ReasonCode.OPERATOR_LOAD : ReasonCode.DEMANDED;
             m.idleReason = null;
-            m.changeReason = ReasonCode.DEMANDED;
-            state.decide(m, ReasonCode.DEMANDED, "a request wants the model: starting");
+            m.changeReason = reason;
+            state.decide(
+                m, reason, operator ? "load requested" : "a request wants the model: starting");
             reconcile();
           }
           return CommandResult.ACCEPTED;
@@ -396,6 +469,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     m.operatorStopped = false;
     m.idleReason = null;
     m.demandedAt = state.now();
+    m.memoryWanted = true;
     m.tracker.reset();
     m.changeReason = reason;
     state.decide(m, reason, message);
@@ -433,6 +507,17 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
     }
   }
 
+  /** A start waits for memory: a pass after {@code delay} looks again. */
+  private void memoryPollIn(Duration delay) {
+    thread.schedule(
+        "memory poll",
+        () -> {
+          memory.polled();
+          reconcile();
+        },
+        delay);
+  }
+
   /** Runs a pass at {@code at} (at once when it is past). */
   private void reconcileAt(Instant at) {
     long delay = Math.max(0, Duration.between(state.now(), at).toMillis());
@@ -460,7 +545,8 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
                 state.settingsOf(m).replicas(),
                 m.idleReason != null,
                 m.startBlocked(),
-                awaitsAdoption));
+                awaitsAdoption,
+                m.entry == null ? 0 : state.settingsOf(m).priority()));
       }
       actual.put(m.id, m.actual());
     }
@@ -472,7 +558,9 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
 
   private void execute(ModelRuntime m, Action a) {
     if (a instanceof Action.Start s) {
-      spawner.spawn(m, s.replica(), s.reason(), OptionalInt.empty());
+      if (memory.admit(m)) {
+        spawner.spawn(m, s.replica(), s.reason(), OptionalInt.empty());
+      }
     } else if (a instanceof Action.Replace r) {
       spawner.replace(m, r);
     } else if (a instanceof Action.Stop s) {

@@ -56,6 +56,7 @@ final class InstanceLifecycle {
   private final Drainer drainer;
   private final Runnable reconcile;
   private final Consumer<Instant> reconcileAt;
+  private MemoryScheduler memory;
 
   /**
    * @param reconcile runs a reconcile pass now (after an exit or an unhealthy instance)
@@ -84,6 +85,11 @@ final class InstanceLifecycle {
         new ReadinessWait(
             health, state.clock(), probes, READINESS_POLLS, ReadinessWait.DEFAULT_PROBE_TIMEOUT);
     this.drainer = new Drainer(state, thread, slots, (m, i) -> stop(m, i, m.changeReason));
+  }
+
+  /** The memory scheduler: a load that ran out of memory is retried once after an eviction. */
+  void memory(MemoryScheduler scheduler) {
+    this.memory = scheduler;
   }
 
   /**
@@ -226,6 +232,7 @@ final class InstanceLifecycle {
   /** Switches to the ready generation and drains the older serving ones of the same replica. */
   private void onReady(ModelRuntime m, InstanceRuntime i, Duration elapsed) {
     i.readyAt = state.now();
+    m.oomRetried = false;
     i.identity = ProcessIdentity.capture(i.process.pid()).orElse(i.identity);
     if (i.safeLevel > 0) {
       m.safeModeWarning =
@@ -288,13 +295,40 @@ final class InstanceLifecycle {
         m.safeHash = i.desiredHash;
         message += "; next start in safe mode (" + SafeMode.describe(m.safeLevel) + ")";
       }
-      failed(m, i, reason, message, lines, reason == ReasonCode.LOAD_FAILED);
-      state.logTransition(m, i, i.state, InstanceState.FAILED, reason, message);
+      if (i.readyAt == null
+          && memory != null
+          && memory.enabled()
+          && FailureClassifier.outOfMemory(lines)) {
+        outOfMemory(m, i, message, lines);
+      } else {
+        failed(m, i, reason, message, lines, reason == ReasonCode.LOAD_FAILED);
+        state.logTransition(m, i, i.state, InstanceState.FAILED, reason, message);
+      }
     }
     state.forgetIfGone(m);
     state.writeJournal();
     state.publish();
     reconcile.run();
+  }
+
+  /**
+   * A load that failed for lack of memory, with a budget: one more idle model is evicted and the
+   * start tried once more; the second time the model is {@code failed} (reason {@link
+   * ReasonCode#OUT_OF_MEMORY}).
+   */
+  private void outOfMemory(ModelRuntime m, InstanceRuntime i, String message, List<String> lines) {
+    if (memory.retryAfterOutOfMemory(m)) {
+      state.logTransition(m, i, i.state, InstanceState.FAILED, ReasonCode.OUT_OF_MEMORY, message);
+      return;
+    }
+    m.tracker.onFailure(state.now(), Duration.ZERO, ReasonCode.OUT_OF_MEMORY, true);
+    state.decide(
+        m,
+        ReasonCode.OUT_OF_MEMORY,
+        "will not retry: out of memory while loading, also after evicting one more model: "
+            + message,
+        lines);
+    state.logTransition(m, i, i.state, InstanceState.FAILED, ReasonCode.OUT_OF_MEMORY, message);
   }
 
   private void onUnhealthy(ModelRuntime m, InstanceRuntime i, UnhealthyEvent event) {

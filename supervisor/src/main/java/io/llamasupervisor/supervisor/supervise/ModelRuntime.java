@@ -59,6 +59,33 @@ final class ModelRuntime {
    */
   CatalogEntry rejectedReplacement;
 
+  /**
+   * What its start waits for in the memory budget (state {@code waiting}, reason {@link
+   * ReasonCode#NO_MEMORY}); null when it does not wait.
+   */
+  String memoryWait;
+
+  /** When the current wait for memory began. */
+  Instant memoryWaitSince;
+
+  /** Why its footprint can never fit the budget (state {@code rejected}); null when it fits. */
+  String doesNotFit;
+
+  /**
+   * A request or an operator wants the model to run: its start may evict other models and waits for
+   * memory. A start nobody asked for (at boot, after a failure) never evicts.
+   */
+  boolean memoryWanted;
+
+  /** Models were evicted for its start: the device readings may still have to show the memory. */
+  boolean awaitsFreedMemory;
+
+  /** When the budget first had room after an eviction (the readings get a few seconds). */
+  Instant freedAt;
+
+  /** Its last start failed for lack of memory and is retried once after one more eviction. */
+  boolean oomRetried;
+
   ModelRuntime(String id, RestartTracker tracker) {
     this.id = id;
     this.tracker = tracker;

@@ -2,6 +2,7 @@ package io.llamasupervisor.supervisor.supervise;
 
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
+import io.llamasupervisor.supervisor.memory.ModelMemory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -30,6 +31,8 @@ import java.util.List;
  * @param replicas instances configured to serve side by side
  * @param warnings what the user should know about how the model runs, e.g. that it was started in
  *     safe mode after a crash while loading
+ * @param memory its footprint (estimated, measured, resident), pin, priority and any wait for
+ *     memory
  */
 public record ModelStatus(
     String id,
@@ -47,10 +50,50 @@ public record ModelStatus(
     String startMode,
     Duration ttl,
     int replicas,
-    List<String> warnings) {
+    List<String> warnings,
+    ModelMemory memory) {
 
   public ModelStatus {
     warnings = warnings == null ? List.of() : List.copyOf(warnings);
+    memory = memory == null ? ModelMemory.UNKNOWN : memory;
+  }
+
+  /** A status without memory details. */
+  public ModelStatus(
+      String id,
+      String alias,
+      String state,
+      int restarts,
+      int failures,
+      Instant nextAttempt,
+      String lastExit,
+      Decision lastDecision,
+      Rollout rollout,
+      List<InstanceStatus> instances,
+      CatalogEntry entry,
+      LaunchPlan plan,
+      String startMode,
+      Duration ttl,
+      int replicas,
+      List<String> warnings) {
+    this(
+        id,
+        alias,
+        state,
+        restarts,
+        failures,
+        nextAttempt,
+        lastExit,
+        lastDecision,
+        rollout,
+        instances,
+        entry,
+        plan,
+        startMode,
+        ttl,
+        replicas,
+        warnings,
+        ModelMemory.UNKNOWN);
   }
 
   /** A status of an always-started model with one replica and no ttl. */

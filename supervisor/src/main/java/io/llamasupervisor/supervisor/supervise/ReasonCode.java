@@ -47,5 +47,22 @@ public enum ReasonCode {
   /** Stopped after its {@code ttl} without requests; the next request starts it. */
   IDLE_TTL,
   /** A request wanted the model, which was not running ({@link Fleet#demand}). */
-  DEMANDED
+  DEMANDED,
+  /**
+   * Its start does not fit the memory budget now: it waits (state {@code waiting}) for memory to be
+   * freed, or, when nothing asked for it, until a request wants it (state {@code idle}).
+   */
+  NO_MEMORY,
+  /**
+   * Its footprint is larger than the memory budget: it can never start (state {@code rejected}).
+   */
+  DOES_NOT_FIT,
+  /** Stopped to make room in the memory budget for another model; a request starts it again. */
+  EVICTED,
+  /** Unloaded by an operator: drained and stopped; a request starts it again. */
+  UNLOADED,
+  /** An operator asked to load (preload) it. */
+  OPERATOR_LOAD,
+  /** llama-server could not allocate its memory while loading, also after one more eviction. */
+  OUT_OF_MEMORY
 }

@@ -22,6 +22,7 @@ public final class Reconciler {
    * @param startBlocked no new generation may start now (the file on disk was rejected while an
    *     older generation serves, or a stop-then-start swap still waits for the old generation)
    * @param awaitsAdoption instances of an earlier run may still be adopted: nothing is planned
+   * @param priority models of higher priority are planned first (they get the start slots first)
    */
   public record Desired(
       String id,
@@ -30,11 +31,24 @@ public final class Reconciler {
       int replicas,
       boolean idle,
       boolean startBlocked,
-      boolean awaitsAdoption) {
+      boolean awaitsAdoption,
+      int priority) {
     public Desired {
       if (replicas < 1) {
         throw new IllegalArgumentException("replicas must be at least 1, got " + replicas);
       }
+    }
+
+    /** A model of priority 0. */
+    public Desired(
+        String id,
+        String planHash,
+        ReasonCode changeReason,
+        int replicas,
+        boolean idle,
+        boolean startBlocked,
+        boolean awaitsAdoption) {
+      this(id, planHash, changeReason, replicas, idle, startBlocked, awaitsAdoption, 0);
     }
 
     /** One always-wanted instance, nothing blocked. */
@@ -83,7 +97,10 @@ public final class Reconciler {
     this.maxConcurrentStarts = maxConcurrentStarts;
   }
 
-  /** Actions that move {@code actual} towards {@code desired}, in model-id then replica order. */
+  /**
+   * Actions that move {@code actual} towards {@code desired}, in order of priority (highest first),
+   * then model id, then replica.
+   */
   public List<Action> plan(Map<String, Desired> desired, Map<String, Actual> actual, Instant now) {
     List<Action> actions = new ArrayList<>();
     int starting =
@@ -93,8 +110,12 @@ public final class Reconciler {
                 .filter(i -> i.state() == InstanceState.STARTING)
                 .count();
     int budget = maxConcurrentStarts - starting;
-    TreeSet<String> ids = new TreeSet<>(desired.keySet());
-    ids.addAll(actual.keySet());
+    TreeSet<String> all = new TreeSet<>(desired.keySet());
+    all.addAll(actual.keySet());
+    List<String> ids = new ArrayList<>(all);
+    ids.sort(
+        java.util.Comparator.comparingInt(
+            (String id) -> desired.containsKey(id) ? -desired.get(id).priority() : 0));
     for (String id : ids) {
       Desired d = desired.get(id);
       Actual a = actual.getOrDefault(id, Actual.idle(id));

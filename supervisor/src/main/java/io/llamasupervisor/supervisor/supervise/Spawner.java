@@ -33,6 +33,7 @@ final class Spawner {
   private final ProcessLauncher launcher;
   private final PortAllocator ports;
   private final InstanceLifecycle lifecycle;
+  private final MemoryScheduler memory;
   private final Consumer<Instant> reconcileAt;
   private final Runnable reconcileSoon;
   private final StateThread thread;
@@ -49,6 +50,7 @@ final class Spawner {
       ProcessLauncher launcher,
       PortAllocator ports,
       InstanceLifecycle lifecycle,
+      MemoryScheduler memory,
       Consumer<Instant> reconcileAt,
       Runnable reconcileSoon,
       StateThread thread,
@@ -57,6 +59,7 @@ final class Spawner {
     this.launcher = launcher;
     this.ports = ports;
     this.lifecycle = lifecycle;
+    this.memory = memory;
     this.reconcileAt = reconcileAt;
     this.reconcileSoon = reconcileSoon;
     this.thread = thread;
@@ -64,40 +67,23 @@ final class Spawner {
   }
 
   /**
-   * Blue-green when the memory budget allows two copies; otherwise stop the old generation first
-   * (the model is briefly unavailable) and start the new one once it is gone.
+   * Blue-green when the memory budget allows two copies (idle models may be evicted for it);
+   * otherwise stop the old generation first (the model is briefly unavailable) and start the new
+   * one once it is gone.
    */
   void replace(ModelRuntime m, Action.Replace r) {
-    long budget = state.settings.memoryBudgetBytes();
-    if (budget > 0) {
-      long inUse =
-          state.models.values().stream()
-              .flatMap(x -> x.instances.stream())
-              .filter(i -> i.state.isLive())
-              .mapToLong(i -> i.plan.memory().totalBytes())
-              .sum();
-      long needed = state.plan(m, OptionalInt.empty()).memory().totalBytes();
-      if (inUse + needed > budget) {
-        String why =
-            "not enough memory for two copies (in use "
-                + inUse
-                + " + new "
-                + needed
-                + " bytes > budget "
-                + budget
-                + "): stop-then-start";
-        m.rollout =
-            new Rollout(
-                "stop-then-start",
-                r.oldGeneration(),
-                m.nextGeneration,
-                state.now(),
-                r.reason(),
-                why);
-        state.decide(m, r.reason(), why);
-        m.instance(r.oldGeneration(), r.replica()).ifPresent(i -> lifecycle.stop(m, i, r.reason()));
-        return;
-      }
+    MemoryScheduler.Copy copy = memory.admitCopy(m);
+    if (copy == MemoryScheduler.Copy.LATER) {
+      return; // idle models are being evicted for the second copy: planned again
+    }
+    if (copy == MemoryScheduler.Copy.STOP_FIRST) {
+      String why = "not enough memory for two copies in the memory budget: stop-then-start";
+      m.rollout =
+          new Rollout(
+              "stop-then-start", r.oldGeneration(), m.nextGeneration, state.now(), r.reason(), why);
+      state.decide(m, r.reason(), why);
+      m.instance(r.oldGeneration(), r.replica()).ifPresent(i -> lifecycle.stop(m, i, r.reason()));
+      return;
     }
     spawn(m, r.replica(), r.reason(), OptionalInt.of(r.oldGeneration()));
   }

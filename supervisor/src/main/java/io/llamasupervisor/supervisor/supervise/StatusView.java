@@ -4,6 +4,7 @@ import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
 import io.llamasupervisor.supervisor.launch.LaunchSettings;
 import io.llamasupervisor.supervisor.launch.ModelSpec;
+import io.llamasupervisor.supervisor.memory.ModelMemory;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalInt;
@@ -17,9 +18,10 @@ final class StatusView {
 
   /**
    * {@code rejected}, {@code ready}, {@code stopped}/{@code stopping} (operator stop), {@code
-   * unavailable} (no binary), {@code idle}/{@code stopping} (on-demand and not wanted yet, or
-   * stopped by its ttl), {@code starting}, {@code failed} (gave up), {@code backoff}, {@code
-   * removed} or {@code pending}, the first that applies.
+   * unavailable} (no binary), {@code idle}/{@code stopping} (on-demand and not wanted yet, stopped
+   * by its ttl, evicted or unloaded), {@code waiting} (its start waits for memory), {@code
+   * starting}, {@code failed} (gave up), {@code backoff}, {@code removed} or {@code pending}, the
+   * first that applies.
    */
   static String modelState(ModelRuntime m, LlamaServerBinary binary) {
     if (m.entry != null && !m.entry.accepted()) {
@@ -28,7 +30,7 @@ final class StatusView {
     if (m.has(InstanceState.READY)) {
       return "ready";
     }
-    if (m.rejectedReplacement != null) {
+    if (m.rejectedReplacement != null || (m.doesNotFit != null && m.instances.isEmpty())) {
       return "rejected";
     }
     if (m.operatorStopped) {
@@ -39,6 +41,9 @@ final class StatusView {
     }
     if (m.idleReason != null) {
       return m.instances.isEmpty() ? "idle" : "stopping";
+    }
+    if (m.memoryWait != null && m.instances.isEmpty() && m.spawning.isEmpty()) {
+      return "waiting";
     }
     if (m.starting()) {
       return "starting";
@@ -54,7 +59,11 @@ final class StatusView {
 
   /** The status of {@code m} as of {@code now}. */
   static ModelStatus status(
-      ModelRuntime m, LlamaServerBinary binary, LaunchPlanner planner, Instant now) {
+      ModelRuntime m,
+      LlamaServerBinary binary,
+      LaunchPlanner planner,
+      Instant now,
+      ModelMemory memory) {
     Decision last = m.lastDecision;
     if (last == null && !binary.found() && m.entry != null && m.entry.accepted()) {
       last = Decision.of(ReasonCode.LLAMA_SERVER_NOT_FOUND, binary.notFoundMessage(), now);
@@ -91,7 +100,8 @@ final class StatusView {
         serving.start().label(),
         serving.ttl(),
         serving.replicas(),
-        m.safeModeWarning == null ? List.of() : List.of(m.safeModeWarning));
+        m.safeModeWarning == null ? List.of() : List.of(m.safeModeWarning),
+        memory);
   }
 
   /** The plan without a port, for the API; null when the model cannot be planned. */

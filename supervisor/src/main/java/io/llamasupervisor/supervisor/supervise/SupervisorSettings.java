@@ -2,6 +2,7 @@ package io.llamasupervisor.supervisor.supervise;
 
 import io.llamasupervisor.health.LivenessPolicy;
 import io.llamasupervisor.process.LogSettings;
+import io.llamasupervisor.supervisor.memory.MemorySettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,8 +22,8 @@ import java.util.Objects;
  * @param stateDir where the state file and instance logs live
  * @param log instance log settings (directory inside {@code stateDir})
  * @param keepInstancesOnExit leave instances running on shutdown, for adoption by the next run
- * @param memoryBudgetBytes memory all instances may use together (plan estimates); a blue-green
- *     swap that would exceed it falls back to stop-then-start. 0 = no budget
+ * @param memory the memory budget and how models are admitted and evicted ({@code
+ *     supervisor.memory.*})
  */
 public record SupervisorSettings(
     RestartPolicy restart,
@@ -37,12 +38,10 @@ public record SupervisorSettings(
     Path stateDir,
     LogSettings log,
     boolean keepInstancesOnExit,
-    long memoryBudgetBytes) {
+    MemorySettings memory) {
 
   public SupervisorSettings {
-    if (memoryBudgetBytes < 0) {
-      throw new IllegalArgumentException("memory-budget must not be negative");
-    }
+    Objects.requireNonNull(memory, "memory");
     Objects.requireNonNull(restart, "restart");
     Objects.requireNonNull(liveness, "liveness");
     Objects.requireNonNull(stateDir, "stateDir");
@@ -67,7 +66,7 @@ public record SupervisorSettings(
         stateDir,
         LogSettings.defaults(stateDir.resolve("logs")),
         false,
-        0);
+        MemorySettings.defaults());
   }
 
   /** The startup deadline for a model of {@code bytes} bytes. */

@@ -115,7 +115,9 @@ class BlueGreenIT {
 
   @Test
   void withoutMemoryForTwoCopiesTheSwapStopsFirst() throws Exception {
-    h.start("supervisor.supervision.memory-budget=1KiB");
+    // room for one copy, not for two
+    long one = h.estimate(ID);
+    h.start("supervisor.memory.budget=" + (one + one / 2), "supervisor.memory.margin=0");
     ModelStatus.InstanceStatus first = h.awaitState(ID, "ready", LONG).instances().get(0);
     h.fleet.operatorRestart(ID);
     ModelStatus stopping =

@@ -149,6 +149,26 @@ public final class FleetHarness implements AutoCloseable {
     fleet.reconfigure(new LaunchPlanner(sc.launch()));
   }
 
+  /**
+   * The launch plan's memory estimate of the model at {@code relative}.gguf with {@link #BASE_YAML}
+   * plus {@code overrides}: what the memory budget counts for one instance of it.
+   */
+  public long estimate(String relative, String... overrides) throws Exception {
+    Path config = root.resolve("config.yml");
+    Files.writeString(config, BASE_YAML);
+    List<String> all = new java.util.ArrayList<>(List.of(overrides));
+    all.add("supervisor.models-dir=" + models);
+    SupervisorConfig sc = new ConfigLoader().load(config, all);
+    return new LaunchPlanner(sc.launch())
+        .plan(
+            io.llamasupervisor.supervisor.launch.ModelSpec.of(
+                relative,
+                io.llamasupervisor.gguf.GgufReader.read(models.resolve(relative + ".gguf"))),
+            java.util.OptionalInt.empty())
+        .memory()
+        .totalBytes();
+  }
+
   public ModelStatus status(String id) {
     return fleet.model(id).orElseThrow(() -> new AssertionError("no model " + id));
   }

@@ -1,0 +1,296 @@
+package io.llamasupervisor.app;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.gguf.testing.GgufWriter;
+import io.llamasupervisor.testkit.FakeLlamaServer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code serve} with a memory budget for two of three models and its in-process gateway: eight
+ * clients ask for A, B, A, C, A, B, A, C … at once. Every request is answered, never are three
+ * models resident, and the scheduler loads fewer models than a first-in-first-out switcher would
+ * for the same requests.
+ */
+class MemoryScheduledServeIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private static final List<String> PATTERN = List.of("a", "b", "a", "c");
+  private static final int CLIENTS = 8;
+  private static final int REQUESTS_PER_CLIENT = 16;
+
+  @TempDir Path dir;
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (Process p : started) {
+      p.destroy();
+    }
+    for (Process p : started) {
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private Process run(String name, List<String> args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("-jar");
+    cmd.add(Path.of("target/llama-supervisor.jar").toAbsolutePath().toString());
+    cmd.addAll(args);
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve(name + ".log").toFile())
+            .start();
+    started.add(p);
+    return p;
+  }
+
+  private String log(String name) {
+    try {
+      return Files.readString(dir.resolve(name + ".log"), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static HttpResponse<String> get(int port, String path) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(20))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> chat(int port, String model) throws Exception {
+    String body =
+        "{\"model\":\""
+            + model
+            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}";
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+            .timeout(Duration.ofSeconds(120))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Loads a first-in-first-out switcher with room for two would make for {@code requests}. */
+  static int fifoLoads(List<String> requests, List<String> resident) {
+    ArrayDeque<String> loaded = new ArrayDeque<>(resident);
+    int loads = 0;
+    for (String m : requests) {
+      if (!loaded.contains(m)) {
+        if (loaded.size() == 2) {
+          loaded.removeFirst();
+        }
+        loaded.addLast(m);
+        loads++;
+      }
+    }
+    return loads;
+  }
+
+  private static double loads(String metrics) {
+    double sum = 0;
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith("llama_supervisor_model_loads_total{")) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return sum;
+  }
+
+  @Test
+  void threeModelsInRoomForTwoServeEveryRequestWithFewerLoadsThanFifo() throws Exception {
+    Path models = Files.createDirectories(dir.resolve("models"));
+    for (String m : List.of("a", "b", "c")) {
+      GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve("pub/repo/" + m + ".gguf"));
+    }
+    Path binary = FakeLlamaServer.installExecutable(dir.resolve("bin"));
+    List<String> common =
+        List.of(
+            "--models-dir",
+            models.toString(),
+            "--supervisor.defaults.ctx-size=256",
+            "--supervisor.defaults.parallel=2",
+            "--supervisor.defaults.threads=1");
+    // the estimate of one model, as plan prints it: the budget is two and a half of them
+    Process plan = run("plan", concat(List.of("plan", "--json"), common));
+    assertTrue(plan.waitFor(60, TimeUnit.SECONDS), log("plan"));
+    long one = 0;
+    for (String line : log("plan").split("\n")) {
+      if (line.startsWith("{")) {
+        one = Math.max(one, JSON.readTree(line).path("memory").path("totalBytes").asLong());
+      }
+    }
+    assertTrue(one > 0, log("plan"));
+
+    int api = freePort();
+    int gw = freePort();
+    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
+    run(
+        "serve",
+        concat(
+            List.of(
+                "serve",
+                "--llama-server",
+                binary.toString(),
+                "--state-dir",
+                dir.resolve("state").toString(),
+                "--port",
+                Integer.toString(api),
+                "--gateway-port",
+                Integer.toString(gw),
+                "--supervisor.ports=" + first + "-" + (first + 50),
+                "--supervisor.catalog.poll-interval=100ms",
+                "--supervisor.catalog.stable-after=100ms",
+                "--supervisor.supervision.drain.linger=100ms",
+                "--supervisor.memory.budget=" + (2 * one + one / 2),
+                "--supervisor.memory.margin=0",
+                "--supervisor.memory.min-residency=1s"),
+            common));
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              JsonNode ms = JSON.readTree(get(api, "/api/v1/models").body()).path("models");
+              int ready = 0;
+              int idle = 0;
+              for (JsonNode m : ms) {
+                ready += m.path("state").asText().equals("ready") ? 1 : 0;
+                idle += m.path("state").asText().equals("idle") ? 1 : 0;
+              }
+              return ready == 2 && idle == 1;
+            });
+    List<String> resident = new ArrayList<>();
+    for (JsonNode m : JSON.readTree(get(api, "/api/v1/models").body()).path("models")) {
+      if (m.path("state").asText().equals("ready")) {
+        resident.add(m.path("alias").asText());
+      }
+    }
+    double loadsBefore = loads(get(api, "/metrics").body());
+
+    AtomicBoolean sampling = new AtomicBoolean(true);
+    AtomicInteger mostResident = new AtomicInteger();
+    AtomicInteger samples = new AtomicInteger();
+    Thread sampler =
+        new Thread(
+            () -> {
+              while (sampling.get()) {
+                try {
+                  int n = 0;
+                  for (JsonNode m :
+                      JSON.readTree(get(api, "/api/v1/models").body()).path("models")) {
+                    n += m.path("instances").isEmpty() ? 0 : 1;
+                  }
+                  mostResident.accumulateAndGet(n, Math::max);
+                  samples.incrementAndGet();
+                  Thread.sleep(50);
+                } catch (InterruptedException e) {
+                  return;
+                } catch (Exception e) {
+                  // the next sample counts
+                }
+              }
+            },
+            "resident sampler");
+    sampler.start();
+
+    List<String> sent = Collections.synchronizedList(new ArrayList<>());
+    List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+    List<Future<?>> done = new ArrayList<>();
+    for (int c = 0; c < CLIENTS; c++) {
+      int offset = c;
+      done.add(
+          clients.submit(
+              () -> {
+                for (int i = 0; i < REQUESTS_PER_CLIENT; i++) {
+                  String model = PATTERN.get((i + offset) % PATTERN.size());
+                  sent.add(model);
+                  try {
+                    HttpResponse<String> r = chat(gw, model);
+                    if (r.statusCode() != 200) {
+                      failures.add(model + ": " + r.statusCode() + " " + r.body());
+                    }
+                  } catch (Exception e) {
+                    failures.add(model + ": " + e);
+                  }
+                }
+                return null;
+              }));
+    }
+    for (Future<?> f : done) {
+      f.get(10, TimeUnit.MINUTES);
+    }
+    clients.shutdown();
+    sampling.set(false);
+    sampler.join(5_000);
+
+    double loadsAfter = loads(get(api, "/metrics").body());
+    int scheduled = (int) (loadsAfter - loadsBefore);
+    int fifo = fifoLoads(sent, resident);
+    System.out.printf(
+        "memory scheduling: %d requests from %d clients, %d failed, at most %d resident in %d"
+            + " samples, %d loads (a FIFO switcher: %d)%n",
+        sent.size(), CLIENTS, failures.size(), mostResident.get(), samples.get(), scheduled, fifo);
+    assertEquals(List.of(), failures, log("serve"));
+    assertTrue(samples.get() > 10, "samples: " + samples.get());
+    assertTrue(mostResident.get() <= 2, "at most two resident, saw " + mostResident.get());
+    assertTrue(scheduled > 0, "the pattern needs C at some point: " + scheduled);
+    assertTrue(scheduled < fifo, scheduled + " loads, FIFO " + fifo);
+    String metrics = get(api, "/metrics").body();
+    assertTrue(metrics.contains("llama_supervisor_evictions_total{reason=\"admission\"}"), metrics);
+    assertTrue(metrics.contains("llama_supervisor_memory_budget_bytes{device=\"cpu\"}"), metrics);
+    JsonNode memory = JSON.readTree(get(api, "/api/v1/memory").body());
+    assertTrue(memory.path("scheduled").asBoolean(), memory.toString());
+    assertEquals(
+        2 * one + one / 2, memory.at("/devices/0/budgetBytes").asLong(), memory.toString());
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+}
