@@ -6,6 +6,7 @@ import io.llamasupervisor.supervisor.catalog.CatalogFile;
 import io.llamasupervisor.supervisor.catalog.ModelSummary;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import io.llamasupervisor.supervisor.launch.MemoryEstimate;
+import io.llamasupervisor.supervisor.memory.MeasuredFootprint;
 import io.llamasupervisor.supervisor.supervise.Decision;
 import io.llamasupervisor.supervisor.supervise.ModelStatus;
 import io.llamasupervisor.supervisor.supervise.Rollout;
@@ -19,9 +20,9 @@ import java.util.Map;
  * dry-run launch plan, restart bookkeeping, last decision, instances, the load progress of a
  * starting instance ({@code startup}: elapsed against the startup deadline, load stage), and how it
  * is served: {@code startMode} ({@code always} or {@code on-demand}), {@code ttl} (ISO-8601, e.g.
- * {@code PT5M}, null = none) and {@code replicas}; {@code warnings} such as a start in safe mode.
- * Paths are plain strings; values of secret-looking environment variables and of {@code --api-key}
- * are masked.
+ * {@code PT5M}, null = none) and {@code replicas}; {@code warnings} such as a start in safe mode;
+ * {@code memory} ({@link MemoryView}: estimated and measured bytes per device). Paths are plain
+ * strings; values of secret-looking environment variables and of {@code --api-key} are masked.
  */
 record ModelView(
     String id,
@@ -40,7 +41,8 @@ record ModelView(
     String ttl,
     int replicas,
     List<String> warnings,
-    LoadProgress startup) {
+    LoadProgress startup,
+    MemoryView memory) {
 
   static final String MASK = Secrets.MASK;
 
@@ -67,7 +69,18 @@ record ModelView(
         s.ttl() == null ? null : s.ttl().toString(),
         s.replicas(),
         s.warnings(),
-        startup);
+        startup,
+        MemoryView.of(s));
+  }
+
+  /**
+   * The model's memory: {@code estimated} from the dry-run plan (weights, KV cache, compute and
+   * output buffers, per device), {@code measured} what its last load logged (null before one).
+   */
+  record MemoryView(MemoryEstimate estimated, MeasuredFootprint measured) {
+    static MemoryView of(ModelStatus s) {
+      return new MemoryView(s.plan() == null ? null : s.plan().memory(), s.measured());
+    }
   }
 
   /**

@@ -28,9 +28,10 @@ import java.util.regex.Pattern;
  * about 5 KiB. The weights of a memory-mapped model ({@code CPU_Mapped}) are page cache: they count
  * fully, although the kernel may share or drop pages.
  *
+ * @param totalBytes the sum over every device and kind
  * @param devices bytes per device id, ids sorted
  */
-public record MeasuredFootprint(Map<String, BufferBytes> devices) {
+public record MeasuredFootprint(long totalBytes, Map<String, BufferBytes> devices) {
   private static final double MIB = 1024.0 * 1024.0;
   private static final Pattern BUFFER_LINE =
       Pattern.compile("\\s(\\S+)\\s+(model|KV|RS|output|compute) buffer size =\\s*([0-9.]+) MiB");
@@ -41,11 +42,16 @@ public record MeasuredFootprint(Map<String, BufferBytes> devices) {
 
   public MeasuredFootprint {
     devices = java.util.Collections.unmodifiableMap(new TreeMap<>(devices));
+    long sum = devices.values().stream().mapToLong(BufferBytes::totalBytes).sum();
+    if (sum != totalBytes) {
+      throw new IllegalArgumentException("totalBytes " + totalBytes + " != sum " + sum);
+    }
   }
 
-  /** The sum over every device and kind. */
-  public long totalBytes() {
-    return devices.values().stream().mapToLong(BufferBytes::totalBytes).sum();
+  /** The footprint of these buffers. */
+  public static MeasuredFootprint of(Map<String, BufferBytes> devices) {
+    return new MeasuredFootprint(
+        devices.values().stream().mapToLong(BufferBytes::totalBytes).sum(), devices);
   }
 
   /** Total bytes per device id. */
@@ -91,7 +97,7 @@ public record MeasuredFootprint(Map<String, BufferBytes> devices) {
           };
       devices.merge(deviceOf(m.group(1)), BufferBytes.ZERO.plus(kind, bytes), BufferBytes::plus);
     }
-    return devices.isEmpty() ? Optional.empty() : Optional.of(new MeasuredFootprint(devices));
+    return devices.isEmpty() ? Optional.empty() : Optional.of(of(devices));
   }
 
   /** The device id of a llama.cpp buffer-type name. */

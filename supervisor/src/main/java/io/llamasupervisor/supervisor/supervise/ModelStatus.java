@@ -2,6 +2,7 @@ package io.llamasupervisor.supervisor.supervise;
 
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
+import io.llamasupervisor.supervisor.memory.MeasuredFootprint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -30,6 +31,8 @@ import java.util.List;
  * @param replicas instances configured to serve side by side
  * @param warnings what the user should know about how the model runs, e.g. that it was started in
  *     safe mode after a crash while loading
+ * @param measured the buffers the last load of the model logged (llama-server {@code -lv 4}), null
+ *     before the first load or when it logged none
  */
 public record ModelStatus(
     String id,
@@ -47,10 +50,49 @@ public record ModelStatus(
     String startMode,
     Duration ttl,
     int replicas,
-    List<String> warnings) {
+    List<String> warnings,
+    MeasuredFootprint measured) {
 
   public ModelStatus {
     warnings = warnings == null ? List.of() : List.copyOf(warnings);
+  }
+
+  /** A status without a measured footprint. */
+  public ModelStatus(
+      String id,
+      String alias,
+      String state,
+      int restarts,
+      int failures,
+      Instant nextAttempt,
+      String lastExit,
+      Decision lastDecision,
+      Rollout rollout,
+      List<InstanceStatus> instances,
+      CatalogEntry entry,
+      LaunchPlan plan,
+      String startMode,
+      Duration ttl,
+      int replicas,
+      List<String> warnings) {
+    this(
+        id,
+        alias,
+        state,
+        restarts,
+        failures,
+        nextAttempt,
+        lastExit,
+        lastDecision,
+        rollout,
+        instances,
+        entry,
+        plan,
+        startMode,
+        ttl,
+        replicas,
+        warnings,
+        null);
   }
 
   /** A status of an always-started model with one replica and no ttl. */

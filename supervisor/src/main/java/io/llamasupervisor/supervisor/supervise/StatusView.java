@@ -91,7 +91,8 @@ final class StatusView {
         serving.start().label(),
         serving.ttl(),
         serving.replicas(),
-        m.safeModeWarning == null ? List.of() : List.of(m.safeModeWarning));
+        m.safeModeWarning == null ? List.of() : List.of(m.safeModeWarning),
+        m.measured().orElse(null));
   }
 
   /** The plan without a port, for the API; null when the model cannot be planned. */
