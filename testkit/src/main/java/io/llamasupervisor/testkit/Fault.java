@@ -45,7 +45,14 @@ enum Fault {
    * comma-separated item (one or more arguments, e.g. {@code --no-repack} or {@code --flash-attn
    * off}) appears in the command line.
    */
-  SEGV_UNLESS(Kind.TEXT);
+  SEGV_UNLESS(Kind.TEXT),
+  /**
+   * The devices {@code --list-devices} reports: {@code NAME:DESCRIPTION:TOTAL_MIB:FREE_MIB,...}
+   * ({@link Devices}); unset = none (a CPU-only build).
+   */
+  DEVICES(Kind.TEXT),
+  /** Bytes the process really holds (touched, resident) from the end of loading on. */
+  HOLD_BYTES(Kind.COUNT);
 
   enum Kind {
     DURATION,

@@ -26,6 +26,8 @@ import java.util.Map;
  * @param failLoad the {@code error loading model:} text of a forced load failure, or null
  * @param segvMissing the item of {@code FAKE_LLAMA_SEGV_UNLESS} missing from the command line (the
  *     load then dies by SIGSEGV), or null
+ * @param devices what {@code --list-devices} prints
+ * @param holdBytes bytes held resident once loaded, or 0
  */
 record FaultPlan(
     long loadMs,
@@ -41,7 +43,9 @@ record FaultPlan(
     long forkGrandchildSeconds,
     long floodStderrBytes,
     String failLoad,
-    String segvMissing) {
+    String segvMissing,
+    Devices devices,
+    long holdBytes) {
 
   static final long DEFAULT_LOAD_MS = 20;
   static final double DEFAULT_TOKEN_MS = 1.0;
@@ -62,7 +66,9 @@ record FaultPlan(
         0,
         0,
         null,
-        null);
+        null,
+        Devices.NONE,
+        0);
   }
 
   /** The plan and the arguments left for llama-server's own parser. */
@@ -117,7 +123,17 @@ record FaultPlan(
         duration(raw, Fault.FORK_GRANDCHILD, 0),
         longCount(raw, Fault.FLOOD_STDERR_BYTES),
         text(raw, Fault.FAIL_LOAD),
-        missing(text(raw, Fault.SEGV_UNLESS), llamaArgs));
+        missing(text(raw, Fault.SEGV_UNLESS), llamaArgs),
+        devices(raw),
+        longCount(raw, Fault.HOLD_BYTES));
+  }
+
+  private static Devices devices(Map<Fault, String> raw) {
+    try {
+      return Devices.parse(raw.get(Fault.DEVICES));
+    } catch (IllegalArgumentException e) {
+      throw bad(Fault.DEVICES, raw.get(Fault.DEVICES), e.getMessage());
+    }
   }
 
   /**
