@@ -56,6 +56,11 @@ class ModelsControllerTest {
     assertTrue(qwen.at("/plan/argv").toString().contains("<port>"), qwen.toString());
     assertEquals("q8_0", qwen.at("/plan/cacheTypeK").asText());
     assertTrue(qwen.at("/plan/memory/totalBytes").asLong() > 0);
+    assertEquals(
+        qwen.at("/plan/memory/totalBytes").asLong(),
+        qwen.at("/memory/estimated/devices/cpu/totalBytes").asLong(),
+        "the estimate per device, all on cpu without a GPU");
+    assertTrue(qwen.at("/memory/measured").isNull(), "nothing measured yet: " + qwen);
     assertEquals(4242, qwen.at("/instances/0/pid").asLong());
     assertEquals("ready", qwen.at("/instances/0/state").asText());
     assertEquals("READY", qwen.at("/lastDecision/code").asText());

@@ -210,7 +210,9 @@ final class ArgParser {
       case "--log-disable" -> b.logDisabled = true;
       case "--sse-ping-interval" -> b.ssePingInterval = stoi(v);
       case "--context-shift" -> b.contextShift = !isNegative(typed);
-      case "--verbosity" -> stoi(v);
+      case "--verbosity" -> b.verbosity = stoi(v);
+      case "--batch-size" -> b.batch = stoi(v);
+      case "--ubatch-size" -> b.ubatch = stoi(v);
       case "--gpu-layers" -> {
         if (!v.equals("auto") && !v.equals("all")) {
           stoi(v);
@@ -314,6 +316,9 @@ final class ArgParser {
     boolean logDisabled;
     int ssePingInterval = 30;
     boolean contextShift;
+    int verbosity = 3;
+    int batch = 2048;
+    int ubatch = 512;
 
     ServerOptions build() {
       return new ServerOptions(
@@ -337,7 +342,10 @@ final class ArgParser {
           nPredict,
           logDisabled,
           ssePingInterval,
-          contextShift);
+          contextShift,
+          verbosity,
+          batch,
+          ubatch);
     }
   }
 }

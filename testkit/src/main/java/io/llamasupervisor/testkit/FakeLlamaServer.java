@@ -58,6 +58,13 @@ public final class FakeLlamaServer {
       Runtime.getRuntime().halt(2);
       return;
     }
+    if (faults.llamaArgs().contains("--list-devices")) {
+      // the real handler prints and exits while the command line is parsed
+      System.out.print(faults.plan().devices().listing());
+      System.out.flush();
+      Runtime.getRuntime().halt(0);
+      return;
+    }
     ArgParser.Outcome outcome =
         new ArgParser(HelpText.bundled()).parse(faults.llamaArgs(), System.getenv());
     if (outcome instanceof ArgParser.Exit exit) {

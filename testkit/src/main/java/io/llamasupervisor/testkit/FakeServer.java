@@ -1,7 +1,10 @@
 package io.llamasupervisor.testkit;
 
+import io.llamasupervisor.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
@@ -57,7 +60,9 @@ final class FakeServer {
     log.info(
         "cmn",
         "common_param",
-        "common_params_print_info: verbosity = 3 (adjust with the `-lv N` CLI arg)");
+        "common_params_print_info: verbosity = "
+            + options.verbosity()
+            + " (adjust with the `-lv N` CLI arg)");
     if (options.apiKeys().isEmpty()) {
       log.warn("srv", "llama_server", "-----------------");
       log.warn(
@@ -92,6 +97,7 @@ final class FakeServer {
       return;
     }
     ModelInfo model = ((ModelLoader.Loaded) loaded).model();
+    GgufFile header = ((ModelLoader.Loaded) loaded).header();
     sleepUntil(loadStart + TimeUnit.MILLISECONDS.toNanos(faults.loadMs()));
     if (faults.segvMissing() != null) {
       // the real server prints no error line: its last words are the buffer sizes
@@ -118,6 +124,12 @@ final class FakeServer {
     if (plan.error() != null) {
       fail(Failures.context(options.model(), plan.error()));
       return;
+    }
+    if (options.verbosity() >= 4) {
+      log.print(BufferLines.lines(BufferLines.sizes(header, options, plan)));
+    }
+    if (faults.holdBytes() > 0) {
+      holdMemory(faults.holdBytes());
     }
     int threads =
         options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
@@ -236,6 +248,47 @@ final class FakeServer {
               + ")");
     } catch (IOException e) {
       log.error("fake", "fault", "cannot fork grandchild: " + e.getMessage());
+    }
+  }
+
+  /** Mapped memory held until exit (a reference keeps it from being unmapped). */
+  private final List<java.nio.MappedByteBuffer> held = new java.util.ArrayList<>();
+
+  /**
+   * Really holds {@code bytes} ({@code FAKE_LLAMA_HOLD_BYTES}): a shared mapping of an unlinked
+   * file in {@code /dev/shm} (else the temporary directory), every page written, so the process's
+   * RSS and the host's used memory grow like a loaded model's (the JVM heap stays small).
+   */
+  private void holdMemory(long bytes) {
+    Path dir = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : null;
+    try {
+      Path file =
+          dir == null
+              ? Files.createTempFile("fake-llama-hold", ".bin")
+              : Files.createTempFile(dir, "fake-llama-hold", ".bin");
+      try (java.nio.channels.FileChannel ch =
+          java.nio.channels.FileChannel.open(
+              file,
+              java.nio.file.StandardOpenOption.READ,
+              java.nio.file.StandardOpenOption.WRITE)) {
+        long chunk = 1L << 30;
+        for (long at = 0; at < bytes; at += chunk) {
+          java.nio.MappedByteBuffer b =
+              ch.map(
+                  java.nio.channels.FileChannel.MapMode.READ_WRITE,
+                  at,
+                  Math.min(chunk, bytes - at));
+          for (int i = 0; i < b.capacity(); i += 4096) {
+            b.put(i, (byte) 1);
+          }
+          held.add(b);
+        }
+      } finally {
+        Files.deleteIfExists(file);
+      }
+      log.info("fake", "memory", "holding " + bytes + " bytes");
+    } catch (IOException | RuntimeException e) {
+      log.error("fake", "memory", "cannot hold " + bytes + " bytes: " + e.getMessage());
     }
   }
 

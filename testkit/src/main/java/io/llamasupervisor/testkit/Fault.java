@@ -50,7 +50,14 @@ enum Fault {
    * With {@link #FAIL_LOAD}: fail only while the file at this path does not exist; the failing load
    * creates it, so the next process loads (a load failure that a retry fixes).
    */
-  FAIL_LOAD_ONCE(Kind.TEXT);
+  FAIL_LOAD_ONCE(Kind.TEXT),
+  /**
+   * The devices {@code --list-devices} reports: {@code NAME:DESCRIPTION:TOTAL_MIB:FREE_MIB,...}
+   * ({@link Devices}); unset = none (a CPU-only build).
+   */
+  DEVICES(Kind.TEXT),
+  /** Bytes the process really holds (touched, resident) from the end of loading on. */
+  HOLD_BYTES(Kind.COUNT);
 
   enum Kind {
     DURATION,

@@ -27,6 +27,8 @@ import java.util.Map;
  * @param segvMissing the item of {@code FAKE_LLAMA_SEGV_UNLESS} missing from the command line (the
  *     load then dies by SIGSEGV), or null
  * @param failLoadOnce a marker file: {@code failLoad} applies only while it does not exist, or null
+ * @param devices what {@code --list-devices} prints
+ * @param holdBytes bytes held resident once loaded, or 0
  */
 record FaultPlan(
     long loadMs,
@@ -43,7 +45,9 @@ record FaultPlan(
     long floodStderrBytes,
     String failLoad,
     String segvMissing,
-    String failLoadOnce) {
+    String failLoadOnce,
+    Devices devices,
+    long holdBytes) {
 
   static final long DEFAULT_LOAD_MS = 20;
   static final double DEFAULT_TOKEN_MS = 1.0;
@@ -65,7 +69,9 @@ record FaultPlan(
         0,
         null,
         null,
-        null);
+        null,
+        Devices.NONE,
+        0);
   }
 
   /** The plan and the arguments left for llama-server's own parser. */
@@ -121,7 +127,17 @@ record FaultPlan(
         longCount(raw, Fault.FLOOD_STDERR_BYTES),
         text(raw, Fault.FAIL_LOAD),
         missing(text(raw, Fault.SEGV_UNLESS), llamaArgs),
-        text(raw, Fault.FAIL_LOAD_ONCE));
+        text(raw, Fault.FAIL_LOAD_ONCE),
+        devices(raw),
+        longCount(raw, Fault.HOLD_BYTES));
+  }
+
+  private static Devices devices(Map<Fault, String> raw) {
+    try {
+      return Devices.parse(raw.get(Fault.DEVICES));
+    } catch (IllegalArgumentException e) {
+      throw bad(Fault.DEVICES, raw.get(Fault.DEVICES), e.getMessage());
+    }
   }
 
   /**

@@ -42,7 +42,7 @@ final class ModelLoader {
   /** Outcome of a load attempt. */
   sealed interface Result permits Loaded, Failed {}
 
-  record Loaded(ModelInfo model) implements Result {}
+  record Loaded(ModelInfo model, GgufFile header) implements Result {}
 
   /** The load fails; {@code lines} is everything llama-server prints before exiting 1. */
   record Failed(List<LogLine> lines) implements Result {}
@@ -88,7 +88,7 @@ final class ModelLoader {
     if (f.tensorCount() == 0) {
       return new Failed(Failures.model(pathArg, "missing tensor 'token_embd.weight'"));
     }
-    return new Loaded(ModelInfo.of(pathArg, f));
+    return new Loaded(ModelInfo.of(pathArg, f), f);
   }
 
   /**

@@ -29,6 +29,9 @@ import java.util.List;
  *     gets a {@code :} comment ping; 0 or less disables pings
  * @param contextShift {@code --context-shift}: generation goes on past a full slot context (until
  *     {@code n_predict}, for ever with -1)
+ * @param verbosity {@code -lv}: 4 and more log the buffer sizes while loading
+ * @param batch {@code -b} (default 2048)
+ * @param ubatch {@code -ub} (default 512)
  */
 record ServerOptions(
     String model,
@@ -51,7 +54,10 @@ record ServerOptions(
     int nPredict,
     boolean logDisabled,
     int ssePingInterval,
-    boolean contextShift) {
+    boolean contextShift,
+    int verbosity,
+    int batch,
+    int ubatch) {
 
   /** The name served as {@code id}/{@code model}: the first alias, else the model path. */
   String modelName() {

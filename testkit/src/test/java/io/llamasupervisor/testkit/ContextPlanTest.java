@@ -32,7 +32,10 @@ class ContextPlanTest {
         -1,
         false,
         30,
-        false);
+        false,
+        3,
+        2048,
+        512);
   }
 
   static ModelInfo model(long ctxTrain, long headDim) {

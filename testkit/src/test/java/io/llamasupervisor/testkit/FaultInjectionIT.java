@@ -12,6 +12,7 @@ import io.llamasupervisor.gguf.testing.GgufWriter;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +40,52 @@ class FaultInjectionIT {
     List<String> args = new ArrayList<>(List.of("-m", model));
     args.addAll(List.of(extra));
     return FakeServerProcess.start(args, env);
+  }
+
+  @Test
+  void devicesKnobIsWhatListDevicesPrints() {
+    try (FakeServerProcess p =
+        FakeServerProcess.start(
+            List.of("--list-devices"),
+            Map.of(
+                "FAKE_LLAMA_DEVICES",
+                "CUDA0:NVIDIA GeForce RTX 4090:24564:20000,Vulkan0:AMD Radeon (RADV):16368:16000"))) {
+      assertEquals(0, p.awaitExit(START), p.stderr());
+      assertEquals(
+          "Available devices:\n"
+              + "  CUDA0: NVIDIA GeForce RTX 4090 (24564 MiB, 20000 MiB free)\n"
+              + "  Vulkan0: AMD Radeon (RADV) (16368 MiB, 16000 MiB free)\n",
+          p.stdout());
+    }
+  }
+
+  @Test
+  void aMalformedDeviceListExits2WithTheReason() {
+    try (FakeServerProcess p =
+        FakeServerProcess.start(
+            List.of("--list-devices"), Map.of("FAKE_LLAMA_DEVICES", "CUDA0:x"))) {
+      assertEquals(2, p.awaitExit(START));
+      assertTrue(
+          p.stderr().contains("device 'CUDA0:x' is not NAME:DESCRIPTION:TOTAL_MIB:FREE_MIB"),
+          p.stderr());
+    }
+  }
+
+  /** The held bytes are resident in the process (VmRSS), not only reserved. */
+  @Test
+  void holdBytesMakesTheProcessResident() throws IOException {
+    long hold = 128L << 20;
+    try (FakeServerProcess p = start(Map.of("FAKE_LLAMA_HOLD_BYTES", Long.toString(hold)))) {
+      p.awaitHealthy(START);
+      long rssKb = 0;
+      for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          rssKb = Long.parseLong(line.replaceAll("\\D", ""));
+        }
+      }
+      assertTrue(rssKb * 1024 >= hold, "VmRSS " + rssKb + " kB < " + hold + " bytes held");
+      assertTrue(p.stderr().contains("holding " + hold + " bytes"), p.stderr());
+    }
   }
 
   @Test

@@ -59,6 +59,51 @@ class LlamaServerContractIT {
     return (T) v;
   }
 
+  /** A CPU-only build lists no device (common_print_available_devices) and exits 0. */
+  @ParameterizedTest
+  @EnumSource(Target.class)
+  void listDevicesOnACpuOnlyBuildPrintsNone(Target t) {
+    try (FakeServerProcess p = start(t, Map.of(), "--list-devices")) {
+      assertEquals(0, p.awaitExit(START), p.stderr());
+      assertEquals("Available devices:\n  (none)\n", p.stdout());
+    }
+  }
+
+  static Stream<Arguments> bufferSizes() {
+    List<Arguments> out = new ArrayList<>();
+    for (Target t : Target.values()) {
+      out.add(Arguments.of(t, "-c 1024 -ctk q8_0 -ctv q8_0", "0.01", "0.27", "3.01"));
+      out.add(Arguments.of(t, "-c 1024 -np 4 -ctk q8_0 -ctv q4_0", "0.01", "0.20", "2.26"));
+      out.add(Arguments.of(t, "-c 1024 -np 1 -fa off", "0.00", "0.50", "11.51"));
+      out.add(Arguments.of(t, "-c 2048 -np 2 -fa on -ub 256", "0.00", "1.00", "1.51"));
+    }
+    return out.stream();
+  }
+
+  /** At -lv 4 the server logs what it allocated while loading, per buffer type. */
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("bufferSizes")
+  void verbosityFourLogsTheBufferSizes(
+      Target t, String flags, String output, String kv, String compute) {
+    List<String> args = new ArrayList<>(List.of("-m", Fixtures.TINY, "-lv", "4", "--no-repack"));
+    args.addAll(List.of("-t", "2"));
+    args.addAll(Arrays.asList(flags.split(" ")));
+    try (FakeServerProcess p = start(t, Map.of(), args.toArray(String[]::new))) {
+      p.awaitHealthy(START);
+      String err = p.stderr();
+      assertTrue(err.contains("load_tensors:   CPU_Mapped model buffer size =     0.81 MiB"), err);
+      assertTrue(
+          err.contains("llama_context:        CPU  output buffer size =     " + output + " MiB"),
+          err);
+      assertTrue(
+          err.contains("llama_kv_cache:        CPU KV buffer size =     " + kv + " MiB"), err);
+      assertTrue(
+          err.contains(
+              String.format("sched_reserve:        CPU compute buffer size = %8s MiB", compute)),
+          err);
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Target.class)
   void loadingAnswers503ThenHealthIsOk(Target t) throws IOException {

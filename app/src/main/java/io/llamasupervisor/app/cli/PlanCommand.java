@@ -6,9 +6,12 @@ import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.config.ConfigException;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
+import io.llamasupervisor.supervisor.launch.CpuTopology;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
+import io.llamasupervisor.supervisor.launch.MemoryEstimate;
 import io.llamasupervisor.supervisor.launch.ModelSpec;
+import io.llamasupervisor.supervisor.memory.DeviceInventory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +35,9 @@ import picocli.CommandLine.Unmatched;
  * {@code plan --models-dir DIR [--json] [--config FILE] [--llama-server PATH]
  * [--supervisor.key=value...]}: dry run. Catalogs the models directory once and prints, for every
  * model, the verdict and the llama-server command line that {@code serve} would run (with a {@code
- * <port>} placeholder), its context, KV cache types, warnings and memory estimate. Exit code 0 when
- * every model is accepted, 2 when any is rejected, 1 on usage or configuration errors.
+ * <port>} placeholder), its context, KV cache types, warnings and memory estimate (per device: the
+ * GPUs that {@code llama-server --list-devices} reports, and {@code cpu}). Exit code 0 when every
+ * model is accepted, 2 when any is rejected, 1 on usage or configuration errors.
  */
 @Command(
     name = "plan",
@@ -59,6 +63,12 @@ public final class PlanCommand extends CliCommand {
   @Option(names = "--json", description = "One JSON object per model and line.")
   boolean json;
 
+  /**
+   * Reads the host's devices for a llama-server binary (the estimate places offloaded layers on its
+   * GPUs); tests replace it.
+   */
+  static java.util.function.Function<String, DeviceInventory> inventory = DeviceInventory::forHost;
+
   @Override
   public Integer call() {
     ConfigArgs parsed = configOptions.args(spec.commandLine(), unmatched);
@@ -82,7 +92,13 @@ public final class PlanCommand extends CliCommand {
         new ModelCatalog(config.catalog().withStableAfter(Duration.ZERO), Clock.systemUTC())) {
       catalog.scanOnce();
       catalog.scanOnce();
-      LaunchPlanner planner = new LaunchPlanner(config.launch());
+      DeviceInventory.Reading devices = inventory.apply(config.launch().llamaServer()).read();
+      for (String problem : devices.problems()) {
+        err().println("note: " + problem);
+      }
+      err().flush();
+      LaunchPlanner planner =
+          new LaunchPlanner(config.launch(), CpuTopology.physicalCores(), devices.gpus());
       List<CatalogEntry> entries = catalog.snapshot();
       if (entries.isEmpty()) {
         fail("no models found in " + modelsDir);
@@ -127,10 +143,14 @@ public final class PlanCommand extends CliCommand {
     if (p == null) {
       m.put("memory", null);
     } else {
+      MemoryEstimate est = p.memory();
       Map<String, Object> mem = new LinkedHashMap<>();
-      mem.put("weightsBytes", p.memory().weightsBytes());
-      mem.put("kvBytes", p.memory().kvBytes());
-      mem.put("totalBytes", p.memory().totalBytes());
+      mem.put("weightsBytes", est.weightsBytes());
+      mem.put("kvBytes", est.kvBytes());
+      mem.put("computeBytes", est.computeBytes());
+      mem.put("outputBytes", est.outputBytes());
+      mem.put("totalBytes", est.totalBytes());
+      mem.put("devices", est.devices());
       m.put("memory", mem);
     }
     m.put("planHash", p == null ? null : p.planHash());
@@ -173,11 +193,19 @@ public final class PlanCommand extends CliCommand {
         p.ctxPerSlot(), p.parallel(), p.ctxSize());
     out.printf(
         "  kv cache:  K %s, V %s, flash-attn %s%n", p.cacheTypeK(), p.cacheTypeV(), p.flashAttn());
+    MemoryEstimate est = p.memory();
     out.printf(
-        "  memory:    weights %s + KV %s = %s%n",
-        bytes(p.memory().weightsBytes()),
-        bytes(p.memory().kvBytes()),
-        bytes(p.memory().totalBytes()));
+        "  memory:    weights %s + KV %s + compute %s + output %s = %s%n",
+        bytes(est.weightsBytes()),
+        bytes(est.kvBytes()),
+        bytes(est.computeBytes()),
+        bytes(est.outputBytes()),
+        bytes(est.totalBytes()));
+    out.println(
+        "  devices:   "
+            + est.devices().entrySet().stream()
+                .map(d -> d.getKey() + " " + bytes(d.getValue().totalBytes()))
+                .collect(Collectors.joining(", ")));
     for (String w : e.warnings()) {
       out.println("  warning:   " + w);
     }

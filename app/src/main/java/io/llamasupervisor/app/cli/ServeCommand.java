@@ -25,6 +25,7 @@ import io.llamasupervisor.supervisor.config.ServeConfig;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import io.llamasupervisor.supervisor.launch.LaunchConfig;
 import io.llamasupervisor.supervisor.launch.LaunchPlanner;
+import io.llamasupervisor.supervisor.memory.DeviceInventory;
 import io.llamasupervisor.supervisor.supervise.FleetSupervisor;
 import io.llamasupervisor.supervisor.supervise.LlamaServerBinary;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -222,6 +223,9 @@ public final class ServeCommand extends CliCommand {
             new HttpSlotsProbe(),
             routes,
             clock);
+    // devices for an `auto` memory budget and for seeing memory freed by an eviction
+    fleet.setDeviceReader(
+        DeviceInventory.forHost(binary.path().map(Path::toString).orElse(null)).reader());
     LOG.info(
         "models dir {}, state dir {}, llama-server {}",
         modelsDir,

@@ -8,16 +8,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.app.Main;
 import io.llamasupervisor.gguf.GgmlType;
 import io.llamasupervisor.gguf.testing.GgufWriter;
+import io.llamasupervisor.supervisor.memory.DeviceInventory;
 import io.llamasupervisor.supervisor.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +32,27 @@ class PlanCommandTest {
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  /** This host's devices must not matter: a CPU-only inventory unless a test sets another. */
+  @BeforeEach
+  void cpuOnlyHost() {
+    devices("Available devices:\n  (none)\n");
+  }
+
+  @AfterEach
+  void realHost() {
+    PlanCommand.inventory = DeviceInventory::forHost;
+  }
+
+  private static void devices(String listDevicesOutput) {
+    PlanCommand.inventory =
+        bin ->
+            new DeviceInventory(
+                bin,
+                Duration.ofSeconds(1),
+                (command, timeout) -> listDevicesOutput,
+                () -> "MemTotal: 8000000 kB\nMemAvailable: 4000000 kB\n");
+  }
 
   private int run(String... args) {
     List<String> all = new ArrayList<>(List.of("plan"));
@@ -95,9 +120,18 @@ class PlanCommandTest {
     JsonNode mem = tiny.get("memory");
     assertEquals(854528 + 32 * 32 * 2, mem.get("weightsBytes").asLong(), "model + projector");
     assertEquals(4096L * 2 * (68 + 36), mem.get("kvBytes").asLong());
+    assertTrue(mem.get("computeBytes").asLong() > 0, mem.toString());
+    assertEquals(512L * 2 * 4, mem.get("outputBytes").asLong(), "n_vocab x 2 slots x F32");
     assertEquals(
-        mem.get("weightsBytes").asLong() + mem.get("kvBytes").asLong(),
+        mem.get("weightsBytes").asLong()
+            + mem.get("kvBytes").asLong()
+            + mem.get("computeBytes").asLong()
+            + mem.get("outputBytes").asLong(),
         mem.get("totalBytes").asLong());
+    assertEquals(
+        mem.get("totalBytes").asLong(),
+        mem.at("/devices/cpu/totalBytes").asLong(),
+        "no GPU: everything on cpu");
 
     JsonNode small = m.get("small/hd16-ctx512");
     assertEquals(512, small.get("ctxPerSlot").asInt());
@@ -123,8 +157,27 @@ class PlanCommandTest {
     assertTrue(text.contains("--port <port>"), text);
     assertTrue(text.contains("context:   2048 per slot x 4 slots (--ctx-size 8192)"), text);
     assertTrue(text.contains("kv cache:  K q8_0, V q4_0, flash-attn auto"), text);
-    assertTrue(text.contains("memory:    weights 0.81 MiB + KV 1.63 MiB = 2.44 MiB"), text);
+    assertTrue(
+        text.contains(
+            "memory:    weights 0.81 MiB + KV 1.63 MiB + compute 4.01 MiB + output 0.01 MiB"
+                + " = 6.46 MiB"),
+        text);
+    assertTrue(text.contains("devices:   cpu 6.46 MiB"), text);
     assertTrue(text.contains("warning:   ctx-size 4096 exceeds the training context 2048"), text);
+  }
+
+  /** With a GPU that llama-server lists, the offloaded layers and their KV cache go to it. */
+  @Test
+  void theEstimateIsPerDeviceOnAGpuHost() throws Exception {
+    devices("Available devices:\n  CUDA0: NVIDIA GeForce RTX 4090 (24564 MiB, 20000 MiB free)\n");
+    Fixtures.copy(Fixtures.TINY_LLAMA, models.resolve("tiny.gguf"));
+    assertEquals(0, run("--models-dir=" + models, "--json"));
+    JsonNode mem = jsonLines().get("tiny").get("memory");
+    assertEquals(mem.get("kvBytes").asLong(), mem.at("/devices/cuda0/kvBytes").asLong());
+    assertEquals(128L * 512 * 2, mem.at("/devices/cpu/modelBytes").asLong(), "token_embd");
+    assertEquals(
+        mem.get("totalBytes").asLong(),
+        mem.at("/devices/cpu/totalBytes").asLong() + mem.at("/devices/cuda0/totalBytes").asLong());
   }
 
   @Test

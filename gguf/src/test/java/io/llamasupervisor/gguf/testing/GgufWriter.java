@@ -50,6 +50,7 @@ public final class GgufWriter {
             .kv("llama.context_length", GgufValueType.UINT32, (long) contextLength)
             .kv("llama.embedding_length", GgufValueType.UINT32, (long) embd)
             .kv("llama.block_count", GgufValueType.UINT32, (long) blocks)
+            .kv("llama.feed_forward_length", GgufValueType.UINT32, 2L * embd)
             .kv("llama.attention.head_count", GgufValueType.UINT32, (long) heads)
             .kv("llama.attention.head_count_kv", GgufValueType.UINT32, (long) headsKv)
             .kv("llama.vocab_size", GgufValueType.UINT32, 32L);

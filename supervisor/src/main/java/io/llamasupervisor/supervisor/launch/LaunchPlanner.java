@@ -1,5 +1,6 @@
 package io.llamasupervisor.supervisor.launch;
 
+import io.llamasupervisor.supervisor.memory.Device;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,8 +22,15 @@ import java.util.OptionalInt;
  * </ul>
  */
 public final class LaunchPlanner {
+  /**
+   * The verbosity passed to every llama-server: 4 makes it log its buffer sizes while loading (the
+   * measured footprint) and about 3 KB per request, not per token.
+   */
+  public static final String LOG_VERBOSITY = "4";
+
   private final LaunchConfig config;
   private final int physicalCores;
+  private final List<Device> gpus;
 
   /** A planner that sizes {@code --threads} from this machine's physical cores. */
   public LaunchPlanner(LaunchConfig config) {
@@ -33,6 +41,16 @@ public final class LaunchPlanner {
    * @param physicalCores the {@code --threads} value when the settings say 0 (auto)
    */
   public LaunchPlanner(LaunchConfig config, int physicalCores) {
+    this(config, physicalCores, List.of());
+  }
+
+  /**
+   * @param physicalCores the {@code --threads} value when the settings say 0 (auto)
+   * @param gpus the host's GPUs ({@link io.llamasupervisor.supervisor.memory.DeviceInventory}), in
+   *     llama-server's order; the memory estimate places offloaded layers on them
+   */
+  public LaunchPlanner(LaunchConfig config, int physicalCores, List<Device> gpus) {
+    this.gpus = List.copyOf(gpus);
     this.config = Objects.requireNonNull(config, "config");
     if (physicalCores < 1) {
       throw new IllegalArgumentException("physicalCores must be at least 1: " + physicalCores);
@@ -152,14 +170,19 @@ public final class LaunchPlanner {
     if (!s.webui()) {
       argv.add("--no-webui");
     }
+    argv.add("-lv");
+    argv.add(LOG_VERBOSITY);
     argv.addAll(s.extraArgs());
 
-    long weights = Math.addExact(model.modelWeightsBytes(), model.mmprojWeightsBytes());
-    long kv = geo.known() ? geo.kvBytes(ctx.ctxSize(), k, v) : 0;
     if (!geo.known()) {
       warnings.add(
           "KV cache size unknown (missing attention metadata): estimate covers weights only");
+    } else if (!MemoryEstimator.computeKnown(model.header())) {
+      warnings.add(
+          "compute buffer size unknown (missing embedding_length, feed_forward_length or"
+              + " head_count): estimate leaves it out");
     }
+    MemoryEstimate memory = MemoryEstimator.estimate(model, geo, s, ctx.ctxSize(), k, v, gpus);
     return new LaunchPlan(
         model.id(),
         model.alias(),
@@ -174,6 +197,6 @@ public final class LaunchPlanner {
         v,
         s.flashAttn(),
         warnings,
-        MemoryEstimate.of(weights, kv));
+        memory);
   }
 }

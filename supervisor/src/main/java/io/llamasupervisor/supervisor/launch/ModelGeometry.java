@@ -49,6 +49,21 @@ public record ModelGeometry(
     return total;
   }
 
+  /** KV cache bytes of layer {@code layer} (0-based) for {@code cells} cells; 0 past the last. */
+  public long kvBytesOfLayer(int layer, long cells, KvCacheType k, KvCacheType v) {
+    if (layer < 0 || layer >= headCountKv.length) {
+      return 0;
+    }
+    long kvHeads = headCountKv[layer];
+    return Math.multiplyExact(
+        cells, k.rowBytes(headDimK * kvHeads) + v.rowBytes(headDimV * kvHeads));
+  }
+
+  /** Layers with a KV cache entry (the block count when known). */
+  public int layers() {
+    return headCountKv.length;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof ModelGeometry g

@@ -52,12 +52,12 @@ public record Budget(Map<String, Long> bytes, long marginBytes) {
    * adopted ones), on the configured devices (every read device for {@code devices: auto}).
    */
   public static Budget of(
-      MemorySettings settings, List<DeviceReading> readings, Map<String, Long> alreadyUsed) {
+      MemorySettings settings, List<Device> readings, Map<String, Long> alreadyUsed) {
     if (!settings.autoBudget()) {
       return new Budget(settings.budget(), settings.marginBytes());
     }
     Map<String, Long> read = new LinkedHashMap<>();
-    for (DeviceReading r : readings) {
+    for (Device r : readings) {
       if (settings.devices().isEmpty() || settings.devices().contains(r.id())) {
         read.put(r.id(), r.freeBytes() + alreadyUsed.getOrDefault(r.id(), 0L));
       }

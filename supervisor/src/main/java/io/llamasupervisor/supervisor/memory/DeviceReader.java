@@ -11,7 +11,7 @@ import java.util.List;
 @FunctionalInterface
 public interface DeviceReader {
   /** Every device with its total and free memory now; empty when nothing can be read. */
-  List<DeviceReading> read();
+  List<Device> read();
 
   /** Reads nothing: an {@code auto} budget is then no budget, and freed memory is not awaited. */
   DeviceReader NONE = List::of;

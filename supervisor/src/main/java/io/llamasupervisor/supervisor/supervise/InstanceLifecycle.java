@@ -8,13 +8,16 @@ import io.llamasupervisor.health.ReadinessWait;
 import io.llamasupervisor.health.SlotsProbe;
 import io.llamasupervisor.health.UnhealthyEvent;
 import io.llamasupervisor.process.ExitStatus;
+import io.llamasupervisor.process.LogSettings;
 import io.llamasupervisor.process.PortAllocator;
 import io.llamasupervisor.process.ProcessIdentity;
+import io.llamasupervisor.supervisor.memory.MeasuredFootprint;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiConsumer;
@@ -247,6 +250,7 @@ final class InstanceLifecycle {
     } else {
       m.safeModeWarning = null;
     }
+    measure(m, i);
     state.metrics().ready(m.id, i.generation, Duration.between(i.started, i.readyAt));
     state.transition(
         m, i, InstanceState.READY, ReasonCode.READY, "ready after " + elapsed.toMillis() + " ms");
@@ -266,6 +270,28 @@ final class InstanceLifecycle {
     }
     state.publish();
     drainer.schedule();
+  }
+
+  /**
+   * Reads the buffer sizes the instance logged while loading ({@code -lv 4}) from its in-memory log
+   * and records them as the model's measured footprint; a load that logged none leaves the last
+   * measurement in place.
+   */
+  private void measure(ModelRuntime m, InstanceRuntime i) {
+    Optional<MeasuredFootprint> f =
+        MeasuredFootprint.parse(i.process.logs().lastLines(LogSettings.DEFAULT_MAX_LINES));
+    if (f.isEmpty()) {
+      LOG.debug("model={} {}: no buffer sizes in its log (verbosity below 4?)", m.id, i.label());
+      return;
+    }
+    m.measured(f.get(), i.plan.planHash());
+    LOG.info(
+        "model={} {}: measured footprint {} MiB (estimate {} MiB) {}",
+        m.id,
+        i.label(),
+        f.get().totalBytes() >> 20,
+        i.plan.memory().totalBytes() >> 20,
+        f.get().perDevice());
   }
 
   private void onExit(ModelRuntime m, InstanceRuntime i, ExitStatus status) {

@@ -2,8 +2,9 @@ package io.llamasupervisor.supervisor.supervise;
 
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
 import io.llamasupervisor.supervisor.memory.Budget;
+import io.llamasupervisor.supervisor.memory.Device;
 import io.llamasupervisor.supervisor.memory.DeviceReader;
-import io.llamasupervisor.supervisor.memory.DeviceReading;
+import io.llamasupervisor.supervisor.memory.MeasuredFootprint;
 import io.llamasupervisor.supervisor.memory.MemoryPlanner;
 import io.llamasupervisor.supervisor.memory.MemoryPlanner.Admission;
 import io.llamasupervisor.supervisor.memory.MemoryPlanner.Phase;
@@ -306,9 +307,9 @@ final class MemoryScheduler {
     if (!now.isBefore(m.freedAt.plus(MemorySettings.FREE_WAIT_MAX))) {
       return true;
     }
-    List<DeviceReading> readings = read();
+    List<Device> readings = read();
     for (Map.Entry<String, Long> e : need.entrySet()) {
-      for (DeviceReading r : readings) {
+      for (Device r : readings) {
         if (r.id().equals(e.getKey()) && r.freeBytes() < e.getValue()) {
           return false;
         }
@@ -317,7 +318,7 @@ final class MemoryScheduler {
     return true;
   }
 
-  private List<DeviceReading> read() {
+  private List<Device> read() {
     try {
       return reader.read();
     } catch (RuntimeException e) {
@@ -329,17 +330,20 @@ final class MemoryScheduler {
   // ---------------------------------------------------------------- footprints
 
   /**
-   * The bytes one instance of a plan holds: the plan's estimate (weights + KV cache); the measured
-   * footprint of the last load replaces it once known.
+   * The bytes one instance of {@code m} with {@code plan} holds: the buffers llama-server logged at
+   * the last load of this same plan ({@code -lv 4}) once known, else the plan's estimate (weights,
+   * KV cache, compute and output buffers).
    */
-  static long instanceBytes(LaunchPlan plan) {
-    return plan.memory().totalBytes();
+  static long instanceBytes(ModelRuntime m, LaunchPlan plan) {
+    return m.measuredFor(plan.planHash())
+        .map(MeasuredFootprint::totalBytes)
+        .orElse(plan.memory().totalBytes());
   }
 
   /** The footprint per device of one instance of {@code m} with {@code plan}. */
   private Map<String, Long> footprint(ModelRuntime m, LaunchPlan plan) {
     String device = budget.deviceFor(state.settingsOf(m).nGpuLayers());
-    return Map.of(device, instanceBytes(plan) + settings.processOverhead(device));
+    return Map.of(device, instanceBytes(m, plan) + settings.processOverhead(device));
   }
 
   private Optional<Map<String, Long>> need(ModelRuntime m) {
@@ -416,7 +420,7 @@ final class MemoryScheduler {
     try {
       estimate =
           m.entry != null && m.entry.accepted()
-              ? instanceBytes(state.plan(m, OptionalInt.empty()))
+              ? state.plan(m, OptionalInt.empty()).memory().totalBytes()
               : 0;
     } catch (RuntimeException e) {
       estimate = 0;
@@ -428,15 +432,23 @@ final class MemoryScheduler {
             .sum();
     boolean pinned = m.entry != null && state.settingsOf(m).pinned();
     int priority = m.entry != null ? state.settingsOf(m).priority() : 0;
+    MeasuredFootprint measured = m.measured().orElse(null);
     return new ModelMemory(
-        estimate, null, resident, pinned, priority, m.memoryWait, m.memoryWaitSince);
+        estimate,
+        measured == null ? null : measured.totalBytes(),
+        resident,
+        pinned,
+        priority,
+        m.memoryWait,
+        m.memoryWaitSince,
+        measured);
   }
 
   /** The budget, its use per device and model, and the waiting starts. */
   MemoryReport report() {
     List<Resident> residents = residents();
     Map<String, Long> used = MemoryPlanner.used(residents);
-    Map<String, DeviceReading> readings = new TreeMap<>();
+    Map<String, Device> readings = new TreeMap<>();
     read().forEach(r -> readings.put(r.id(), r));
     TreeSet<String> devices = new TreeSet<>(budget.bytes().keySet());
     devices.addAll(used.keySet());
@@ -446,7 +458,7 @@ final class MemoryScheduler {
       Long b = budget.bytes().get(d);
       Long cap = b == null ? null : budget.capacity(d);
       long u = used.getOrDefault(d, 0L);
-      DeviceReading r = readings.get(d);
+      Device r = readings.get(d);
       out.add(
           new MemoryReport.Device(
               d,
@@ -475,7 +487,7 @@ final class MemoryScheduler {
                 StatusView.modelState(m, state.binary()),
                 byModel.getOrDefault(m.id, Map.of()),
                 of(m).estimatedBytes(),
-                null,
+                m.measured().map(MeasuredFootprint::totalBytes).orElse(null),
                 count.getOrDefault(m.id, 0)));
       }
       if (m.memoryWait != null) {

@@ -1,6 +1,7 @@
 package io.llamasupervisor.supervisor.supervise;
 
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
+import io.llamasupervisor.supervisor.memory.MeasuredFootprint;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,6 +41,14 @@ final class ModelRuntime {
 
   /** Set while the serving instances run in safe mode: what to configure to keep it. */
   String safeModeWarning;
+
+  /**
+   * The buffers llama-server logged at the model's last load ({@code -lv 4}) and the plan hash it
+   * was started with; null before the first measured load.
+   */
+  private MeasuredFootprint measured;
+
+  private String measuredPlanHash;
 
   /** Replicas whose launcher start is in progress (off the state thread), by their generation. */
   final Map<Integer, Integer> spawning = new HashMap<>();
@@ -160,6 +169,29 @@ final class ModelRuntime {
         (replica, generation) ->
             all.add(new Reconciler.Instance(generation, replica, InstanceState.STARTING, "")));
     return new Reconciler.Actual(id, all, operatorStopped, tracker.gaveUp(), tracker.nextAttempt());
+  }
+
+  /**
+   * What the model's last load really allocated, per device and kind (the buffer sizes llama-server
+   * logged at verbosity 4); empty before a load was measured. The plan may have changed since: see
+   * {@link #measuredFor(String)}.
+   */
+  Optional<MeasuredFootprint> measured() {
+    return Optional.ofNullable(measured);
+  }
+
+  /**
+   * {@link #measured()} when the load it comes from ran the plan with {@link
+   * io.llamasupervisor.supervisor.launch.LaunchPlan#planHash()} {@code planHash}.
+   */
+  Optional<MeasuredFootprint> measuredFor(String planHash) {
+    return planHash != null && planHash.equals(measuredPlanHash) ? measured() : Optional.empty();
+  }
+
+  /** Records the footprint of a load of the plan with hash {@code planHash}. */
+  void measured(MeasuredFootprint footprint, String planHash) {
+    this.measured = java.util.Objects.requireNonNull(footprint, "footprint");
+    this.measuredPlanHash = planHash;
   }
 
   String alias() {

@@ -63,7 +63,9 @@ class LaunchPlannerTest {
             "--threads",
             "6",
             "--metrics",
-            "--no-webui"),
+            "--no-webui",
+            "-lv",
+            "4"),
         p.argv());
     // training context 2048 < configured 4096: 2048 per slot, 4 slots
     assertEquals(2048, p.ctxPerSlot());
@@ -74,7 +76,12 @@ class LaunchPlannerTest {
     assertTrue(p.warnings().get(0).contains("training context 2048"), p.warnings().toString());
     // 8192 cells x 2 layers x (q8_0 row of 64 = 68 B + q4_0 row of 64 = 36 B)
     assertEquals(8192L * 2 * (68 + 36), p.memory().kvBytes());
-    assertEquals(854528 + 8192L * 2 * (68 + 36), p.memory().totalBytes());
+    // 4 streams of 2048 cells, 512 tokens: F16 mask + 512 x 4 B x (3 n_ff + 2 n_embd + 6)
+    assertEquals(2048L * 512 * 2 + 512L * 4 * (3 * 256 + 2 * 128 + 6), p.memory().computeBytes());
+    assertEquals(512L * 4 * 4, p.memory().outputBytes(), "n_vocab x 4 slots of F32 logits");
+    assertEquals(
+        854528 + 8192L * 2 * (68 + 36) + p.memory().computeBytes() + p.memory().outputBytes(),
+        p.memory().totalBytes());
   }
 
   @Test
