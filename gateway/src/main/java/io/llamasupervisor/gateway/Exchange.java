@@ -119,6 +119,14 @@ final class Exchange implements Waiter {
       ticket = g.dispatcher().acquire(model, affinity, this);
       return;
     }
+    if (!g.cache().caches(model)) {
+      // nothing is cached for this model: counted as a bypass here, without a hand-off
+      onLookup(
+          g.cache()
+              .lookup(
+                  new CacheRequest(endpoint.get(), model, "", new byte[0], null, null, caller)));
+      return;
+    }
     long generation = servingGeneration();
     if (generation < 0) {
       // nothing serves the model yet: no plan to key an answer with

@@ -1,6 +1,9 @@
 package io.llamasupervisor.app.cli;
 
+import io.llamasupervisor.app.gateway.CacheSettings;
 import io.llamasupervisor.app.gateway.GatewaySettings;
+import io.llamasupervisor.cache.CacheConfig;
+import io.llamasupervisor.cache.ResponseCache;
 import io.llamasupervisor.gateway.GatewayOptions;
 import io.llamasupervisor.gateway.StandaloneGateway;
 import io.llamasupervisor.supervisor.config.ConfigException;
@@ -29,7 +32,8 @@ import picocli.CommandLine.Unmatched;
     footer = {
       "",
       "      --supervisor.KEY=VALUE",
-      "                            Any supervisor.gateway.* or supervisor.api.keys key"
+      "                            Any supervisor.gateway.*, supervisor.cache.* or",
+      "                            supervisor.api.keys key"
     })
 public final class GatewayCommand extends CliCommand {
   @Option(
@@ -61,7 +65,8 @@ public final class GatewayCommand extends CliCommand {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "YAML configuration: supervisor.gateway.* and supervisor.api.keys (client keys).")
+          "YAML configuration: supervisor.gateway.*, supervisor.cache.* (and the models'"
+              + " cache rules) and supervisor.api.keys (client keys).")
   Path configFile;
 
   @Unmatched List<String> unmatched = new ArrayList<>();
@@ -83,9 +88,11 @@ public final class GatewayCommand extends CliCommand {
       last.add("supervisor.gateway.host=" + host);
     }
     GatewayOptions options;
+    CacheConfig cacheConfig;
     try {
       SupervisorConfig config = new ConfigArgs(configFile, overrides, last).load(System.getenv());
       options = GatewaySettings.options(config, GatewayConfig.of(config));
+      cacheConfig = CacheSettings.config(config);
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
@@ -94,12 +101,13 @@ public final class GatewayCommand extends CliCommand {
       fail("--registry must be a URL such as http://127.0.0.1:8090, was " + registry);
       return 1;
     }
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ResponseCache cache = ResponseCache.create(cacheConfig, meters);
     StandaloneGateway gateway;
     try {
-      gateway =
-          StandaloneGateway.start(
-              registry, apiKey, options, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+      gateway = StandaloneGateway.start(registry, apiKey, options, meters, cache);
     } catch (RuntimeException e) {
+      cache.close();
       fail(e.getMessage());
       return 1;
     }
@@ -109,6 +117,7 @@ public final class GatewayCommand extends CliCommand {
             new Thread(
                 () -> {
                   gateway.close();
+                  cache.close();
                   stopped.countDown();
                 },
                 "shutdown"));
