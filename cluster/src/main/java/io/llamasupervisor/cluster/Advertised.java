@@ -41,6 +41,7 @@ final class Advertised {
         b.since(),
         b.slotsTotal(),
         b.slotsIdle(),
-        b.replica());
+        b.replica(),
+        b.plan());
   }
 }
