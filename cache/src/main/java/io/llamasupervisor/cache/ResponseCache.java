@@ -240,7 +240,14 @@ public final class ResponseCache implements AutoCloseable {
     String scope = null;
     if (settings.semantic() && req.semanticPrompt().isPresent()) {
       prompt = req.semanticPrompt().get();
-      scope = sha256(prefix + "\u0000semantic\u0000" + req.semanticScopeForm().orElseThrow());
+      // vectors of different embedders are not comparable: each has its own scopes
+      scope =
+          sha256(
+              prefix
+                  + "\u0000semantic\u0000"
+                  + embedder.name()
+                  + "\u0000"
+                  + req.semanticScopeForm().orElseThrow());
     }
 
     CompletableFuture<float[]> embedding = null;

@@ -202,6 +202,7 @@ final class ArgParser {
       case "--slots" -> b.slots = !isNegative(typed);
       case "--props" -> b.propsEndpoint = true;
       case "--embedding" -> b.embeddings = true;
+      case "--pooling" -> b.pooling = v;
       case "--ui" -> b.ui = !isNegative(typed);
       case "--alias" -> b.aliases = splitComma(v);
       case "--api-key" -> b.apiKeys.addAll(splitComma(v));
@@ -314,6 +315,7 @@ final class ArgParser {
     boolean logDisabled;
     int ssePingInterval = 30;
     boolean contextShift;
+    String pooling;
 
     ServerOptions build() {
       return new ServerOptions(
@@ -337,7 +339,8 @@ final class ArgParser {
           nPredict,
           logDisabled,
           ssePingInterval,
-          contextShift);
+          contextShift,
+          pooling);
     }
   }
 }

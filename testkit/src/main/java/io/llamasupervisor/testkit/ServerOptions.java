@@ -27,6 +27,8 @@ import java.util.List;
  * @param logDisabled {@code --log-disable}
  * @param ssePingInterval {@code --sse-ping-interval}: seconds of silence before an event stream
  *     gets a {@code :} comment ping; 0 or less disables pings
+ * @param pooling {@code --pooling}: with {@code --embeddings}, {@code mean}, {@code cls} or {@code
+ *     last} make {@code /v1/embeddings} answer vectors; null or {@code none}: the real 400
  * @param contextShift {@code --context-shift}: generation goes on past a full slot context (until
  *     {@code n_predict}, for ever with -1)
  */
@@ -51,7 +53,8 @@ record ServerOptions(
     int nPredict,
     boolean logDisabled,
     int ssePingInterval,
-    boolean contextShift) {
+    boolean contextShift,
+    String pooling) {
 
   /** The name served as {@code id}/{@code model}: the first alias, else the model path. */
   String modelName() {

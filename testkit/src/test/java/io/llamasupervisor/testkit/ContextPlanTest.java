@@ -32,7 +32,8 @@ class ContextPlanTest {
         -1,
         false,
         30,
-        false);
+        false,
+        null);
   }
 
   static ModelInfo model(long ctxTrain, long headDim) {

@@ -102,10 +102,17 @@ public final class GatewayCommand extends CliCommand {
       return 1;
     }
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ResponseCache cache = ResponseCache.create(cacheConfig, meters);
+    java.util.concurrent.atomic.AtomicReference<StandaloneGateway> started =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    ResponseCache cache =
+        CacheSettings.cache(
+            cacheConfig,
+            meters,
+            () -> started.get() == null ? null : started.get().server().dispatcher().table());
     StandaloneGateway gateway;
     try {
       gateway = StandaloneGateway.start(registry, apiKey, options, meters, cache);
+      started.set(gateway);
     } catch (RuntimeException e) {
       cache.close();
       fail(e.getMessage());

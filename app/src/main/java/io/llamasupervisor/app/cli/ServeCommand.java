@@ -277,7 +277,14 @@ public final class ServeCommand extends CliCommand {
                   .orElse(ClusterScope.NONE)));
       if (gatewayOptions != null) {
         ClusterNode inCluster = clusterNode.get();
-        cache.set(ResponseCache.create(cacheConfig, metrics));
+        cache.set(
+            CacheSettings.cache(
+                cacheConfig,
+                metrics,
+                () ->
+                    Optional.ofNullable(gateway.get())
+                        .map(g -> g.dispatcher().table())
+                        .orElse(null)));
         gateway.set(
             new GatewayServer(
                     gatewayOptions,

@@ -2,12 +2,20 @@ package io.llamasupervisor.app.gateway;
 
 import io.llamasupervisor.cache.CacheConfig;
 import io.llamasupervisor.cache.CacheConfigException;
+import io.llamasupervisor.cache.ModelEmbedder;
+import io.llamasupervisor.cache.ResponseCache;
+import io.llamasupervisor.registry.BackendRoute;
+import io.llamasupervisor.registry.RoutingTable;
 import io.llamasupervisor.supervisor.config.ByteSizes;
 import io.llamasupervisor.supervisor.config.ConfigException;
 import io.llamasupervisor.supervisor.config.Durations;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The response cache's settings from {@code supervisor.cache.*}, {@code
@@ -29,7 +37,39 @@ public final class CacheSettings {
         }
       };
 
+  /** Bound of one request to an embedding model (a lookup waits only its semantic timeout). */
+  static final Duration MODEL_EMBEDDER_TIMEOUT = Duration.ofSeconds(5);
+
   private CacheSettings() {}
+
+  /**
+   * The response cache of a gateway: prompts are embedded in the process (all-MiniLM-L6-v2) or,
+   * with {@code supervisor.cache.semantic.embedder: model:<id>}, by a READY instance of that model
+   * in {@code routes} (the gateway's own routing table, so it follows swaps and restarts).
+   */
+  public static ResponseCache cache(
+      CacheConfig config, MeterRegistry meters, Supplier<RoutingTable> routes) {
+    ResponseCache.Builder b = ResponseCache.builder(config, meters);
+    String model = config.embedderModel();
+    if (model != null) {
+      b.embedder(
+          new ModelEmbedder(model, () -> backend(routes.get(), model), MODEL_EMBEDDER_TIMEOUT));
+    }
+    return b.build();
+  }
+
+  /** A READY backend of {@code model} (id or alias) in {@code table}. */
+  static Optional<URI> backend(RoutingTable table, String model) {
+    if (table == null) {
+      return Optional.empty();
+    }
+    return table.models().stream()
+        .filter(m -> m.id().equals(model) || m.alias().equals(model))
+        .flatMap(m -> m.readyBackends().stream())
+        .findFirst()
+        .map(BackendRoute::url)
+        .map(URI::create);
+  }
 
   /**
    * @throws ConfigException naming the key, the value and what is allowed
