@@ -5,16 +5,14 @@ import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
@@ -35,6 +33,8 @@ import java.util.regex.PatternSyntaxException;
  * @param semanticTimeout the embedder's time budget per lookup; over it, the lookup is a miss;
  *     default 50 ms
  * @param semanticThreshold minimum cosine similarity of a semantic hit; default 0.95
+ * @param embedderModel the fleet model whose {@code /v1/embeddings} embeds prompts ({@code
+ *     supervisor.cache.semantic.embedder: model:<id>}); null: the in-process all-MiniLM-L6-v2
  * @param shareAcrossKeys whether callers with different API keys share entries; default false
  * @param models per-model rules, in configuration order
  */
@@ -46,6 +46,7 @@ public record CacheConfig(
     Duration redisTimeout,
     Duration semanticTimeout,
     double semanticThreshold,
+    String embedderModel,
     boolean shareAcrossKeys,
     List<ModelRule> models) {
 
@@ -59,7 +60,14 @@ public record CacheConfig(
   static final Set<String> GLOBAL_KEYS =
       Set.of("max-bytes", "ttl", "backend", "redis", "semantic", "share-across-keys");
   static final Set<String> REDIS_KEYS = Set.of("url", "timeout");
-  static final Set<String> SEMANTIC_KEYS = Set.of("timeout", "threshold");
+  static final Set<String> SEMANTIC_KEYS = Set.of("timeout", "threshold", "embedder");
+
+  /** {@code supervisor.cache.semantic.embedder} for the in-process model (the default). */
+  public static final String IN_PROCESS_EMBEDDER = "minilm";
+
+  /** Prefix of {@code supervisor.cache.semantic.embedder} naming a model of the fleet. */
+  public static final String MODEL_EMBEDDER_PREFIX = "model:";
+
   static final Set<String> MODEL_KEYS = Set.of("exact", "semantic", "semantic-threshold");
 
   /** Where entries are kept. */
@@ -94,6 +102,7 @@ public record CacheConfig(
         DEFAULT_REDIS_TIMEOUT,
         DEFAULT_SEMANTIC_TIMEOUT,
         DEFAULT_SEMANTIC_THRESHOLD,
+        null,
         false,
         List.of());
   }
@@ -110,6 +119,7 @@ public record CacheConfig(
         redisTimeout,
         semanticTimeout,
         semanticThreshold,
+        embedderModel,
         shareAcrossKeys,
         rules);
   }
@@ -124,6 +134,7 @@ public record CacheConfig(
         redisTimeout,
         semanticTimeout,
         semanticThreshold,
+        embedderModel,
         shareAcrossKeys,
         models);
   }
@@ -138,6 +149,22 @@ public record CacheConfig(
         redisTimeout,
         semanticTimeout,
         semanticThreshold,
+        embedderModel,
+        shareAcrossKeys,
+        models);
+  }
+
+  /** A copy whose prompts are embedded by the fleet model {@code modelId} (null: in-process). */
+  public CacheConfig withEmbedderModel(String modelId) {
+    return new CacheConfig(
+        maxBytes,
+        ttl,
+        backend,
+        redisUrl,
+        redisTimeout,
+        semanticTimeout,
+        semanticThreshold,
+        modelId,
         shareAcrossKeys,
         models);
   }
@@ -152,6 +179,7 @@ public record CacheConfig(
         redisTimeout,
         timeout,
         semanticThreshold,
+        embedderModel,
         shareAcrossKeys,
         models);
   }
@@ -214,12 +242,55 @@ public record CacheConfig(
   // ---------------------------------------------------------------- parsing
 
   /**
+   * How the configuration spells durations and sizes. The cache has no grammar of its own: the
+   * application passes the one every other key of its configuration uses, so {@code ttl: 1.5h}
+   * means the same here as anywhere else. Each method throws {@link IllegalArgumentException} with
+   * a message naming the text and the accepted forms.
+   */
+  public interface Units {
+    Duration duration(String text);
+
+    long bytes(String text);
+
+    /** What the JDK reads: ISO-8601 durations ({@code PT1H}) and plain numbers of bytes. */
+    Units JDK =
+        new Units() {
+          @Override
+          public Duration duration(String text) {
+            try {
+              return Duration.parse(text.strip());
+            } catch (java.time.format.DateTimeParseException e) {
+              throw new IllegalArgumentException(
+                  "invalid duration '" + text + "': expected ISO-8601, e.g. PT1H");
+            }
+          }
+
+          @Override
+          public long bytes(String text) {
+            try {
+              return Long.parseLong(text.strip());
+            } catch (NumberFormatException e) {
+              throw new IllegalArgumentException(
+                  "invalid size '" + text + "': expected a number of bytes");
+            }
+          }
+        };
+  }
+
+  /** {@link #parse(Map, Units)} with {@link Units#JDK}. */
+  public static CacheConfig parse(Map<String, ?> supervisor) {
+    return parse(supervisor, Units.JDK);
+  }
+
+  /**
    * Reads the cache settings out of the {@code supervisor} section of the configuration, as nested
-   * maps (YAML): {@code cache.*} and {@code models."<glob>".cache.*}. Other keys are ignored.
+   * maps (YAML): {@code cache.*}, {@code defaults.cache.*} (a rule for every model, applied first)
+   * and {@code models."<glob>".cache.*}. Other keys are ignored.
    *
+   * @param units the configuration's grammar of durations and sizes
    * @throws CacheConfigException naming the key, the value and what is allowed
    */
-  public static CacheConfig parse(Map<String, ?> supervisor) {
+  public static CacheConfig parse(Map<String, ?> supervisor, Units units) {
     CacheConfig c = defaults();
     if (supervisor == null) {
       return c;
@@ -232,14 +303,15 @@ public record CacheConfig(
     Duration redisTimeout = c.redisTimeout();
     Duration semTimeout = c.semanticTimeout();
     double threshold = c.semanticThreshold();
+    String embedderModel = c.embedderModel();
     boolean share = c.shareAcrossKeys();
     if (cache != null) {
       unknownKeys(cache, GLOBAL_KEYS, "supervisor.cache");
       if (cache.get("max-bytes") != null) {
-        maxBytes = bytes(cache.get("max-bytes"), "supervisor.cache.max-bytes");
+        maxBytes = bytes(cache.get("max-bytes"), "supervisor.cache.max-bytes", units);
       }
       if (cache.get("ttl") != null) {
-        ttl = positiveDuration(cache.get("ttl"), "supervisor.cache.ttl");
+        ttl = positiveDuration(cache.get("ttl"), "supervisor.cache.ttl", units);
       }
       if (cache.get("backend") != null) {
         backend = backend(cache.get("backend"));
@@ -254,59 +326,87 @@ public record CacheConfig(
           redisUrl = redisUrl(redis.get("url"));
         }
         if (redis.get("timeout") != null) {
-          redisTimeout = positiveDuration(redis.get("timeout"), "supervisor.cache.redis.timeout");
+          redisTimeout =
+              positiveDuration(redis.get("timeout"), "supervisor.cache.redis.timeout", units);
         }
       }
       Map<String, ?> sem = map(cache.get("semantic"), "supervisor.cache.semantic");
       if (sem != null) {
         unknownKeys(sem, SEMANTIC_KEYS, "supervisor.cache.semantic");
         if (sem.get("timeout") != null) {
-          semTimeout = positiveDuration(sem.get("timeout"), "supervisor.cache.semantic.timeout");
+          semTimeout =
+              positiveDuration(sem.get("timeout"), "supervisor.cache.semantic.timeout", units);
         }
         if (sem.get("threshold") != null) {
           threshold = threshold(sem.get("threshold"), "supervisor.cache.semantic.threshold");
         }
+        if (sem.get("embedder") != null) {
+          embedderModel = embedder(sem.get("embedder"));
+        }
       }
     }
     List<ModelRule> rules = new ArrayList<>();
+    Map<String, ?> defaults = map(supervisor.get("defaults"), "supervisor.defaults");
+    if (defaults != null) {
+      rule("**", defaults.get("cache"), "supervisor.defaults").ifPresent(rules::add);
+    }
     Map<String, ?> models = map(supervisor.get("models"), "supervisor.models");
     if (models != null) {
       for (Map.Entry<String, ?> e : models.entrySet()) {
         String where = "supervisor.models.\"" + e.getKey() + "\"";
         Map<String, ?> model = map(e.getValue(), where);
-        if (model == null) {
-          continue;
+        if (model != null) {
+          rule(e.getKey(), model.get("cache"), where).ifPresent(rules::add);
         }
-        Map<String, ?> mc = map(model.get("cache"), where + ".cache");
-        if (mc == null) {
-          continue;
-        }
-        try {
-          ModelRule.compile(e.getKey());
-        } catch (PatternSyntaxException ex) {
-          throw new CacheConfigException(
-              where, "'" + e.getKey() + "' is not a valid glob: " + ex.getDescription());
-        }
-        unknownKeys(mc, MODEL_KEYS, where + ".cache");
-        rules.add(
-            new ModelRule(
-                e.getKey(),
-                mc.get("exact") == null ? null : bool(mc.get("exact"), where + ".cache.exact"),
-                mc.get("semantic") == null
-                    ? null
-                    : bool(mc.get("semantic"), where + ".cache.semantic"),
-                mc.get("semantic-threshold") == null
-                    ? null
-                    : threshold(
-                        mc.get("semantic-threshold"), where + ".cache.semantic-threshold")));
       }
     }
-    if (backend == Backend.REDIS && redisUrl == null) {
-      throw new CacheConfigException(
-          "supervisor.cache.redis.url", "is required with backend redis");
-    }
     return new CacheConfig(
-        maxBytes, ttl, backend, redisUrl, redisTimeout, semTimeout, threshold, share, rules);
+        maxBytes,
+        ttl,
+        backend,
+        redisUrl,
+        redisTimeout,
+        semTimeout,
+        threshold,
+        embedderModel,
+        share,
+        rules);
+  }
+
+  /** The rule of a {@code cache} section under {@code where}, if there is one. */
+  private static Optional<ModelRule> rule(String glob, Object section, String where) {
+    Map<String, ?> mc = map(section, where + ".cache");
+    if (mc == null) {
+      return Optional.empty();
+    }
+    try {
+      ModelRule.compile(glob);
+    } catch (PatternSyntaxException ex) {
+      throw new CacheConfigException(
+          where, "'" + glob + "' is not a valid glob: " + ex.getDescription());
+    }
+    unknownKeys(mc, MODEL_KEYS, where + ".cache");
+    return Optional.of(
+        new ModelRule(
+            glob,
+            mc.get("exact") == null ? null : bool(mc.get("exact"), where + ".cache.exact"),
+            mc.get("semantic") == null ? null : bool(mc.get("semantic"), where + ".cache.semantic"),
+            mc.get("semantic-threshold") == null
+                ? null
+                : threshold(mc.get("semantic-threshold"), where + ".cache.semantic-threshold")));
+  }
+
+  private static String embedder(Object v) {
+    String s = v.toString().trim();
+    if (s.equalsIgnoreCase(IN_PROCESS_EMBEDDER) || s.equalsIgnoreCase(MiniLmEmbedder.NAME)) {
+      return null;
+    }
+    if (s.startsWith(MODEL_EMBEDDER_PREFIX) && !s.substring(6).isBlank()) {
+      return s.substring(MODEL_EMBEDDER_PREFIX.length()).trim();
+    }
+    throw new CacheConfigException(
+        "supervisor.cache.semantic.embedder",
+        "'" + s + "' is not an embedder; allowed: minilm (in-process), model:<id of a model>");
   }
 
   @SuppressWarnings("unchecked")
@@ -398,68 +498,34 @@ public record CacheConfig(
     return u;
   }
 
-  private static final Pattern SIMPLE_DURATION =
-      Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
-  private static final Pattern SIZE =
-      Pattern.compile("(\\d+)\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?", Pattern.CASE_INSENSITIVE);
-
-  static Duration positiveDuration(Object v, String key) {
-    Duration d = duration(v, key);
+  static Duration positiveDuration(Object v, String key, Units units) {
+    Duration d;
+    if (v instanceof Duration given) {
+      d = given;
+    } else {
+      try {
+        d = units.duration(v.toString());
+      } catch (IllegalArgumentException e) {
+        throw new CacheConfigException(key, e.getMessage());
+      }
+    }
     if (d.isNegative() || d.isZero()) {
       throw new CacheConfigException(key, "'" + v + "' must be more than 0");
     }
     return d;
   }
 
-  static Duration duration(Object v, String key) {
-    if (v instanceof Duration d) {
-      return d;
-    }
-    String s = v.toString().trim();
-    Matcher m = SIMPLE_DURATION.matcher(s);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2).toLowerCase(Locale.ROOT)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-    }
-    try {
-      return Duration.parse(s);
-    } catch (DateTimeParseException e) {
-      throw new CacheConfigException(
-          key, "'" + s + "' is not a duration; e.g. 50ms, 2s, 1m, 1h or PT1H");
-    }
-  }
-
-  static long bytes(Object v, String key) {
-    if (v instanceof Number n && n.longValue() >= 0) {
+  static long bytes(Object v, String key, Units units) {
+    if (v instanceof Number n && !(v instanceof Double || v instanceof Float)) {
+      if (n.longValue() < 0) {
+        throw new CacheConfigException(key, "'" + v + "' must not be negative");
+      }
       return n.longValue();
     }
-    Matcher m = SIZE.matcher(v.toString().trim());
-    if (!m.matches()) {
-      throw new CacheConfigException(
-          key, "'" + v + "' is not a size; e.g. 268435456, 256MiB, 1GiB, 512MB");
-    }
-    long n = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-    long mul =
-        switch (unit) {
-          case "b" -> 1L;
-          case "k", "kib" -> 1L << 10;
-          case "kb" -> 1000L;
-          case "m", "mib" -> 1L << 20;
-          case "mb" -> 1000_000L;
-          case "g", "gib" -> 1L << 30;
-          default -> 1000_000_000L;
-        };
     try {
-      return Math.multiplyExact(n, mul);
-    } catch (ArithmeticException e) {
-      throw new CacheConfigException(key, "'" + v + "' is too large");
+      return units.bytes(v.toString());
+    } catch (IllegalArgumentException e) {
+      throw new CacheConfigException(key, e.getMessage());
     }
   }
 }

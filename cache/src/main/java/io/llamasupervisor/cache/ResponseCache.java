@@ -70,6 +70,8 @@ public final class ResponseCache implements AutoCloseable {
   private final ThreadPoolExecutor embedPool;
   private final ScheduledExecutorService worker;
   private final String backendName;
+  private final java.util.Map<String, ModelCacheSettings> settingsByModel =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private static final Duration REFRESH_EVERY = Duration.ofSeconds(2);
   private long lastRefresh = System.nanoTime();
 
@@ -188,8 +190,27 @@ public final class ResponseCache implements AutoCloseable {
     return result;
   }
 
+  /**
+   * Whether anything is cached for {@code modelId}; when not, {@link #lookup} answers a {@link
+   * Bypass} at once without looking at the body (cheap enough for an event loop).
+   */
+  public boolean caches(String modelId) {
+    return settings(modelId).enabled();
+  }
+
+  private ModelCacheSettings settings(String modelId) {
+    ModelCacheSettings s = settingsByModel.get(modelId);
+    if (s == null) {
+      s = config.forModel(modelId);
+      if (settingsByModel.size() < 10_000) {
+        settingsByModel.put(modelId, s);
+      }
+    }
+    return s;
+  }
+
   private CacheLookup decide(CacheRequest r) {
-    ModelCacheSettings settings = config.forModel(r.modelId());
+    ModelCacheSettings settings = settings(r.modelId());
     if (!settings.enabled()) {
       return new Bypass(BypassReason.DISABLED, ResponseRecorder.NONE);
     }
@@ -219,7 +240,14 @@ public final class ResponseCache implements AutoCloseable {
     String scope = null;
     if (settings.semantic() && req.semanticPrompt().isPresent()) {
       prompt = req.semanticPrompt().get();
-      scope = sha256(prefix + "\u0000semantic\u0000" + req.semanticScopeForm().orElseThrow());
+      // vectors of different embedders are not comparable: each has its own scopes
+      scope =
+          sha256(
+              prefix
+                  + "\u0000semantic\u0000"
+                  + embedder.name()
+                  + "\u0000"
+                  + req.semanticScopeForm().orElseThrow());
     }
 
     CompletableFuture<float[]> embedding = null;

@@ -39,15 +39,19 @@ class CacheConfigTest {
                 """
                 supervisor:
                   cache:
-                    max-bytes: 512MiB
-                    ttl: 30m
+                    max-bytes: 536870912
+                    ttl: PT30M
                     backend: redis
                     redis:
                       url: redis://127.0.0.1:6379/0
-                      timeout: 100ms
+                      timeout: PT0.1S
                     semantic:
-                      timeout: 50ms
+                      timeout: PT0.05S
                       threshold: 0.95
+                      embedder: model:org/embed/nomic
+                  defaults:
+                    cache:
+                      semantic-threshold: 0.96
                   models:
                     "**":
                       cache:
@@ -62,6 +66,8 @@ class CacheConfigTest {
     assertEquals(Duration.ofMinutes(30), c.ttl());
     assertEquals(CacheConfig.Backend.REDIS, c.backend());
     assertEquals(URI.create("redis://127.0.0.1:6379/0"), c.redisUrl());
+    assertEquals(Duration.ofMillis(100), c.redisTimeout());
+    assertEquals("org/embed/nomic", c.embedderModel());
     var qwen = c.forModel("lmstudio-community/Qwen2-0.5B-GGUF/qwen2-0_5b-instruct-q8_0");
     assertTrue(qwen.exact());
     assertTrue(qwen.semantic());
@@ -69,7 +75,58 @@ class CacheConfigTest {
     var other = c.forModel("other/model");
     assertTrue(other.exact());
     assertFalse(other.semantic());
-    assertEquals(0.95, other.semanticThreshold());
+    assertEquals(0.96, other.semanticThreshold(), "supervisor.defaults.cache applies to all");
+  }
+
+  @Test
+  void durationsAndSizesAreReadInTheGrammarTheApplicationGives() {
+    CacheConfig.Units units =
+        new CacheConfig.Units() {
+          @Override
+          public Duration duration(String text) {
+            if (text.equals("an hour and a half")) {
+              return Duration.ofMinutes(90);
+            }
+            throw new IllegalArgumentException("invalid duration '" + text + "'");
+          }
+
+          @Override
+          public long bytes(String text) {
+            if (text.equals("a kilobyte")) {
+              return 1000;
+            }
+            throw new IllegalArgumentException("invalid size '" + text + "'");
+          }
+        };
+    CacheConfig c =
+        CacheConfig.parse(
+            Map.of("cache", Map.of("ttl", "an hour and a half", "max-bytes", "a kilobyte")), units);
+    assertEquals(Duration.ofMinutes(90), c.ttl());
+    assertEquals(1000, c.maxBytes());
+    CacheConfigException e =
+        assertThrows(
+            CacheConfigException.class,
+            () -> CacheConfig.parse(Map.of("cache", Map.of("ttl", "1h")), units));
+    assertEquals("supervisor.cache.ttl: invalid duration '1h'", e.getMessage());
+    assertEquals("supervisor.cache.ttl", e.key());
+    assertEquals("invalid duration '1h'", e.problem());
+  }
+
+  @Test
+  void theEmbedderIsInProcessByDefaultOrAModelOfTheFleet() {
+    assertEquals(null, CacheConfig.parse(Map.of()).embedderModel());
+    assertEquals(
+        null,
+        CacheConfig.parse(Map.of("cache", Map.of("semantic", Map.of("embedder", "minilm"))))
+            .embedderModel());
+    assertEquals(
+        "e/m",
+        CacheConfig.parse(Map.of("cache", Map.of("semantic", Map.of("embedder", "model:e/m"))))
+            .embedderModel());
+    assertMessage(
+        Map.of("cache", Map.of("semantic", Map.of("embedder", "model:"))),
+        "supervisor.cache.semantic.embedder: 'model:' is not an embedder; allowed: minilm"
+            + " (in-process), model:<id of a model>");
   }
 
   @Test
@@ -87,12 +144,12 @@ class CacheConfigTest {
   void badValuesNameTheKeyTheValueAndWhatIsAllowed() {
     assertMessage(
         Map.of("cache", Map.of("ttl", "soon")),
-        "supervisor.cache.ttl: 'soon' is not a duration; e.g. 50ms, 2s, 1m, 1h or PT1H");
+        "supervisor.cache.ttl: invalid duration 'soon': expected ISO-8601, e.g. PT1H");
     assertMessage(
-        Map.of("cache", Map.of("ttl", "0s")), "supervisor.cache.ttl: '0s' must be more than 0");
+        Map.of("cache", Map.of("ttl", "PT0S")), "supervisor.cache.ttl: 'PT0S' must be more than 0");
     assertMessage(
         Map.of("cache", Map.of("max-bytes", "lots")),
-        "supervisor.cache.max-bytes: 'lots' is not a size; e.g. 268435456, 256MiB, 1GiB, 512MB");
+        "supervisor.cache.max-bytes: invalid size 'lots': expected a number of bytes");
     assertMessage(
         Map.of("cache", Map.of("backend", "memcached")),
         "supervisor.cache.backend: 'memcached' is not a backend; allowed: memory, redis");

@@ -62,6 +62,7 @@ final class Advertised {
         b.since(),
         b.slotsTotal(),
         b.slotsIdle(),
-        b.replica());
+        b.replica(),
+        b.plan());
   }
 }

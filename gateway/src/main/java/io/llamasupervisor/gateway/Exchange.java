@@ -46,9 +46,9 @@ import org.slf4j.LoggerFactory;
  * <p>With a response cache, a request to a cacheable endpoint first asks the cache (off the event
  * loop): a hit is answered at once without a backend, a miss is forwarded and its response fed to
  * the cache's recorder as it passes; either way the response carries {@code X-Cache}. The cache key
- * holds the routing table's epoch and the newest READY generation of the model, so a new file, new
- * flags or a restart never serve an older answer; a response from another generation than the key's
- * is not recorded.
+ * holds the plan digest of the model's newest READY generation as the routing table publishes it,
+ * so a new file or new flags never serve an older answer; a response from another generation than
+ * the key's is not recorded.
  */
 final class Exchange implements Waiter {
   private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
@@ -119,24 +119,31 @@ final class Exchange implements Waiter {
       ticket = g.dispatcher().acquire(model, affinity, this);
       return;
     }
-    long generation = servingGeneration();
-    if (generation < 0) {
+    if (!g.cache().caches(model)) {
+      // nothing is cached for this model: counted as a bypass here, without a hand-off
+      onLookup(
+          g.cache()
+              .lookup(
+                  new CacheRequest(endpoint.get(), model, "", new byte[0], null, null, caller)));
+      return;
+    }
+    Optional<BackendRoute> serving = servingBackend();
+    if (serving.isEmpty()) {
       // nothing serves the model yet: no plan to key an answer with
       xCache = "bypass";
       ticket = g.dispatcher().acquire(model, affinity, this);
       return;
     }
-    RoutingTable t = g.dispatcher().table();
     CacheRequest req =
         new CacheRequest(
             endpoint.get(),
             model,
-            t.epoch() + ":" + generation,
+            planKey(g.dispatcher().table(), serving.get()),
             ByteBufUtil.getBytes(body),
             request.headers().get(HttpHeaderNames.CACHE_CONTROL),
             request.headers().get("X-Cache-Scope"),
             caller);
-    cachedGeneration = generation;
+    cachedGeneration = serving.get().generation();
     try {
       g.cacheLookups()
           .execute(
@@ -150,15 +157,28 @@ final class Exchange implements Waiter {
     }
   }
 
-  /** The newest READY generation of the model in the routing table, -1 when there is none. */
-  private long servingGeneration() {
+  /** A READY backend of the model's newest READY generation, if there is one. */
+  private Optional<BackendRoute> servingBackend() {
     RoutingTable t = g.dispatcher().table();
     if (t == null) {
-      return -1;
+      return Optional.empty();
     }
     return t.model(model)
-        .map(m -> m.readyBackends().stream().mapToLong(BackendRoute::generation).max().orElse(-1L))
-        .orElse(-1L);
+        .flatMap(
+            m ->
+                m.readyBackends().stream()
+                    .max(java.util.Comparator.comparingLong(BackendRoute::generation)));
+  }
+
+  /**
+   * What the cache key holds of the serving plan: the plan digest the routing table publishes
+   * (binary, file, flags; equal across restarts of an unchanged plan), or, from a registry that
+   * publishes none, the table's epoch and the generation (a restart starts afresh).
+   */
+  static String planKey(RoutingTable t, BackendRoute serving) {
+    return serving.plan() != null
+        ? "plan:" + serving.plan()
+        : "generation:" + t.epoch() + ":" + serving.generation();
   }
 
   private void onLookup(CacheLookup l) {

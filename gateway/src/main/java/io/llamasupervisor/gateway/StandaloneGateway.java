@@ -1,5 +1,6 @@
 package io.llamasupervisor.gateway;
 
+import io.llamasupervisor.cache.ResponseCache;
 import io.llamasupervisor.registry.client.RegistryClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
@@ -31,12 +32,31 @@ public final class StandaloneGateway implements AutoCloseable {
    */
   public static StandaloneGateway start(
       URI registry, String apiKey, GatewayOptions options, MeterRegistry meters) {
+    return start(registry, apiKey, options, meters, null);
+  }
+
+  /**
+   * Starts listening with a response cache ({@code null}: none); the gateway does not close it.
+   *
+   * @see #start(URI, String, GatewayOptions, MeterRegistry)
+   */
+  public static StandaloneGateway start(
+      URI registry,
+      String apiKey,
+      GatewayOptions options,
+      MeterRegistry meters,
+      ResponseCache cache) {
     RegistryClient client = RegistryClient.builder(registry).apiKey(apiKey).build();
     HttpModelDirectory directory = new HttpModelDirectory(registry, apiKey, Duration.ofSeconds(2));
     try {
       GatewayServer server =
           new GatewayServer(
-              options, client::watch, directory, new HttpModelStarter(registry, apiKey), meters);
+              options,
+              client::watch,
+              directory,
+              new HttpModelStarter(registry, apiKey),
+              meters,
+              cache);
       server.start();
       return new StandaloneGateway(client, directory, server);
     } catch (RuntimeException e) {

@@ -13,6 +13,12 @@ import java.util.Objects;
  * (generation, replica)} is unique within a {@link ModelRoute}, and replicas started together share
  * their generation. {@code since} is when the backend entered {@code state}. {@code slotsIdle <=
  * slotsTotal}; both are 0 when unknown. Clients should identify a backend by its {@code url}.
+ *
+ * <p>{@code plan} identifies what the instance runs: a digest of its launch plan (binary, model
+ * file with its size and modification time, every flag and variable, safe-mode level), equal for
+ * instances started from the same plan, also across restarts of the supervisor; a change of file or
+ * flags gives another one. A response cache keys answers with it. {@code null} when unknown (JSON
+ * without the field).
  */
 public record BackendRoute(
     String url,
@@ -23,7 +29,8 @@ public record BackendRoute(
     Instant since,
     int slotsTotal,
     int slotsIdle,
-    int replica) {
+    int replica,
+    String plan) {
 
   public BackendRoute {
     requireText(host, "host");
@@ -46,6 +53,21 @@ public record BackendRoute(
       throw new IllegalArgumentException("replica must not be negative, was " + replica);
     }
     url = url == null ? urlOf(host, port) : url;
+    plan = plan == null || plan.isBlank() ? null : plan;
+  }
+
+  /** A backend without a known plan. */
+  public BackendRoute(
+      String url,
+      String host,
+      int port,
+      long generation,
+      BackendState state,
+      Instant since,
+      int slotsTotal,
+      int slotsIdle,
+      int replica) {
+    this(url, host, port, generation, state, since, slotsTotal, slotsIdle, replica, null);
   }
 
   /** A backend of replica 0 (a model with one instance). */
@@ -84,7 +106,13 @@ public record BackendRoute(
       int slotsTotal,
       int slotsIdle) {
     return new BackendRoute(
-        null, host, port, generation, state, since, slotsTotal, slotsIdle, replica);
+        null, host, port, generation, state, since, slotsTotal, slotsIdle, replica, null);
+  }
+
+  /** A copy that says which plan the instance runs. */
+  public BackendRoute withPlan(String newPlan) {
+    return new BackendRoute(
+        url, host, port, generation, state, since, slotsTotal, slotsIdle, replica, newPlan);
   }
 
   /** Whether {@code other} is the same instance slot: same generation and replica. */
@@ -104,12 +132,12 @@ public record BackendRoute(
       return this;
     }
     return new BackendRoute(
-        url, host, port, generation, newState, at, slotsTotal, slotsIdle, replica);
+        url, host, port, generation, newState, at, slotsTotal, slotsIdle, replica, plan);
   }
 
   /** A copy with new slot counts. */
   public BackendRoute withSlots(int total, int idle) {
-    return new BackendRoute(url, host, port, generation, state, since, total, idle, replica);
+    return new BackendRoute(url, host, port, generation, state, since, total, idle, replica, plan);
   }
 
   /** Whether this backend takes new requests (it is {@link BackendState#READY}). */

@@ -47,7 +47,8 @@ class RoutingJsonTest {
             "since",
             "slotsTotal",
             "slotsIdle",
-            "replica"),
+            "replica",
+            "plan"),
         fields(b));
     assertEquals("http://127.0.0.1:8082", b.get("url").asText());
     assertEquals("ready", b.get("state").asText(), "states are lower case, like the model's");
@@ -88,6 +89,29 @@ class RoutingJsonTest {
     assertEquals("http://10.0.0.2:8080", b.url(), "a missing url is derived");
     assertEquals("m", t.models().get(0).alias());
     assertEquals(0, b.replica(), "a table without replicas reads as replica 0");
+    assertEquals(null, b.plan(), "a table without plans reads as unknown");
+  }
+
+  @Test
+  void thePlanDigestRoundTrips() throws IOException {
+    RoutingTable planned =
+        new RoutingTable(
+            "e",
+            3,
+            List.of(
+                new ModelRoute(
+                    "m",
+                    null,
+                    "ready",
+                    List.of(
+                        BackendRoute.of("127.0.0.1", 8081, 2, 0, BackendState.READY, T0, 4, 4)
+                            .withPlan("5d1c09a2-9f2b7c41d0e3a6b8")))));
+    String json = RoutingJson.toJson(planned);
+    assertTrue(json.contains("\"plan\":\"5d1c09a2-9f2b7c41d0e3a6b8\""), json);
+    BackendRoute read = RoutingJson.readTable(json).models().get(0).backends().get(0);
+    assertEquals("5d1c09a2-9f2b7c41d0e3a6b8", read.plan());
+    assertEquals(read.plan(), read.withState(BackendState.DRAINING, T0).plan());
+    assertEquals(read.plan(), read.withSlots(4, 1).plan());
   }
 
   @Test

@@ -202,6 +202,7 @@ final class ArgParser {
       case "--slots" -> b.slots = !isNegative(typed);
       case "--props" -> b.propsEndpoint = true;
       case "--embedding" -> b.embeddings = true;
+      case "--pooling" -> b.pooling = v;
       case "--ui" -> b.ui = !isNegative(typed);
       case "--alias" -> b.aliases = splitComma(v);
       case "--api-key" -> b.apiKeys.addAll(splitComma(v));
@@ -319,6 +320,7 @@ final class ArgParser {
     int verbosity = 3;
     int batch = 2048;
     int ubatch = 512;
+    String pooling;
 
     ServerOptions build() {
       return new ServerOptions(
@@ -345,7 +347,8 @@ final class ArgParser {
           contextShift,
           verbosity,
           batch,
-          ubatch);
+          ubatch,
+          pooling);
     }
   }
 }

@@ -127,6 +127,12 @@ final class LlamaApi {
       }
       switch (path) {
         case "/embeddings", "/v1/embeddings":
+          if (options.embeddings()
+              && options.pooling() != null
+              && !options.pooling().equals("none")
+              && r != null) {
+            return embeddings(req, conn, r);
+          }
           return options.embeddings()
               ? conn.respondJson(
                   req,
@@ -151,6 +157,63 @@ final class LlamaApi {
       }
     }
     return conn.respondUnrouted(req, 404, NOT_FOUND);
+  }
+
+  /**
+   * {@code /v1/embeddings} of a pooled server in the OpenAI shape, L2-normalised like the real
+   * server's default: a bag of words hashed into {@code n_embd} signed buckets, so texts with the
+   * same words (in any order or case) get the same vector and the cosine of two texts grows with
+   * the words they share.
+   */
+  private boolean embeddings(HttpRequest req, HttpConnection conn, Ready r) throws IOException {
+    Object input;
+    try {
+      input = ServerJson.parseObject(req.bodyText()).get("input");
+    } catch (RuntimeException e) {
+      return conn.respondJson(req, 500, error(500, e.getMessage(), "server_error"));
+    }
+    List<?> texts = input instanceof List<?> l ? l : input == null ? List.of() : List.of(input);
+    if (texts.isEmpty()) {
+      return conn.respondJson(
+          req, 400, error(400, "\"input\" must be provided", "invalid_request_error"));
+    }
+    int dim = (int) Math.max(8, Math.min(4096, r.model().nEmbd()));
+    List<Object> data = new java.util.ArrayList<>();
+    int tokens = 0;
+    for (int i = 0; i < texts.size(); i++) {
+      double[] v = new double[dim];
+      String[] words =
+          String.valueOf(texts.get(i)).toLowerCase(java.util.Locale.ROOT).split("[^a-z0-9]+");
+      for (String w : words) {
+        if (!w.isEmpty()) {
+          int h = w.hashCode();
+          v[Math.floorMod(h, dim)] += (h & 0x100) == 0 ? 1 : -1;
+          tokens++;
+        }
+      }
+      double norm = 0;
+      for (double x : v) {
+        norm += x * x;
+      }
+      List<Double> vector = new java.util.ArrayList<>(dim);
+      for (double x : v) {
+        vector.add(norm == 0 ? 0 : x / Math.sqrt(norm));
+      }
+      data.add(ServerJson.object("embedding", vector, "index", i, "object", "embedding"));
+    }
+    return conn.respondJson(
+        req,
+        200,
+        ServerJson.write(
+            ServerJson.object(
+                "model",
+                options.modelName(),
+                "object",
+                "list",
+                "usage",
+                ServerJson.object("prompt_tokens", tokens, "total_tokens", tokens),
+                "data",
+                data)));
   }
 
   /** The request-count faults; an inference request has just arrived. */

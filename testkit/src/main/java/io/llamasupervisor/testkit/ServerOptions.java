@@ -32,6 +32,8 @@ import java.util.List;
  * @param verbosity {@code -lv}: 4 and more log the buffer sizes while loading
  * @param batch {@code -b} (default 2048)
  * @param ubatch {@code -ub} (default 512)
+ * @param pooling {@code --pooling}: with {@code --embeddings}, {@code mean}, {@code cls} or {@code
+ *     last} make {@code /v1/embeddings} answer vectors; null or {@code none}: the real 400
  */
 record ServerOptions(
     String model,
@@ -57,7 +59,8 @@ record ServerOptions(
     boolean contextShift,
     int verbosity,
     int batch,
-    int ubatch) {
+    int ubatch,
+    String pooling) {
 
   /** The name served as {@code id}/{@code model}: the first alias, else the model path. */
   String modelName() {

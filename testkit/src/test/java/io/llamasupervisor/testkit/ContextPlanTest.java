@@ -35,7 +35,8 @@ class ContextPlanTest {
         false,
         3,
         2048,
-        512);
+        512,
+        null);
   }
 
   static ModelInfo model(long ctxTrain, long headDim) {

@@ -1,5 +1,6 @@
 package io.llamasupervisor.app.cli;
 
+import io.llamasupervisor.cache.ResponseCache;
 import io.llamasupervisor.cluster.ClusterNode;
 import io.llamasupervisor.cluster.ClusterSettings;
 import io.llamasupervisor.gateway.GatewayOptions;
@@ -41,7 +42,8 @@ final class ClusterGateway implements AutoCloseable {
       URI registry,
       String apiKey,
       GatewayOptions options,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      ResponseCache cache) {
     ClusterNode node = ClusterNode.start(settings, null, Clock.systemUTC());
     HttpModelDirectory directory =
         registry == null ? null : new HttpModelDirectory(registry, apiKey, Duration.ofSeconds(2));
@@ -52,7 +54,8 @@ final class ClusterGateway implements AutoCloseable {
               node.routes()::subscribe,
               directory == null ? ModelDirectory.NONE : directory,
               registry == null ? ModelStarter.NONE : new HttpModelStarter(registry, apiKey),
-              meters);
+              meters,
+              cache);
       if (settings.node() != null) {
         server.dispatcher().preferLocal(node::isLocal);
       }
@@ -69,6 +72,10 @@ final class ClusterGateway implements AutoCloseable {
 
   int port() {
     return server.port();
+  }
+
+  GatewayServer server() {
+    return server;
   }
 
   @Override

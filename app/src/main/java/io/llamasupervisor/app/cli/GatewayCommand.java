@@ -1,8 +1,12 @@
 package io.llamasupervisor.app.cli;
 
+import io.llamasupervisor.app.gateway.CacheSettings;
 import io.llamasupervisor.app.gateway.GatewaySettings;
+import io.llamasupervisor.cache.CacheConfig;
+import io.llamasupervisor.cache.ResponseCache;
 import io.llamasupervisor.cluster.ClusterSettings;
 import io.llamasupervisor.gateway.GatewayOptions;
+import io.llamasupervisor.gateway.GatewayServer;
 import io.llamasupervisor.gateway.StandaloneGateway;
 import io.llamasupervisor.supervisor.config.ConfigException;
 import io.llamasupervisor.supervisor.config.GatewayConfig;
@@ -33,8 +37,8 @@ import picocli.CommandLine.Unmatched;
     footer = {
       "",
       "      --supervisor.KEY=VALUE",
-      "                            Any supervisor.gateway.*, supervisor.cluster.* or",
-      "                              supervisor.api.keys key"
+      "                            Any supervisor.gateway.*, supervisor.cluster.*,",
+      "                              supervisor.cache.* or supervisor.api.keys key"
     })
 public final class GatewayCommand extends CliCommand {
   @Option(
@@ -83,8 +87,8 @@ public final class GatewayCommand extends CliCommand {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "YAML configuration: supervisor.gateway.*, supervisor.cluster.* and supervisor.api.keys"
-              + " (client keys).")
+          "YAML configuration: supervisor.gateway.*, supervisor.cluster.*, supervisor.cache.*"
+              + " (and the models' cache rules) and supervisor.api.keys (client keys).")
   Path configFile;
 
   @Unmatched List<String> unmatched = new ArrayList<>();
@@ -113,10 +117,12 @@ public final class GatewayCommand extends CliCommand {
     }
     GatewayOptions options;
     Optional<ClusterSettings> clusterSettings;
+    CacheConfig cacheConfig;
     try {
       SupervisorConfig config = new ConfigArgs(configFile, overrides, last).load(System.getenv());
       options = GatewaySettings.options(config, GatewayConfig.of(config));
       clusterSettings = ClusterHandle.followerSettings(config);
+      cacheConfig = CacheSettings.config(config);
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
@@ -129,21 +135,31 @@ public final class GatewayCommand extends CliCommand {
       fail("--registry must be a URL such as http://127.0.0.1:8090, was " + registry);
       return 1;
     }
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    java.util.concurrent.atomic.AtomicReference<GatewayServer> started =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    ResponseCache cache =
+        CacheSettings.cache(
+            cacheConfig,
+            meters,
+            () -> started.get() == null ? null : started.get().dispatcher().table());
     AutoCloseable gateway;
     int port;
     try {
-      PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       if (clusterSettings.isPresent()) {
         ClusterGateway g =
-            ClusterGateway.start(clusterSettings.get(), registry, apiKey, options, meters);
+            ClusterGateway.start(clusterSettings.get(), registry, apiKey, options, meters, cache);
+        started.set(g.server());
         gateway = g;
         port = g.port();
       } else {
-        StandaloneGateway g = StandaloneGateway.start(registry, apiKey, options, meters);
+        StandaloneGateway g = StandaloneGateway.start(registry, apiKey, options, meters, cache);
+        started.set(g.server());
         gateway = g;
         port = g.port();
       }
     } catch (RuntimeException e) {
+      cache.close();
       fail(e.getMessage());
       return 1;
     }
@@ -157,6 +173,7 @@ public final class GatewayCommand extends CliCommand {
                   } catch (Exception e) {
                     err().println("closing the gateway failed: " + e);
                   }
+                  cache.close();
                   stopped.countDown();
                 },
                 "shutdown"));

@@ -4,10 +4,13 @@ import io.llamasupervisor.api.ApiServer;
 import io.llamasupervisor.api.ApiSettings;
 import io.llamasupervisor.api.ClusterScope;
 import io.llamasupervisor.api.FleetMeters;
+import io.llamasupervisor.app.gateway.CacheSettings;
 import io.llamasupervisor.app.gateway.FleetModelDirectory;
 import io.llamasupervisor.app.gateway.FleetModelStarter;
 import io.llamasupervisor.app.gateway.GatewayFleetTraffic;
 import io.llamasupervisor.app.gateway.GatewaySettings;
+import io.llamasupervisor.cache.CacheConfig;
+import io.llamasupervisor.cache.ResponseCache;
 import io.llamasupervisor.cluster.ClusterNode;
 import io.llamasupervisor.cluster.ClusterSettings;
 import io.llamasupervisor.gateway.GatewayOptions;
@@ -166,6 +169,7 @@ public final class ServeCommand extends CliCommand {
     }
     SupervisorConfig config;
     GatewayOptions gatewayOptions;
+    CacheConfig cacheConfig;
     ServeConfig serve;
     ApiSettings apiSettings;
     Optional<ClusterSettings> clusterSettings;
@@ -183,6 +187,7 @@ public final class ServeCommand extends CliCommand {
       GatewayConfig gatewayConfig = GatewayConfig.of(config);
       gatewayOptions =
           gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig) : null;
+      cacheConfig = CacheSettings.config(config);
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
@@ -241,6 +246,7 @@ public final class ServeCommand extends CliCommand {
     AtomicReference<ApiServer> api = new AtomicReference<>();
     AtomicReference<ClusterNode> clusterNode = new AtomicReference<>();
     AtomicReference<GatewayServer> gateway = new AtomicReference<>();
+    AtomicReference<ResponseCache> cache = new AtomicReference<>();
     AtomicReference<ConfigReloader> reloader = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -252,6 +258,7 @@ public final class ServeCommand extends CliCommand {
                   Optional.ofNullable(clusterNode.get()).ifPresent(ClusterNode::close);
                   Optional.ofNullable(reloader.get()).ifPresent(ConfigReloader::close);
                   Optional.ofNullable(gateway.get()).ifPresent(GatewayServer::close);
+                  Optional.ofNullable(cache.get()).ifPresent(ResponseCache::close);
                   Optional.ofNullable(api.get()).ifPresent(ApiServer::close);
                   fleet.close();
                   launcher.close();
@@ -274,6 +281,14 @@ public final class ServeCommand extends CliCommand {
                   .orElse(ClusterScope.NONE)));
       if (gatewayOptions != null) {
         ClusterNode inCluster = clusterNode.get();
+        cache.set(
+            CacheSettings.cache(
+                cacheConfig,
+                metrics,
+                () ->
+                    Optional.ofNullable(gateway.get())
+                        .map(g -> g.dispatcher().table())
+                        .orElse(null)));
         GatewayServer server =
             new GatewayServer(
                 gatewayOptions,
@@ -281,7 +296,8 @@ public final class ServeCommand extends CliCommand {
                 inCluster == null ? routes::subscribe : inCluster.routes()::subscribe,
                 new FleetModelDirectory(fleet, supervision),
                 new FleetModelStarter(fleet),
-                metrics);
+                metrics,
+                cache.get());
         if (inCluster != null) {
           // prefer-local: this node's backends first while they have a free slot
           server.dispatcher().preferLocal(inCluster::isLocal);

@@ -24,6 +24,12 @@ import java.util.regex.PatternSyntaxException;
  * the list of the level it belongs to, a new section under {@code supervisor} to the {@code TOP}
  * list of the class that binds it ({@link #TOP}, {@link ServeConfig#TOP}, {@link
  * ClusterConfig#TOP}).
+ *
+ * <p>The response cache's keys ({@code supervisor.cache.*} and the {@code cache} section of {@code
+ * defaults} and of each model rule) are bound by the cache module, which the core does not depend
+ * on: this binder lets them through ({@link #CACHE}), the application binds them with the same
+ * duration and size grammar ({@link Durations}, {@link ByteSizes}) and reports every bad key or
+ * value with its full path.
  */
 final class ConfigBinder {
   static final int MAX_CTX = 1 << 20;
@@ -34,6 +40,9 @@ final class ConfigBinder {
   /** The keys directly under {@code supervisor} that this binder reads. */
   static final List<String> TOP =
       List.of("models-dir", "llama-server", "catalog", "defaults", "models");
+
+  /** The response cache's section, directly under {@code supervisor} and in each launch rule. */
+  static final String CACHE = "cache";
 
   /** The top-level sections of a configuration document. */
   static final List<String> ROOT = List.of("supervisor", "micronaut");
@@ -58,7 +67,8 @@ final class ConfigBinder {
           "start",
           "ttl",
           "pinned",
-          "priority");
+          "priority",
+          CACHE);
 
   private ConfigBinder() {}
 
@@ -94,6 +104,7 @@ final class ConfigBinder {
     all.addAll(ClusterConfig.TOP);
     all.add(GatewayConfig.SECTION);
     all.add(MemoryConfig.SECTION);
+    all.add(CACHE);
     return all;
   }
 

@@ -157,30 +157,13 @@ public record ServeConfig(
     return v;
   }
 
-  /** {@code 24GiB}, {@code 512MiB}, {@code 16GB}, or a number of bytes. */
+  /** A size in the grammar of {@link ByteSizes}. */
   static long bytes(ConfigNode n) {
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile(
-                "(\\d+(?:\\.\\d+)?)\\s*([KMGT]i?B|B)?", java.util.regex.Pattern.CASE_INSENSITIVE)
-            .matcher(n.string());
-    if (!m.matches()) {
-      throw n.error("expected a size such as 24GiB, 512MiB or a number of bytes");
+    try {
+      return ByteSizes.parse(n.string());
+    } catch (IllegalArgumentException e) {
+      throw n.error("expected a size such as " + ByteSizes.FORMS);
     }
-    double v = Double.parseDouble(m.group(1));
-    String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT);
-    long mult =
-        switch (unit) {
-          case "KIB" -> 1L << 10;
-          case "MIB" -> 1L << 20;
-          case "GIB" -> 1L << 30;
-          case "TIB" -> 1L << 40;
-          case "KB" -> 1_000L;
-          case "MB" -> 1_000_000L;
-          case "GB" -> 1_000_000_000L;
-          case "TB" -> 1_000_000_000_000L;
-          default -> 1L;
-        };
-    return (long) (v * mult);
   }
 
   private static double fraction(ConfigNode n) {

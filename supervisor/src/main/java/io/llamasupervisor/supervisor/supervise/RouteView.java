@@ -38,18 +38,29 @@ final class RouteView {
           route =
               route.withBackend(
                   BackendRoute.of(
-                      i.host,
-                      i.port,
-                      i.generation,
-                      i.replica,
-                      s,
-                      i.since,
-                      i.plan.parallel(),
-                      i.slotsIdle >= 0 ? i.slotsIdle : i.plan.parallel()));
+                          i.host,
+                          i.port,
+                          i.generation,
+                          i.replica,
+                          s,
+                          i.since,
+                          i.plan.parallel(),
+                          i.slotsIdle >= 0 ? i.slotsIdle : i.plan.parallel())
+                      .withPlan(plan(i)));
         }
       }
       out.put(m.id, route);
     }
     return out;
+  }
+
+  /**
+   * What the instance runs, as the routing table publishes it: the identity of its desired plan
+   * (plan, file size and time, binary; not the restart count, so a restart keeps it) and the
+   * safe-mode level, which changes the flags.
+   */
+  static String plan(InstanceRuntime i) {
+    String identity = FleetState.identity(i.desiredHash);
+    return i.safeLevel == 0 ? identity : identity + "+safe" + i.safeLevel;
   }
 }
