@@ -1,8 +1,8 @@
 package io.llamasupervisor.supervisor.state;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.json.JsonMappers;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -20,8 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StateFile {
   private static final Logger LOG = LoggerFactory.getLogger(StateFile.class);
-  private static final ObjectMapper JSON =
-      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper JSON = JsonMappers.mapper();
 
   private record Content(int format, List<InstanceRecord> instances) {}
 
