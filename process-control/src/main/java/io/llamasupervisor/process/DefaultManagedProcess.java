@@ -110,12 +110,11 @@ final class DefaultManagedProcess implements ManagedProcess {
 
   /**
    * The wait from {@code now} until the next point of the grid of {@code period} (multiples of it
-   * on the {@link System#nanoTime} scale), between half a period and one and a half: on average one
-   * period, as without the grid.
+   * on the {@link System#nanoTime} scale): more than zero and at most one period, so an idle file
+   * is never read less often than without the grid; once on the grid, reads are one period apart.
    */
   static long onGrid(long now, long period) {
-    long wait = period - Math.floorMod(now, period);
-    return wait < period / 2 ? wait + period : wait;
+    return period - Math.floorMod(now, period);
   }
 
   private void leaderExited(ExitStatus status, Throwable error) {
