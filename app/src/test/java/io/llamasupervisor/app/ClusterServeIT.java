@@ -11,22 +11,19 @@ import io.llamasupervisor.registry.RoutingJson;
 import io.llamasupervisor.registry.RoutingTable;
 import io.llamasupervisor.testkit.FakeLlamaServer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +37,7 @@ class ClusterServeIT {
   static EtcdCluster etcd;
 
   @TempDir Path dir;
-  final List<Process> started = new ArrayList<>();
+  JarLauncher launcher;
   final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
@@ -53,15 +50,14 @@ class ClusterServeIT {
     etcd.close();
   }
 
+  @BeforeEach
+  void setUp() {
+    launcher = new JarLauncher(dir);
+  }
+
   @AfterEach
   void tearDown() throws Exception {
-    for (Process p : started) {
-      p.destroy();
-    }
-    for (Process p : started) {
-      p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
-      p.destroyForcibly();
-    }
+    launcher.close();
     // llama-servers left by a SIGKILLed node
     ProcessHandle.allProcesses()
         .filter(h -> h.info().commandLine().map(c -> c.contains(dir.toString())).orElse(false))
@@ -83,51 +79,27 @@ class ClusterServeIT {
     Path models = Files.createDirectories(dir.resolve(name + "/models"));
     GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve("pub/repo/m.gguf"));
     Path binary = FakeLlamaServer.installExecutable(dir.resolve(name + "/bin"));
-    int apiPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      apiPort = s.getLocalPort();
-    }
-    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
-    List<String> cmd = new ArrayList<>();
-    Collections.addAll(
-        cmd,
-        ProcessHandle.current().info().command().orElse("java"),
-        "-jar",
-        Path.of("target/llama-supervisor.jar").toAbsolutePath().toString(),
-        "serve",
-        "--models-dir",
-        models.toString(),
-        "--llama-server",
-        binary.toString(),
-        "--state-dir",
-        dir.resolve(name + "/state").toString(),
-        "--port",
-        Integer.toString(apiPort),
-        // two nodes on one machine: the default gateway port 8080 would collide
-        "--supervisor.gateway.enabled=false",
-        "--cluster",
-        etcd.etcdUrl(),
-        "--node-name",
-        name,
-        "--advertise-host",
-        host,
-        "--supervisor.cluster.name=serve-it",
-        "--supervisor.cluster.lease-ttl=" + TTL.toSeconds() + "s",
-        "--supervisor.cluster.keep-alive=1s",
-        "--supervisor.defaults.host=" + host,
-        "--supervisor.ports=" + first + "-" + (first + 50),
-        "--supervisor.catalog.poll-interval=100ms",
-        "--supervisor.catalog.stable-after=100ms",
-        "--supervisor.supervision.resync-interval=200ms",
-        "--supervisor.supervision.stop-grace=2s");
-    cmd.addAll(extra);
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve(name + ".log").toFile())
-            .start();
-    started.add(p);
-    return new Node(name, host, apiPort, p);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                // two nodes on one machine: the default gateway port 8080 would collide
+                "--supervisor.gateway.enabled=false",
+                "--cluster",
+                etcd.etcdUrl(),
+                "--node-name",
+                name,
+                "--advertise-host",
+                host,
+                "--supervisor.cluster.name=serve-it",
+                "--supervisor.cluster.lease-ttl=" + TTL.toSeconds() + "s",
+                "--supervisor.cluster.keep-alive=1s",
+                "--supervisor.defaults.host=" + host,
+                "--supervisor.supervision.resync-interval=200ms",
+                "--supervisor.supervision.stop-grace=2s"));
+    args.addAll(extra); // last: they win
+    JarLauncher.Serve serve =
+        launcher.serve(name, models, binary, dir.resolve(name + "/state"), args);
+    return new Node(name, host, serve.apiPort(), serve.process());
   }
 
   private HttpResponse<String> get(URI uri) {
@@ -163,11 +135,7 @@ class ClusterServeIT {
   }
 
   private String log(Node n) {
-    try {
-      return Files.readString(dir.resolve(n.name() + ".log"), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    return launcher.log(n.name());
   }
 
   @Test
@@ -215,29 +183,20 @@ class ClusterServeIT {
   record Outcome(long sentNanos, boolean ok, String detail) {}
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return JarLauncher.freePort();
   }
 
   /** {@code gateway --cluster}: a standalone gateway following the cluster table. */
   private Process clusterGateway(int port) throws IOException {
-    Process p =
-        new ProcessBuilder(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-jar",
-                Path.of("target/llama-supervisor.jar").toAbsolutePath().toString(),
-                "gateway",
-                "--cluster",
-                etcd.etcdUrl(),
-                "--supervisor.cluster.name=serve-it",
-                "--port",
-                Integer.toString(port))
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("gateway.log").toFile())
-            .start();
-    started.add(p);
-    return p;
+    return launcher.run(
+        "gateway",
+        List.of(
+            "gateway",
+            "--cluster",
+            etcd.etcdUrl(),
+            "--supervisor.cluster.name=serve-it",
+            "--port",
+            Integer.toString(port)));
   }
 
   /** A streamed chat completion through the gateway at {@code port}, answered in full or not. */

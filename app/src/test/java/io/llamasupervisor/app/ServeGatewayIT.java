@@ -8,20 +8,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.gguf.testing.GgufWriter;
 import io.llamasupervisor.testkit.FakeLlamaServer;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,47 +33,20 @@ class ServeGatewayIT {
       "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}";
 
   @TempDir Path dir;
-  private final List<Process> started = new ArrayList<>();
+  private JarLauncher launcher;
+
+  @BeforeEach
+  void setUp() {
+    launcher = new JarLauncher(dir);
+  }
 
   @AfterEach
   void tearDown() throws Exception {
-    for (Process p : started) {
-      p.destroy();
-    }
-    for (Process p : started) {
-      if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private Process run(String name, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.add("-jar");
-    cmd.add(Path.of("target/llama-supervisor.jar").toAbsolutePath().toString());
-    cmd.addAll(args);
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve(name + ".log").toFile())
-            .start();
-    started.add(p);
-    return p;
+    launcher.close();
   }
 
   private String log(String name) {
-    try {
-      return Files.readString(dir.resolve(name + ".log"), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    return launcher.log(name);
   }
 
   private static HttpResponse<String> post(int port, String body) throws Exception {
@@ -102,26 +71,16 @@ class ServeGatewayIT {
     Path models = Files.createDirectories(dir.resolve("models"));
     GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve("pub/repo/m.gguf"));
     Path binary = FakeLlamaServer.installExecutable(dir.resolve("bin"));
-    int api = freePort();
-    int gw = freePort();
-    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
-    run(
-        "serve",
-        List.of(
-            "serve",
-            "--models-dir",
-            models.toString(),
-            "--llama-server",
-            binary.toString(),
-            "--state-dir",
-            dir.resolve("state").toString(),
-            "--port",
-            Integer.toString(api),
-            "--gateway-port",
-            Integer.toString(gw),
-            "--supervisor.ports=" + first + "-" + (first + 50),
-            "--supervisor.catalog.poll-interval=100ms",
-            "--supervisor.catalog.stable-after=100ms"));
+    int gw = JarLauncher.freePort();
+    int api =
+        launcher
+            .serve(
+                "serve",
+                models,
+                binary,
+                dir.resolve("state"),
+                List.of("--gateway-port", Integer.toString(gw)))
+            .apiPort();
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
@@ -138,8 +97,8 @@ class ServeGatewayIT {
         metrics.contains("llama_gateway_requests_total{model=\"pub/repo/m\",status=\"200\"}"),
         metrics);
 
-    int alone = freePort();
-    run(
+    int alone = JarLauncher.freePort();
+    launcher.run(
         "gateway",
         List.of(
             "gateway", "--registry", "http://127.0.0.1:" + api, "--port", Integer.toString(alone)));

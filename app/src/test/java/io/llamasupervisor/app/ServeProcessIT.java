@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.gguf.testing.GgufWriter;
 import io.llamasupervisor.testkit.FakeLlamaServer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -39,6 +37,7 @@ class ServeProcessIT {
   Path models;
   Path state;
   Path binary;
+  JarLauncher launcher;
   final List<Process> started = new ArrayList<>();
 
   @BeforeEach
@@ -46,60 +45,37 @@ class ServeProcessIT {
     models = Files.createDirectories(dir.resolve("models"));
     state = dir.resolve("state");
     binary = FakeLlamaServer.installExecutable(dir.resolve("bin"));
+    launcher = new JarLauncher(dir);
     GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve("pub/repo/m.gguf"));
   }
 
   @AfterEach
-  void tearDown() {
+  void tearDown() throws InterruptedException {
     for (Process p : started) {
       p.destroyForcibly();
     }
+    launcher.close();
     for (long pid : instancePids()) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
 
   private Process serve(int run) throws IOException {
-    int apiPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      apiPort = s.getLocalPort();
-    }
-    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
-    List<String> cmd =
-        List.of(
-            ProcessHandle.current().info().command().orElse("java"),
-            "-jar",
-            Path.of("target/llama-supervisor.jar").toAbsolutePath().toString(),
-            "serve",
-            "--models-dir",
-            models.toString(),
-            "--llama-server",
-            binary.toString(),
-            "--state-dir",
-            state.toString(),
-            "--port",
-            Integer.toString(apiPort),
-            "--supervisor.ports=" + first + "-" + (first + 50),
-            "--supervisor.catalog.poll-interval=100ms",
-            "--supervisor.catalog.stable-after=100ms",
-            "--supervisor.supervision.resync-interval=200ms",
-            "--supervisor.supervision.stop-grace=2s",
-            "--supervisor.gateway.enabled=false");
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("serve-" + run + ".log").toFile())
-            .start();
-    started.add(p);
-    return p;
+    return launcher
+        .serve(
+            "serve-" + run,
+            models,
+            binary,
+            state,
+            List.of(
+                "--supervisor.supervision.resync-interval=200ms",
+                "--supervisor.supervision.stop-grace=2s",
+                "--supervisor.gateway.enabled=false"))
+        .process();
   }
 
   private String log(int run) {
-    try {
-      return Files.readString(dir.resolve("serve-" + run + ".log"), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    return launcher.log("serve-" + run);
   }
 
   /** The pid of the published instance of the model in the state file, once there is one. */

@@ -2,6 +2,7 @@ package io.llamasupervisor.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.json.JsonMappers;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.Map;
  */
 public record BenchRequest(String path, byte[] body, boolean stream, int maxTokens) {
   static final String CHAT_PATH = "/v1/chat/completions";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.mapper();
 
   /**
    * A chat completion of exactly {@code maxTokens} tokens ({@code ignore_eos} keeps llama-server

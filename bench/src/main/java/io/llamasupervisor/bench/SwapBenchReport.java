@@ -2,6 +2,7 @@ package io.llamasupervisor.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.json.JsonMappers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ import java.util.TreeMap;
  * every swap completed.
  */
 public final class SwapBenchReport {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.mapper();
   private static final int SAMPLES = 10;
 
   /**

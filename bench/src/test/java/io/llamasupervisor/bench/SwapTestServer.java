@@ -5,20 +5,15 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.llamasupervisor.registry.BackendRoute;
 import io.llamasupervisor.registry.BackendState;
 import io.llamasupervisor.registry.ModelRoute;
 import io.llamasupervisor.registry.RegistryApi;
-import io.llamasupervisor.registry.RoutingJson;
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.registry.RoutingTable;
-import io.llamasupervisor.registry.WaitParam;
+import io.llamasupervisor.registry.testing.RegistryTestServer;
 import io.llamasupervisor.testkit.FakeServerProcess;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpResponse;
@@ -27,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -36,8 +30,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A stand-in for {@code serve} with one model: the routing table over HTTP ({@link RegistryApi},
- * blocking queries included, as registry's own contract test server does) on a {@link
+ * A stand-in for {@code serve} with one model: the routing table over HTTP (registry's {@link
+ * RegistryTestServer}: {@link RegistryApi}, blocking queries included) on a {@link
  * RoutingRegistry}, and {@code POST /api/v1/models/{id}/restart} performing a blue-green swap
  * between real fake-llama-server processes: start generation N+1 on a free port, wait for {@code
  * /health} 200, publish N+1 READY and N DRAINING in one version, wait until N's {@code /slots} are
@@ -57,11 +51,9 @@ final class SwapTestServer implements AutoCloseable {
   private final Map<String, String> env;
   private final Duration linger;
   private final boolean graceful;
-  private final String apiKey;
   private final Clock clock = Clock.systemUTC();
   private final RoutingRegistry registry = new RoutingRegistry(clock);
-  private final HttpServer http;
-  private final ExecutorService httpThreads = Executors.newFixedThreadPool(2);
+  private RegistryTestServer http;
   private final ExecutorService swaps = Executors.newSingleThreadExecutor();
   private final List<FakeServerProcess> processes = new CopyOnWriteArrayList<>();
 
@@ -82,9 +74,7 @@ final class SwapTestServer implements AutoCloseable {
       Path model,
       Map<String, String> env,
       Duration linger,
-      boolean graceful,
-      String apiKey)
-      throws IOException {
+      boolean graceful) {
     this.id = id;
     this.alias = alias;
     this.llamaArgs =
@@ -102,10 +92,6 @@ final class SwapTestServer implements AutoCloseable {
     this.env = env;
     this.linger = linger;
     this.graceful = graceful;
-    this.apiKey = apiKey;
-    http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
-    http.setExecutor(httpThreads);
-    http.createContext("/", this::handle);
   }
 
   /** Starts generation 1, publishes it READY and starts serving the API. */
@@ -118,16 +104,16 @@ final class SwapTestServer implements AutoCloseable {
       boolean graceful,
       String apiKey)
       throws IOException {
-    SwapTestServer s = new SwapTestServer(id, alias, model, env, linger, graceful, apiKey);
+    SwapTestServer s = new SwapTestServer(id, alias, model, env, linger, graceful);
     s.current = s.spawn();
     BackendRoute first = s.route(s.current, BackendState.READY);
     s.registry.update(b -> b.put(new ModelRoute(id, alias, "ready", List.of(first))));
-    s.http.start();
+    s.http = RegistryTestServer.start(s.registry, 0, apiKey, s::restart);
     return s;
   }
 
   URI uri() {
-    return URI.create("http://127.0.0.1:" + http.getAddress().getPort());
+    return http.uri();
   }
 
   RoutingTable table() {
@@ -136,9 +122,10 @@ final class SwapTestServer implements AutoCloseable {
 
   @Override
   public void close() {
-    http.stop(0);
+    if (http != null) {
+      http.close();
+    }
     swaps.shutdownNow();
-    httpThreads.shutdownNow();
     registry.close();
     processes.forEach(FakeServerProcess::close);
   }
@@ -213,91 +200,25 @@ final class SwapTestServer implements AutoCloseable {
     return n;
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try {
-      if (apiKey != null
-          && !("Bearer " + apiKey).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
-        send(ex, 401, "missing or wrong API key");
-        return;
-      }
-      String path = ex.getRequestURI().getRawPath();
-      if ("POST".equals(ex.getRequestMethod())
-          && path.startsWith(MODELS_PREFIX)
-          && path.endsWith("/restart")) {
-        String model =
-            URLDecoder.decode(
-                path.substring(MODELS_PREFIX.length(), path.length() - "/restart".length()),
-                StandardCharsets.UTF_8);
-        if (!model.equals(id) && !model.equals(alias)) {
-          send(ex, 404, "{\"error\":\"no model " + model + "\"}");
-          return;
-        }
-        ex.getRequestBody().readAllBytes();
-        swaps.execute(this::swap);
-        send(ex, 202, "{\"model\":\"" + id + "\",\"action\":\"restart\"}");
-        return;
-      }
-      if (!"GET".equals(ex.getRequestMethod()) || !RegistryApi.ROUTES_PATH.equals(path)) {
-        send(ex, 404, "no such path");
-        return;
-      }
-      Map<String, String> query = query(ex.getRequestURI().getRawQuery());
-      if (query.containsKey(RegistryApi.INDEX_PARAM)) {
-        long index = RegistryApi.parseIndex(query.get(RegistryApi.INDEX_PARAM));
-        Duration wait = WaitParam.parseOrDefault(query.get(RegistryApi.WAIT_PARAM));
-        String epoch = ex.getRequestHeaders().getFirst(RegistryApi.EPOCH_HEADER);
-        registry
-            .awaitChange(epoch, index, wait)
-            .whenComplete((table, error) -> sendTableQuietly(ex, table));
-        return;
-      }
-      sendTable(ex, registry.current());
-    } catch (IOException | RuntimeException e) {
-      ex.close();
-      throw e;
+  /** {@code POST /api/v1/models/{id}/restart}: a swap in the background, 202 at once. */
+  private boolean restart(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getRawPath();
+    if (!"POST".equals(ex.getRequestMethod())
+        || !path.startsWith(MODELS_PREFIX)
+        || !path.endsWith("/restart")) {
+      return false;
     }
-  }
-
-  private static void sendTableQuietly(HttpExchange ex, RoutingTable table) {
-    try {
-      sendTable(ex, table);
-    } catch (IOException e) {
-      ex.close(); // the client went away
+    String model =
+        URLDecoder.decode(
+            path.substring(MODELS_PREFIX.length(), path.length() - "/restart".length()),
+            StandardCharsets.UTF_8);
+    ex.getRequestBody().readAllBytes();
+    if (!model.equals(id) && !model.equals(alias)) {
+      RegistryTestServer.send(ex, 404, "{\"error\":\"no model " + model + "\"}");
+      return true;
     }
-  }
-
-  private static void sendTable(HttpExchange ex, RoutingTable table) throws IOException {
-    ex.getResponseHeaders().set("ETag", RegistryApi.etag(table));
-    ex.getResponseHeaders().set(RegistryApi.EPOCH_HEADER, table.epoch());
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    byte[] body = RoutingJson.toBytes(table);
-    ex.sendResponseHeaders(200, body.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(body);
-    }
-  }
-
-  private static void send(HttpExchange ex, int status, String text) throws IOException {
-    byte[] body = text.getBytes(StandardCharsets.UTF_8);
-    ex.sendResponseHeaders(status, body.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(body);
-    }
-  }
-
-  private static Map<String, String> query(String raw) {
-    Map<String, String> params = new HashMap<>();
-    if (raw == null) {
-      return params;
-    }
-    for (String pair : raw.split("&")) {
-      int eq = pair.indexOf('=');
-      String key = eq < 0 ? pair : pair.substring(0, eq);
-      String value = eq < 0 ? "" : pair.substring(eq + 1);
-      params.put(
-          URLDecoder.decode(key, StandardCharsets.UTF_8),
-          URLDecoder.decode(value, StandardCharsets.UTF_8));
-    }
-    return params;
+    swaps.execute(this::swap);
+    RegistryTestServer.send(ex, 202, "{\"model\":\"" + id + "\",\"action\":\"restart\"}");
+    return true;
   }
 }

@@ -1,10 +1,7 @@
 package io.llamasupervisor.cluster;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.llamasupervisor.json.JsonMappers;
 import io.llamasupervisor.registry.ModelRoute;
 import io.llamasupervisor.registry.RoutingJson;
 import io.llamasupervisor.registry.RoutingTable;
@@ -18,12 +15,7 @@ import java.util.List;
  * API.
  */
 final class EntryCodec {
-  private static final ObjectMapper INFO =
-      JsonMapper.builder()
-          .addModule(new JavaTimeModule())
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .build();
+  private static final ObjectMapper INFO = JsonMappers.mapper();
 
   private EntryCodec() {}
 

@@ -1,32 +1,21 @@
 package io.llamasupervisor.health;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.llamasupervisor.json.JsonMappers;
 import java.util.Optional;
 
 /**
- * Reads the JSON bodies of llama-server's answers with Jackson: one {@link ObjectMapper} for the
- * package, strict about the syntax (one document, nothing after it) and bounded in nesting. A body
- * that is not JSON reads as empty, so every caller says in its own words what it expected.
+ * Reads the JSON bodies of llama-server's answers with the project's Jackson configuration ({@link
+ * JsonMappers}): strict about the syntax (one document, nothing after it) and bounded in nesting. A
+ * body that is not JSON reads as empty, so every caller says in its own words what it expected.
  */
 final class JsonBody {
   /** Deeper documents are refused (llama-server's own bodies are at most a few levels deep). */
-  static final int MAX_DEPTH = 64;
+  static final int MAX_DEPTH = JsonMappers.MAX_DEPTH;
 
-  static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
-
-  static {
-    MAPPER
-        .getFactory()
-        .setStreamReadConstraints(
-            StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
-  }
+  static final ObjectMapper MAPPER = JsonMappers.mapper();
 
   private JsonBody() {}
 

@@ -71,7 +71,9 @@ final class DefaultManagedProcess implements ManagedProcess {
    * Starts tailing and exit handling; called once by the launcher. The log file is read every
    * {@code pollInterval} while output arrives; each read that finds nothing doubles the delay, up
    * to {@link #IDLE_POLL_MAX} (or {@code pollInterval} when that is longer), so an idle process
-   * costs about one read a second. {@link ProcessLog#lastLines} reads the file first, so a reader
+   * costs about one read a second. Idle reads fall on a grid of that period shared by every process
+   * of the launcher ({@link #onGrid}), so the reads of all idle files take one wake-up of the
+   * scheduler instead of one each. {@link ProcessLog#lastLines} reads the file first, so a reader
    * never sees older output for it.
    */
   void begin(Duration pollInterval) {
@@ -99,11 +101,20 @@ final class DefaultManagedProcess implements ManagedProcess {
                   tail(base, max, idle ? Math.min(max, delay * 2) : base);
                 }
               },
-              delay,
+              delay >= max ? onGrid(System.nanoTime(), max) : delay,
               TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // the launcher is closed: tailing ends with it
     }
+  }
+
+  /**
+   * The wait from {@code now} until the next point of the grid of {@code period} (multiples of it
+   * on the {@link System#nanoTime} scale): more than zero and at most one period, so an idle file
+   * is never read less often than without the grid; once on the grid, reads are one period apart.
+   */
+  static long onGrid(long now, long period) {
+    return period - Math.floorMod(now, period);
   }
 
   private void leaderExited(ExitStatus status, Throwable error) {

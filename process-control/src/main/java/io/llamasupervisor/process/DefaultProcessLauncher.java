@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +44,10 @@ public final class DefaultProcessLauncher implements ProcessLauncher, AutoClosea
   private final GroupSignaller signaller;
   private final ScheduledThreadPoolExecutor scheduler;
   private final ExecutorService events;
+  private final AdoptedExits adoptedExits;
+
+  /** How often {@code /proc} is read for the exits of adopted (not our child) processes. */
+  static final Duration ADOPTED_EXIT_POLL = Duration.ofMillis(100);
 
   /**
    * @throws IllegalStateException when {@code setsid} (util-linux) or {@code kill} (procps) is not
@@ -60,6 +65,7 @@ public final class DefaultProcessLauncher implements ProcessLauncher, AutoClosea
     this.scheduler = new ScheduledThreadPoolExecutor(2, daemonThreads("process-control"));
     this.scheduler.setRemoveOnCancelPolicy(true);
     this.events = Executors.newCachedThreadPool(daemonThreads("process-events"));
+    this.adoptedExits = new AdoptedExits(proc, scheduler, ADOPTED_EXIT_POLL);
   }
 
   @Override
@@ -163,8 +169,7 @@ public final class DefaultProcessLauncher implements ProcessLauncher, AutoClosea
     DefaultManagedProcess managed =
         new DefaultManagedProcess(
             id,
-            Leader.adopted(
-                handle.get(), identity.startTicks(), proc, scheduler, log.pollInterval()),
+            Leader.adopted(handle.get(), identity.startTicks(), proc, adoptedExits),
             pgid,
             identity,
             started,

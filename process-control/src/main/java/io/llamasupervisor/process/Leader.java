@@ -1,10 +1,6 @@
 package io.llamasupervisor.process;
 
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /** The process at the top of a managed tree: either our child or an adopted process. */
 interface Leader {
@@ -47,27 +43,11 @@ interface Leader {
   }
 
   /**
-   * A leader that is not our child. Its exit is detected by polling {@code /proc} every {@code
-   * interval} (the JDK's own non-child polling backs off to 5 s), and its status is unknown.
+   * A leader that is not our child. Its exit is seen through {@code exits} (a shared {@code /proc}
+   * poll), and its status is unknown.
    */
-  static Leader adopted(
-      ProcessHandle handle,
-      long startTicks,
-      ProcFs proc,
-      ScheduledExecutorService scheduler,
-      Duration interval) {
-    CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-    ScheduledFuture<?> poll =
-        scheduler.scheduleWithFixedDelay(
-            () -> {
-              if (!proc.isRunning(handle.pid(), startTicks)) {
-                exit.complete(ExitStatus.unknown());
-              }
-            },
-            0,
-            interval.toNanos(),
-            TimeUnit.NANOSECONDS);
-    exit.whenComplete((s, e) -> poll.cancel(false));
+  static Leader adopted(ProcessHandle handle, long startTicks, ProcFs proc, AdoptedExits exits) {
+    CompletableFuture<ExitStatus> exit = exits.watch(handle.pid(), startTicks);
     return new Leader() {
       @Override
       public long pid() {

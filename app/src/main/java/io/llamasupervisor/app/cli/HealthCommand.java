@@ -2,6 +2,7 @@ package io.llamasupervisor.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.json.JsonMappers;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class HealthCommand extends CliCommand {
   /** Model states that do not hold {@code --ready} back: nothing will or should make them ready. */
   private static final Set<String> NOT_COUNTED = Set.of("rejected", "stopped", "stopping");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.mapper();
 
   @Mixin ApiOptions api;
 

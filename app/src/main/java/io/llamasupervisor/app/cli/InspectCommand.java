@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.gguf.GgufFile;
 import io.llamasupervisor.gguf.GgufVerifier;
 import io.llamasupervisor.gguf.Verdict;
+import io.llamasupervisor.json.JsonMappers;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Parameters;
     description = "Verify GGUF files and show their key metadata.",
     footer = {"", "Exit code: 0 every file accepted, 2 any rejected, 1 usage error."})
 public final class InspectCommand extends CliCommand {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.mapper();
 
   @Parameters(
       paramLabel = "FILE",

@@ -2,6 +2,7 @@ package io.llamasupervisor.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.json.JsonMappers;
 import java.io.IOException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,7 +28,7 @@ abstract class OperatorCommand extends CliCommand {
   /** {@code restart --wait}: the swap failed or did not finish in time. */
   static final int FAILED = 5;
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = JsonMappers.mapper();
 
   @Mixin ApiOptions api;
 

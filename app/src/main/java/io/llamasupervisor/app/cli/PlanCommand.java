@@ -2,6 +2,7 @@ package io.llamasupervisor.app.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.json.JsonMappers;
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.config.ConfigException;
@@ -53,7 +54,7 @@ import picocli.CommandLine.Unmatched;
     })
 public final class PlanCommand extends CliCommand {
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:=,+@%-]+");
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.mapper();
 
   @Mixin ConfigOptions configOptions;
 

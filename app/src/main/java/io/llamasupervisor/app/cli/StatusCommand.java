@@ -3,6 +3,7 @@ package io.llamasupervisor.app.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.supervisor.memory.Sizes;
+import io.llamasupervisor.json.JsonMappers;
 import java.io.IOException;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
           + " unreachable."
     })
 public final class StatusCommand extends CliCommand {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.mapper();
 
   @Mixin ApiOptions api;
 

@@ -12,6 +12,7 @@ import io.llamasupervisor.registry.BackendState;
 import io.llamasupervisor.registry.ModelRoute;
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.registry.RoutingTable;
+import io.llamasupervisor.registry.testing.RegistryTestServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

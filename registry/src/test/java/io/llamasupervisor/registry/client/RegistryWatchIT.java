@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llamasupervisor.registry.RoutingRegistry;
+import io.llamasupervisor.registry.testing.RegistryTestServer;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;

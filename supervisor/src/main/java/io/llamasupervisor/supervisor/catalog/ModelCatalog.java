@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,7 +64,9 @@ public final class ModelCatalog implements AutoCloseable {
   private volatile SortedMap<String, CatalogEntry> snapshot = Collections.emptySortedMap();
   private final AtomicBoolean soonScanQueued = new AtomicBoolean();
   private volatile boolean settled;
+  private final ScheduledExecutorService injected; // null: a poll thread of its own
   private ScheduledExecutorService executor; // guarded by this
+  private ScheduledFuture<?> polling; // guarded by this
   private DirectoryWatcher watcher; // guarded by this
   private boolean closed; // guarded by this
 
@@ -71,6 +74,15 @@ public final class ModelCatalog implements AutoCloseable {
    * @param clock decides stability ({@link CatalogOptions#stableAfter()}); tests pass a fake
    */
   public ModelCatalog(CatalogOptions options, Clock clock) {
+    this(options, clock, null);
+  }
+
+  /**
+   * A catalog whose background polls run on {@code scheduler} (on {@code clock}'s time; tests pass
+   * a manual one), which {@link #close()} leaves running; null: a poll thread of its own.
+   */
+  public ModelCatalog(CatalogOptions options, Clock clock, ScheduledExecutorService scheduler) {
+    this.injected = scheduler;
     this.options = Objects.requireNonNull(options, "options");
     this.clock = Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(options.modelsDir(), "options.modelsDir");
@@ -215,6 +227,20 @@ public final class ModelCatalog implements AutoCloseable {
     if (executor != null) {
       return;
     }
+    executor = injected != null ? injected : ownPollThread();
+    if (options.watch()) {
+      try {
+        watcher = DirectoryWatcher.start(this::scheduleEarlyScan);
+      } catch (IOException | UnsupportedOperationException e) {
+        LOG.warn("no directory watch ({}): polling every {}", e.toString(), options.pollInterval());
+      }
+    }
+    polling =
+        executor.scheduleWithFixedDelay(
+            this::backgroundScan, 0, options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static ScheduledExecutorService ownPollThread() {
     ScheduledThreadPoolExecutor pool =
         new ScheduledThreadPoolExecutor(
             1,
@@ -227,16 +253,7 @@ public final class ModelCatalog implements AutoCloseable {
     // other
     pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     pool.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
-    executor = pool;
-    if (options.watch()) {
-      try {
-        watcher = DirectoryWatcher.start(this::scheduleEarlyScan);
-      } catch (IOException | UnsupportedOperationException e) {
-        LOG.warn("no directory watch ({}): polling every {}", e.toString(), options.pollInterval());
-      }
-    }
-    executor.scheduleWithFixedDelay(
-        this::backgroundScan, 0, options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+    return pool;
   }
 
   /**
@@ -252,11 +269,14 @@ public final class ModelCatalog implements AutoCloseable {
       e = executor;
       w = watcher;
       watcher = null;
+      if (polling != null) {
+        polling.cancel(false);
+      }
     }
     if (w != null) {
       w.close();
     }
-    if (e != null) {
+    if (e != null && e != injected) {
       e.shutdown();
       try {
         if (!e.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -271,6 +291,11 @@ public final class ModelCatalog implements AutoCloseable {
   }
 
   private void backgroundScan() {
+    synchronized (this) {
+      if (closed) {
+        return; // a poll queued on an injected scheduler before close
+      }
+    }
     try {
       scanOnce();
     } catch (RuntimeException | Error e) {

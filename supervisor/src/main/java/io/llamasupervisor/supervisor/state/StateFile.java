@@ -1,8 +1,8 @@
 package io.llamasupervisor.supervisor.state;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.json.JsonMappers;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -15,13 +15,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The supervisor's record of running instances, written atomically (temp file, fsync, rename) on
- * every change so that a supervisor killed at any moment leaves either the old or the new list.
+ * The supervisor's record of running instances, written atomically (temp file, rename) on every
+ * change so that a supervisor killed at any moment leaves either the old or the new list.
+ *
+ * <p>Without fsync: the record is of use only while the processes it names are alive, and the one
+ * failure an fsync guards against, a crash of the operating system, ends them too (an unreadable
+ * file is logged and ignored). An fsync per change cost the state thread 5-20 ms on a busy disk.
  */
 public final class StateFile {
   private static final Logger LOG = LoggerFactory.getLogger(StateFile.class);
-  private static final ObjectMapper JSON =
-      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper JSON = JsonMappers.mapper();
 
   private record Content(int format, List<InstanceRecord> instances) {}
 
@@ -64,7 +67,6 @@ public final class StateFile {
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
       ch.write(java.nio.ByteBuffer.wrap(bytes));
-      ch.force(true);
     }
     try {
       Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

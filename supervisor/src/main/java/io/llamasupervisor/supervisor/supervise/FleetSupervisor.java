@@ -85,7 +85,7 @@ public final class FleetSupervisor implements Fleet, AutoCloseable {
         routes,
         clock,
         new StateThread(),
-        Executors.newScheduledThreadPool(2, StateThread.daemon("supervisor-probes")),
+        Executors.newSingleThreadScheduledExecutor(StateThread.daemon("supervisor-probes")),
         Executors.newCachedThreadPool(StateThread.daemon("supervisor-spawn")));
   }
 

@@ -28,11 +28,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A real {@link FleetSupervisor} on manual time: its state thread, probes and spawns all run on one
- * {@link ManualScheduler}, on the test's thread, only when the test {@link #advance advances} the
- * clock (or {@link #settle settles} what is due now). Processes are {@link FakeProcesses}, health
- * answers come from a {@link FakeHealthProbe} (ready unless scripted otherwise), slots from {@link
- * #slots}. Queries of the fleet run on the caller's thread, which is then the state thread.
+ * A real {@link FleetSupervisor} on manual time: its state thread, probes, spawns and catalog polls
+ * all run on one {@link ManualScheduler}, on the test's thread, only when the test {@link #advance
+ * advances} the clock (or {@link #settle settles} what is due now). Processes are {@link
+ * FakeProcesses}, health answers come from a {@link FakeHealthProbe} (ready unless scripted
+ * otherwise), slots from {@link #slots}. Queries of the fleet run on the caller's thread, which is
+ * then the state thread.
  */
 final class ManualFleet implements AutoCloseable {
   static final String BASE_YAML =
@@ -118,7 +119,7 @@ final class ManualFleet implements AutoCloseable {
     fleet =
         new FleetSupervisor(
             settings,
-            new ModelCatalog(sc.catalog(), clock),
+            new ModelCatalog(sc.catalog(), clock, scheduler),
             new LaunchPlanner(sc.launch(), 2),
             LlamaServerBinary.resolve(bin.toString(), Map.of()),
             processes,

@@ -19,7 +19,12 @@ class ReconcilerTest {
   }
 
   private static Actual running(String id, InstanceState state, String hash) {
-    return new Actual(id, List.of(new Instance(1, state, hash)), false, false, Instant.MIN);
+    return actual(id, new Instance(1, state, hash));
+  }
+
+  /** Model {@code id} with {@code instances}, neither stopped nor given up, no backoff. */
+  private static Actual actual(String id, Instance... instances) {
+    return new Actual(id, List.of(instances), false, false, Instant.MIN);
   }
 
   @Test
@@ -130,14 +135,10 @@ class ReconcilerTest {
     var oneStarting =
         Map.of(
             "a",
-            new Actual(
+            actual(
                 "a",
-                List.of(
-                    new Instance(1, 0, InstanceState.READY, "h1"),
-                    new Instance(1, 1, InstanceState.STARTING, "h1")),
-                false,
-                false,
-                Instant.MIN));
+                new Instance(1, 0, InstanceState.READY, "h1"),
+                new Instance(1, 1, InstanceState.STARTING, "h1")));
     assertEquals(
         List.of(new Action.Start("a", 2, ReasonCode.MODEL_ADDED)),
         reconciler.plan(desired, oneStarting, NOW));
@@ -148,14 +149,10 @@ class ReconcilerTest {
     var actual =
         Map.of(
             "a",
-            new Actual(
+            actual(
                 "a",
-                List.of(
-                    new Instance(1, 0, InstanceState.READY, "h1"),
-                    new Instance(1, 1, InstanceState.READY, "h1")),
-                false,
-                false,
-                Instant.MIN));
+                new Instance(1, 0, InstanceState.READY, "h1"),
+                new Instance(1, 1, InstanceState.READY, "h1")));
     var changed =
         Map.of("a", new Desired("a", "h2", ReasonCode.PLAN_CHANGED, 2, false, false, false));
     assertEquals(
@@ -175,14 +172,10 @@ class ReconcilerTest {
     var actual =
         Map.of(
             "a",
-            new Actual(
+            actual(
                 "a",
-                List.of(
-                    new Instance(1, 0, InstanceState.DRAINING, "h1"),
-                    new Instance(2, 0, InstanceState.STARTING, "h1")),
-                false,
-                false,
-                Instant.MIN));
+                new Instance(1, 0, InstanceState.DRAINING, "h1"),
+                new Instance(2, 0, InstanceState.STARTING, "h1")));
     assertEquals(
         List.of(new Action.Stop("a", 2, 0, ReasonCode.IDLE_TTL)),
         reconciler.plan(idle, actual, NOW));

@@ -1,4 +1,4 @@
-package io.llamasupervisor.registry.client;
+package io.llamasupervisor.registry.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -25,26 +25,41 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The registry's HTTP contract ({@link RegistryApi}) on the JDK's built-in server, over a {@link
- * RoutingRegistry}. Blocking queries hold no server thread: the response is written when the
- * registry's future completes.
+ * RoutingRegistry}, for the tests of every module that follows a routing table (shared through
+ * registry's test-jar). Blocking queries hold no server thread: the response is written when the
+ * registry's future completes. An {@link Extra} handler may answer more routes (a stand-in for
+ * {@code serve}'s operator endpoints); the API key, when set, guards every route.
  */
-final class RegistryTestServer implements AutoCloseable {
+public final class RegistryTestServer implements AutoCloseable {
+  /** More routes: answers the exchange and returns true, or returns false to leave it. */
+  @FunctionalInterface
+  public interface Extra {
+    boolean handle(HttpExchange exchange) throws IOException;
+  }
+
   private final HttpServer server;
   private final ExecutorService executor = Executors.newFixedThreadPool(2);
   private final RoutingRegistry registry;
   private final String apiKey;
-  final AtomicInteger notModified = new AtomicInteger();
-  final AtomicInteger unauthorized = new AtomicInteger();
+  private final Extra extra;
+
+  /** {@code 304 Not Modified} answers sent. */
+  public final AtomicInteger notModified = new AtomicInteger();
+
+  /** Requests refused for a missing or wrong API key. */
+  public final AtomicInteger unauthorized = new AtomicInteger();
 
   /** Arrival times (nanoTime) of blocking queries. */
-  final List<Long> blockingQueries = new CopyOnWriteArrayList<>();
+  public final List<Long> blockingQueries = new CopyOnWriteArrayList<>();
 
   /** When set, blocking queries are answered at once, as by a server that ignores the index. */
-  volatile boolean ignoreIndex;
+  public volatile boolean ignoreIndex;
 
-  private RegistryTestServer(RoutingRegistry registry, int port, String apiKey) throws IOException {
+  private RegistryTestServer(RoutingRegistry registry, int port, String apiKey, Extra extra)
+      throws IOException {
     this.registry = registry;
     this.apiKey = apiKey;
+    this.extra = extra;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
     server.setExecutor(executor);
     server.createContext("/", this::handle);
@@ -54,16 +69,24 @@ final class RegistryTestServer implements AutoCloseable {
   /**
    * Serves {@code registry} on {@code port} (0: any free port), requiring {@code apiKey} if set.
    */
-  static RegistryTestServer start(RoutingRegistry registry, int port, String apiKey)
+  public static RegistryTestServer start(RoutingRegistry registry, int port, String apiKey)
       throws IOException {
-    return new RegistryTestServer(registry, port, apiKey);
+    return new RegistryTestServer(registry, port, apiKey, ex -> false);
   }
 
-  int port() {
+  /**
+   * {@link #start(RoutingRegistry, int, String)} that first offers each request to {@code extra}.
+   */
+  public static RegistryTestServer start(
+      RoutingRegistry registry, int port, String apiKey, Extra extra) throws IOException {
+    return new RegistryTestServer(registry, port, apiKey, extra);
+  }
+
+  public int port() {
     return server.getAddress().getPort();
   }
 
-  URI uri() {
+  public URI uri() {
     return URI.create("http://127.0.0.1:" + port());
   }
 
@@ -76,19 +99,22 @@ final class RegistryTestServer implements AutoCloseable {
 
   private void handle(HttpExchange ex) throws IOException {
     try {
-      if (!"GET".equals(ex.getRequestMethod())) {
-        send(ex, 405, "only GET");
+      if (apiKey != null
+          && !("Bearer " + apiKey).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+        unauthorized.incrementAndGet();
+        ex.getResponseHeaders().add("WWW-Authenticate", "Bearer");
+        send(ex, 401, "missing or wrong API key");
+        return;
+      }
+      if (extra.handle(ex)) {
         return;
       }
       if (!RegistryApi.ROUTES_PATH.equals(ex.getRequestURI().getPath())) {
         send(ex, 404, "no such path");
         return;
       }
-      if (apiKey != null
-          && !("Bearer " + apiKey).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
-        unauthorized.incrementAndGet();
-        ex.getResponseHeaders().add("WWW-Authenticate", "Bearer");
-        send(ex, 401, "missing or wrong API key");
+      if (!"GET".equals(ex.getRequestMethod())) {
+        send(ex, 405, "only GET");
         return;
       }
       Map<String, String> query = query(ex.getRequestURI().getRawQuery());
@@ -151,7 +177,8 @@ final class RegistryTestServer implements AutoCloseable {
     ex.getResponseHeaders().set(RegistryApi.EPOCH_HEADER, table.epoch());
   }
 
-  private static void send(HttpExchange ex, int status, String message) throws IOException {
+  /** Answers {@code status} with {@code message} as plain text. */
+  public static void send(HttpExchange ex, int status, String message) throws IOException {
     byte[] body = message.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
     ex.sendResponseHeaders(status, body.length);
