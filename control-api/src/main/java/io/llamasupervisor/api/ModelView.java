@@ -75,11 +75,19 @@ record ModelView(
 
   /**
    * The model's memory: {@code estimated} from the dry-run plan (weights, KV cache, compute and
-   * output buffers, per device), {@code measured} what its last load logged (null before one).
+   * output buffers, per device), {@code measured} what its last load logged (null before one);
+   * {@code estimatedBytes} and {@code measuredBytes} are their totals (null when unknown).
    */
-  record MemoryView(MemoryEstimate estimated, MeasuredFootprint measured) {
+  record MemoryView(
+      Long estimatedBytes,
+      Long measuredBytes,
+      MemoryEstimate estimated,
+      MeasuredFootprint measured) {
     static MemoryView of(ModelStatus s) {
-      return new MemoryView(s.plan() == null ? null : s.plan().memory(), s.measured());
+      MemoryEstimate est = s.plan() == null ? null : s.plan().memory();
+      MeasuredFootprint got = s.measured();
+      return new MemoryView(
+          est == null ? null : est.totalBytes(), got == null ? null : got.totalBytes(), est, got);
     }
   }
 
