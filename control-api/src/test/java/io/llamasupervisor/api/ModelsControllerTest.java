@@ -61,6 +61,9 @@ class ModelsControllerTest {
         qwen.at("/memory/estimated/devices/cpu/totalBytes").asLong(),
         "the estimate per device, all on cpu without a GPU");
     assertTrue(qwen.at("/memory/measured").isNull(), "nothing measured yet: " + qwen);
+    assertTrue(qwen.at("/memory/measuredBytes").isNull(), qwen.toString());
+    assertEquals(
+        qwen.at("/plan/memory/totalBytes").asLong(), qwen.at("/memory/estimatedBytes").asLong());
     assertEquals(4242, qwen.at("/instances/0/pid").asLong());
     assertEquals("ready", qwen.at("/instances/0/state").asText());
     assertEquals("READY", qwen.at("/lastDecision/code").asText());

@@ -6,6 +6,7 @@ import io.llamasupervisor.json.JsonMappers;
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.config.ConfigException;
+import io.llamasupervisor.supervisor.config.ServeConfig;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import io.llamasupervisor.supervisor.launch.CpuTopology;
 import io.llamasupervisor.supervisor.launch.LaunchPlan;
@@ -13,6 +14,7 @@ import io.llamasupervisor.supervisor.launch.LaunchPlanner;
 import io.llamasupervisor.supervisor.launch.MemoryEstimate;
 import io.llamasupervisor.supervisor.launch.ModelSpec;
 import io.llamasupervisor.supervisor.memory.DeviceInventory;
+import io.llamasupervisor.supervisor.memory.MeasuredFootprint;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -104,14 +107,18 @@ public final class PlanCommand extends CliCommand {
       if (entries.isEmpty()) {
         fail("no models found in " + modelsDir);
       }
+      Path logs = instanceLogs(config, modelsDir);
       boolean allAccepted = true;
       for (CatalogEntry e : entries) {
         allAccepted &= e.accepted();
         LaunchPlan plan = e.accepted() ? planner.plan(ModelSpec.of(e), OptionalInt.empty()) : null;
+        MeasuredFootprint measured = plan == null ? null : lastMeasured(logs, e.id()).orElse(null);
         if (json) {
-          out.println(toJson(fields(e, plan)));
+          Map<String, Object> f = fields(e, plan);
+          f.put("measured", measured);
+          out.println(toJson(f));
         } else {
-          printHuman(out, e, plan);
+          printHuman(out, e, plan, measured);
         }
       }
       return allAccepted ? 0 : 2;
@@ -166,7 +173,64 @@ public final class PlanCommand extends CliCommand {
     }
   }
 
-  private static void printHuman(PrintWriter out, CatalogEntry e, LaunchPlan p) {
+  /** Where {@code serve} writes the instance logs for this configuration; null if unknown. */
+  private static Path instanceLogs(SupervisorConfig config, Path modelsDir) {
+    try {
+      return ServeConfig.of(config, ServeCommand.defaultStateDir(modelsDir))
+          .supervision()
+          .log()
+          .directory();
+    } catch (RuntimeException e) { // a bad serve key: plan does not need it
+      return null;
+    }
+  }
+
+  /**
+   * The footprint logged by the newest instance log of model {@code id} ({@code <id>#<generation>}
+   * files written by {@code serve}), when its buffer lines are still in the file.
+   */
+  static Optional<MeasuredFootprint> lastMeasured(Path logs, String id) {
+    if (logs == null || !Files.isDirectory(logs)) {
+      return Optional.empty();
+    }
+    Pattern name =
+        Pattern.compile(
+            Pattern.quote(id.replaceAll("[^A-Za-z0-9._-]", "_"))
+                + "_\\d+(-r\\d+)?-[0-9a-f]{8}\\.log");
+    try (java.util.stream.Stream<Path> files = Files.list(logs)) {
+      Optional<Path> newest =
+          files
+              .filter(f -> name.matcher(f.getFileName().toString()).matches())
+              .max(
+                  java.util.Comparator.comparing(
+                      f -> {
+                        try {
+                          return Files.getLastModifiedTime(f);
+                        } catch (java.io.IOException ex) {
+                          return java.nio.file.attribute.FileTime.fromMillis(0);
+                        }
+                      }));
+      if (newest.isEmpty()) {
+        return Optional.empty();
+      }
+      List<String> head = new ArrayList<>();
+      try (java.io.BufferedReader r =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  Files.newInputStream(newest.get()), java.nio.charset.StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null && head.size() < 20_000) {
+          head.add(line);
+        }
+      }
+      return MeasuredFootprint.parse(head);
+    } catch (java.io.IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static void printHuman(
+      PrintWriter out, CatalogEntry e, LaunchPlan p, MeasuredFootprint measured) {
     out.println(e.id() + (e.alias() != null ? "  (alias " + e.alias() + ")" : ""));
     out.println("  file:      " + e.path());
     if (!e.accepted()) {
@@ -207,6 +271,16 @@ public final class PlanCommand extends CliCommand {
             + est.devices().entrySet().stream()
                 .map(d -> d.getKey() + " " + bytes(d.getValue().totalBytes()))
                 .collect(Collectors.joining(", ")));
+    if (measured != null) {
+      out.println(
+          "  measured:  "
+              + bytes(measured.totalBytes())
+              + " at the last load ("
+              + measured.devices().entrySet().stream()
+                  .map(d -> d.getKey() + " " + bytes(d.getValue().totalBytes()))
+                  .collect(Collectors.joining(", "))
+              + ")");
+    }
     for (String w : e.warnings()) {
       out.println("  warning:   " + w);
     }

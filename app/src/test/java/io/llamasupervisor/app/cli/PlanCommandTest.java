@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.app.Main;
 import io.llamasupervisor.gguf.GgmlType;
 import io.llamasupervisor.gguf.testing.GgufWriter;
+import io.llamasupervisor.process.LogSettings;
 import io.llamasupervisor.supervisor.memory.DeviceInventory;
 import io.llamasupervisor.supervisor.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
@@ -178,6 +179,34 @@ class PlanCommandTest {
     assertEquals(
         mem.get("totalBytes").asLong(),
         mem.at("/devices/cpu/totalBytes").asLong() + mem.at("/devices/cuda0/totalBytes").asLong());
+  }
+
+  /** What the last instance of a model logged at -lv 4 (in serve's state directory) is shown. */
+  @Test
+  void theMeasuredFootprintOfTheLastLoadIsShownWhereKnown() throws Exception {
+    Fixtures.copy(Fixtures.TINY_LLAMA, models.resolve("tiny.gguf"));
+    LogSettings logs = LogSettings.defaults(models.resolve(".llama-supervisor").resolve("logs"));
+    Files.createDirectories(logs.directory());
+    Files.writeString(
+        logs.logFileFor("tiny#3"),
+        "0.00.006.935 I load_tensors:   CPU_Mapped model buffer size =     0.81 MiB\n"
+            + "0.00.007.131 I llama_context:        CPU  output buffer size =     0.01 MiB\n"
+            + "0.00.007.153 I llama_kv_cache:        CPU KV buffer size =     1.63 MiB\n"
+            + "0.00.008.543 I sched_reserve:        CPU compute buffer size =     4.01 MiB\n");
+    assertEquals(0, run("--models-dir=" + models, "--json"));
+    JsonNode measured = jsonLines().get("tiny").get("measured");
+    long mib = 1L << 20;
+    assertEquals(
+        Math.round(0.81 * mib)
+            + Math.round(0.01 * mib)
+            + Math.round(1.63 * mib)
+            + Math.round(4.01 * mib),
+        measured.get("totalBytes").asLong(),
+        measured.toString());
+    out.reset();
+    assertEquals(0, run("--models-dir=" + models));
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("measured:  6.46 MiB at the last load (cpu 6.46 MiB)"), text);
   }
 
   @Test

@@ -97,6 +97,19 @@ class DeviceInventoryTest {
         r.problems());
   }
 
+  /** With {@code LLAMA_SERVER_BIN}: the real binary and this host's /proc/meminfo. */
+  @Test
+  void theRealBinaryIsRead() {
+    String bin = System.getenv("LLAMA_SERVER_BIN");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        bin != null && !bin.isBlank(), "LLAMA_SERVER_BIN not set");
+    DeviceInventory.Reading r = DeviceInventory.forHost(bin).read();
+    assertEquals(List.of(), r.problems());
+    assertEquals("cpu", r.devices().get(0).id());
+    assertTrue(
+        r.devices().get(0).totalBytes() > 0 && r.devices().get(0).freeBytes() > 0, r.toString());
+  }
+
   @Test
   void meminfoWithoutMemAvailableIsNoDevice() {
     assertTrue(DeviceInventory.parseMemInfo("MemTotal: 100 kB\n").isEmpty());
