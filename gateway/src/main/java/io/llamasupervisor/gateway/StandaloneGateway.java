@@ -4,6 +4,7 @@ import io.llamasupervisor.registry.client.RegistryClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * A gateway in front of a remote {@code serve}: follows its routing table with {@link
@@ -25,19 +26,24 @@ public final class StandaloneGateway implements AutoCloseable {
 
   /**
    * Starts listening; {@code apiKey} (null: none) is sent to the supervisor (it needs the {@code
-   * operate} role for on-demand starts), not to clients.
+   * operate} role for on-demand starts), not to clients. {@code GET /metrics} of the gateway
+   * answers {@code scrape} (the Prometheus text of {@code meters}).
    *
    * @throws java.io.UncheckedIOException when the address cannot be bound
    */
   public static StandaloneGateway start(
-      URI registry, String apiKey, GatewayOptions options, MeterRegistry meters) {
+      URI registry,
+      String apiKey,
+      GatewayOptions options,
+      MeterRegistry meters,
+      Supplier<String> scrape) {
     RegistryClient client = RegistryClient.builder(registry).apiKey(apiKey).build();
     HttpModelDirectory directory = new HttpModelDirectory(registry, apiKey, Duration.ofSeconds(2));
     try {
       GatewayServer server =
           new GatewayServer(
               options, client::watch, directory, new HttpModelStarter(registry, apiKey), meters);
-      server.start();
+      server.serveMetrics(scrape).start();
       return new StandaloneGateway(client, directory, server);
     } catch (RuntimeException e) {
       directory.close();

@@ -64,6 +64,11 @@ public final class GatewayCommand extends CliCommand {
           "YAML configuration: supervisor.gateway.* and supervisor.api.keys (client keys).")
   Path configFile;
 
+  @Option(
+      names = "--insecure",
+      description = "Allow a non-loopback gateway address without client keys.")
+  boolean insecure;
+
   @Unmatched List<String> unmatched = new ArrayList<>();
 
   @Override
@@ -85,7 +90,7 @@ public final class GatewayCommand extends CliCommand {
     GatewayOptions options;
     try {
       SupervisorConfig config = new ConfigArgs(configFile, overrides, last).load(System.getenv());
-      options = GatewaySettings.options(config, GatewayConfig.of(config));
+      options = GatewaySettings.options(config, GatewayConfig.of(config), insecure);
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
@@ -96,9 +101,8 @@ public final class GatewayCommand extends CliCommand {
     }
     StandaloneGateway gateway;
     try {
-      gateway =
-          StandaloneGateway.start(
-              registry, apiKey, options, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+      PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      gateway = StandaloneGateway.start(registry, apiKey, options, meters, meters::scrape);
     } catch (RuntimeException e) {
       fail(e.getMessage());
       return 1;

@@ -93,7 +93,9 @@ public final class ServeCommand extends CliCommand {
       description = "Leave the llama-servers running on exit; the next serve adopts them.")
   boolean keepInstancesOnExit;
 
-  @Option(names = "--insecure", description = "Allow a non-loopback API address without API keys.")
+  @Option(
+      names = "--insecure",
+      description = "Allow non-loopback API and gateway addresses without API keys.")
   boolean insecure;
 
   @Option(
@@ -181,7 +183,7 @@ public final class ServeCommand extends CliCommand {
       clusterSettings = ClusterHandle.settings(config);
       GatewayConfig gatewayConfig = GatewayConfig.of(config);
       gatewayOptions =
-          gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig) : null;
+          gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig, insecure) : null;
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
