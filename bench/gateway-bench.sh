@@ -45,6 +45,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
+  rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -58,6 +59,8 @@ for m in registry cache testkit gguf; do
   classes="$classes:$m/target/classes:$m/target/test-classes"
 done
 cp="$classes:$(cat "$cp_file")"
+# GATEWAY_CLASSES: the gateway's classes of another build (e.g. an older commit) to compare with
+gw_cp="${GATEWAY_CLASSES:+$GATEWAY_CLASSES:}$cp"
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 fake_port=$(free_port); gw_port=$(free_port); nginx_port=$(free_port); tick_port=$(free_port)
@@ -82,7 +85,7 @@ pids+=($!)
 # the gateway: the launcher's JVM flags (what `serve` and `gateway` run with), plus GATEWAY_JAVA_OPTS
 # shellcheck disable=SC2086
 java -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m \
-  -Xss512k ${GATEWAY_JAVA_OPTS:-} -cp "$cp" io.llamasupervisor.gateway.GatewayBenchServer \
+  -Xss512k ${GATEWAY_JAVA_OPTS:-} -cp "$gw_cp" io.llamasupervisor.gateway.GatewayBenchServer \
   --port "$gw_port" --model m --slots "$slots" --backend "http://127.0.0.1:$fake_port" \
   --route "tick=http://127.0.0.1:$tick_port" >"$work/gateway.log" 2>&1 &
 gw_pid=$!
@@ -169,10 +172,10 @@ hz=$(getconf CLK_TCK)
 
 declare -A url=([direct]="http://127.0.0.1:$fake_port" [gateway]="http://127.0.0.1:$gw_port" [nginx]="http://127.0.0.1:$nginx_port")
 echo "backend: $backend_name; wrk -t2 -d${duration}s; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
-# warm-up: JIT of the gateway and the fake, keep-alive pools
-for path in direct gateway nginx; do
-  wrk -t2 -c8 -d5s -s "$work/short.lua" "${url[$path]}" >/dev/null
-  wrk -t2 -c8 -d3s -s "$work/stream.lua" "${url[$path]}" >/dev/null
+# warm-up: JIT of the gateway and the fake (slow on a busy machine), keep-alive pools
+for path in direct gateway nginx gateway; do
+  wrk -t2 -c8 -d10s -s "$work/short.lua" "${url[$path]}" >/dev/null
+  wrk -t2 -c8 -d5s -s "$work/stream.lua" "${url[$path]}" >/dev/null
 done
 printf '%-7s %3s %-8s %10s %6s %10s %10s %10s %9s %9s\n' workload c path 'req/s' errors 'max ms' 'p50 ms' 'p99 ms' 'gw µs/req' 'ngx µs/req'
 for round in $(seq 1 "$rounds"); do
