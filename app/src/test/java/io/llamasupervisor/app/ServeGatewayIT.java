@@ -102,31 +102,38 @@ class ServeGatewayIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  @Test
-  void serveRoutesThroughItsGatewayAndAStandaloneGatewayFollowsIt() throws Exception {
+  /** Starts {@code serve} with one model {@code pub/repo/m} on the fake, API and gateway ports. */
+  private void serve(int api, int gw, String... extra) throws IOException {
     Path models = Files.createDirectories(dir.resolve("models"));
     GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve("pub/repo/m.gguf"));
     Path binary = FakeLlamaServer.installExecutable(dir.resolve("bin"));
+    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "serve",
+                "--models-dir",
+                models.toString(),
+                "--llama-server",
+                binary.toString(),
+                "--state-dir",
+                dir.resolve("state").toString(),
+                "--port",
+                Integer.toString(api),
+                "--gateway-port",
+                Integer.toString(gw),
+                "--supervisor.ports=" + first + "-" + (first + 50),
+                "--supervisor.catalog.poll-interval=100ms",
+                "--supervisor.catalog.stable-after=100ms"));
+    args.addAll(List.of(extra));
+    run("serve", args);
+  }
+
+  @Test
+  void serveRoutesThroughItsGatewayAndAStandaloneGatewayFollowsIt() throws Exception {
     int api = freePort();
     int gw = freePort();
-    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
-    run(
-        "serve",
-        List.of(
-            "serve",
-            "--models-dir",
-            models.toString(),
-            "--llama-server",
-            binary.toString(),
-            "--state-dir",
-            dir.resolve("state").toString(),
-            "--port",
-            Integer.toString(api),
-            "--gateway-port",
-            Integer.toString(gw),
-            "--supervisor.ports=" + first + "-" + (first + 50),
-            "--supervisor.catalog.poll-interval=100ms",
-            "--supervisor.catalog.stable-after=100ms"));
+    serve(api, gw);
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
@@ -175,33 +182,15 @@ class ServeGatewayIT {
    */
   @Test
   void onDemandStartsOnceThroughTheFleetAndTheDrainWaitsForTheGatewaysStream() throws Exception {
-    Path models = Files.createDirectories(dir.resolve("models"));
-    GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve("pub/repo/m.gguf"));
-    Path binary = FakeLlamaServer.installExecutable(dir.resolve("bin"));
     int api = freePort();
     int gw = freePort();
-    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
-    run(
-        "serve",
-        List.of(
-            "serve",
-            "--models-dir",
-            models.toString(),
-            "--llama-server",
-            binary.toString(),
-            "--state-dir",
-            dir.resolve("state").toString(),
-            "--port",
-            Integer.toString(api),
-            "--gateway-port",
-            Integer.toString(gw),
-            "--supervisor.ports=" + first + "-" + (first + 50),
-            "--supervisor.catalog.poll-interval=100ms",
-            "--supervisor.catalog.stable-after=100ms",
-            "--supervisor.defaults.start=on-demand",
-            "--supervisor.defaults.env.FAKE_LLAMA_LOAD_MS=1000",
-            "--supervisor.defaults.env.FAKE_LLAMA_TOKEN_MS=20",
-            "--supervisor.supervision.drain.linger=200ms"));
+    serve(
+        api,
+        gw,
+        "--supervisor.defaults.start=on-demand",
+        "--supervisor.defaults.env.FAKE_LLAMA_LOAD_MS=1000",
+        "--supervisor.defaults.env.FAKE_LLAMA_TOKEN_MS=20",
+        "--supervisor.supervision.drain.linger=200ms");
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
@@ -224,14 +213,14 @@ class ServeGatewayIT {
       assertEquals(1, started.path("instances").get(0).path("generation").asInt());
       String oldUrl = started.path("instances").get(0).path("url").asText();
 
-      // a 3 s stream through the gateway, then a restart while it runs
+      // a 12 s stream through the gateway, then a restart while it runs
       HttpRequest streamRequest =
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw + "/v1/chat/completions"))
               .timeout(Duration.ofSeconds(60))
               .POST(
                   HttpRequest.BodyPublishers.ofString(
                       "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-                          + "\"max_tokens\":150,\"stream\":true}"))
+                          + "\"max_tokens\":600,\"stream\":true}"))
               .build();
       HttpResponse<java.io.InputStream> streaming =
           HTTP.send(streamRequest, HttpResponse.BodyHandlers.ofInputStream());

@@ -1,8 +1,8 @@
 package io.llamasupervisor.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.llamasupervisor.gguf.testing.GgufWriter;
@@ -11,9 +11,8 @@ import io.llamasupervisor.registry.BackendState;
 import io.llamasupervisor.registry.ModelRoute;
 import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.testkit.FakeServerProcess;
+import io.llamasupervisor.testkit.NodeScript;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,7 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,11 +40,11 @@ class GatewaySdkIT {
 
   @Test
   void theOpenAiAndAnthropicSdksWorkAgainstTheGateway() throws Exception {
-    Path node = require(node(), "node (apt-get install -y nodejs npm)");
-    require(
+    Path node = require(NodeScript.node(), Path.of("node"), "node (apt-get install -y nodejs npm)");
+    requireFile(
         SDK_DIR.resolve("node_modules/openai/package.json"),
         "the openai SDK (npm ci --prefix gateway/src/test/sdk)");
-    require(
+    requireFile(
         SDK_DIR.resolve("node_modules/@anthropic-ai/sdk/package.json"),
         "the Anthropic SDK (npm ci --prefix gateway/src/test/sdk)");
     Path model = GgufWriter.llama(2048, 128, 4, 2, 2).write(dir.resolve("tiny.gguf"));
@@ -88,20 +87,19 @@ class GatewaySdkIT {
       busyRegistry.update(b -> b.put(route(fake.port(), 1)));
       gw.start();
       busy.start();
-      ProcessBuilder pb =
-          new ProcessBuilder(node.toString(), "sdk.test.mjs")
-              .directory(SDK_DIR.toFile())
-              .redirectErrorStream(true);
-      pb.environment()
-          .putAll(
+      NodeScript.Result run =
+          NodeScript.run(
+              node,
+              SDK_DIR,
+              "sdk.test.mjs",
               Map.of(
                   "GATEWAY", "http://127.0.0.1:" + gw.port(),
                   "BUSY_GATEWAY", "http://127.0.0.1:" + busy.port(),
-                  "BACKEND", "http://127.0.0.1:" + fake.port()));
-      Process p = pb.start();
-      String output = readAll(p, Duration.ofMinutes(2));
+                  "BACKEND", "http://127.0.0.1:" + fake.port()),
+              Duration.ofMinutes(2));
+      String output = run.output();
       System.out.println(output);
-      assertEquals(0, p.exitValue(), output);
+      assertEquals(0, run.exit(), output);
       assertTrue(output.contains("[sdk-test] PASS"), output);
       for (String check :
           List.of(
@@ -129,47 +127,18 @@ class GatewaySdkIT {
                 "127.0.0.1", port, 1, BackendState.READY, Instant.now(), slots, slots)));
   }
 
-  private static Path node() {
-    for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-      Path p = Path.of(d.isEmpty() ? "." : d, "node");
-      if (Files.isExecutable(p)) {
-        return p;
-      }
+  /** The path when it exists; otherwise the test is skipped, or fails when {@code CI=true}. */
+  private static Path require(Optional<Path> found, Path expected, String what) {
+    if (found.filter(Files::exists).isPresent()) {
+      return found.get();
     }
-    return Path.of("/usr/bin/node");
-  }
-
-  private static Path require(Path p, String what) {
-    if (Files.exists(p)) {
-      return p;
-    }
-    String message = "missing " + what + ": " + p + " not found";
-    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      fail(message + " (CI=true: the SDK test must run)");
-    }
+    String message = "missing " + what + ": " + expected + " not found";
+    assertFalse("true".equalsIgnoreCase(System.getenv("CI")), message + " (CI=true: must run)");
     assumeTrue(false, message + "; SDK test skipped");
-    return p;
+    return expected;
   }
 
-  private static String readAll(Process p, Duration timeout)
-      throws IOException, InterruptedException {
-    StringBuilder out = new StringBuilder();
-    Thread reader =
-        new Thread(
-            () -> {
-              try {
-                out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-              } catch (IOException e) {
-                out.append("(output lost: ").append(e).append(')');
-              }
-            });
-    reader.start();
-    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      p.destroyForcibly();
-      reader.join(5000);
-      fail("the SDK test did not finish within " + timeout + ":\n" + out);
-    }
-    reader.join(5000);
-    return out.toString();
+  private static void requireFile(Path p, String what) {
+    require(Optional.of(p), p, what);
   }
 }
