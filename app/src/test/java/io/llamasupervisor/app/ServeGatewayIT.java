@@ -2,22 +2,31 @@ package io.llamasupervisor.app;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.gguf.testing.GgufWriter;
 import io.llamasupervisor.testkit.FakeLlamaServer;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,20 +42,47 @@ class ServeGatewayIT {
       "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}";
 
   @TempDir Path dir;
-  private JarLauncher launcher;
-
-  @BeforeEach
-  void setUp() {
-    launcher = new JarLauncher(dir);
-  }
+  private final List<Process> started = new ArrayList<>();
 
   @AfterEach
   void tearDown() throws Exception {
-    launcher.close();
+    for (Process p : started) {
+      p.destroy();
+    }
+    for (Process p : started) {
+      if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private Process run(String name, List<String> args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("-jar");
+    cmd.add(Path.of("target/llama-supervisor.jar").toAbsolutePath().toString());
+    cmd.addAll(args);
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve(name + ".log").toFile())
+            .start();
+    started.add(p);
+    return p;
   }
 
   private String log(String name) {
-    return launcher.log(name);
+    try {
+      return Files.readString(dir.resolve(name + ".log"), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   private static HttpResponse<String> post(int port, String body) throws Exception {
@@ -66,21 +102,38 @@ class ServeGatewayIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  @Test
-  void serveRoutesThroughItsGatewayAndAStandaloneGatewayFollowsIt() throws Exception {
+  /** Starts {@code serve} with one model {@code pub/repo/m} on the fake, API and gateway ports. */
+  private void serve(int api, int gw, String... extra) throws IOException {
     Path models = Files.createDirectories(dir.resolve("models"));
     GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve("pub/repo/m.gguf"));
     Path binary = FakeLlamaServer.installExecutable(dir.resolve("bin"));
-    int gw = JarLauncher.freePort();
-    int api =
-        launcher
-            .serve(
+    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
+    List<String> args =
+        new ArrayList<>(
+            List.of(
                 "serve",
-                models,
-                binary,
-                dir.resolve("state"),
-                List.of("--gateway-port", Integer.toString(gw)))
-            .apiPort();
+                "--models-dir",
+                models.toString(),
+                "--llama-server",
+                binary.toString(),
+                "--state-dir",
+                dir.resolve("state").toString(),
+                "--port",
+                Integer.toString(api),
+                "--gateway-port",
+                Integer.toString(gw),
+                "--supervisor.ports=" + first + "-" + (first + 50),
+                "--supervisor.catalog.poll-interval=100ms",
+                "--supervisor.catalog.stable-after=100ms"));
+    args.addAll(List.of(extra));
+    run("serve", args);
+  }
+
+  @Test
+  void serveRoutesThroughItsGatewayAndAStandaloneGatewayFollowsIt() throws Exception {
+    int api = freePort();
+    int gw = freePort();
+    serve(api, gw);
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
@@ -97,8 +150,8 @@ class ServeGatewayIT {
         metrics.contains("llama_gateway_requests_total{model=\"pub/repo/m\",status=\"200\"}"),
         metrics);
 
-    int alone = JarLauncher.freePort();
-    launcher.run(
+    int alone = freePort();
+    run(
         "gateway",
         List.of(
             "gateway", "--registry", "http://127.0.0.1:" + api, "--port", Integer.toString(alone)));
@@ -114,5 +167,123 @@ class ServeGatewayIT {
             .path("state")
             .asText(),
         log("gateway"));
+    // the standalone gateway has no API beside it: it serves its own /metrics
+    HttpResponse<String> own = get(alone, "/metrics");
+    assertEquals(200, own.statusCode(), own.body());
+    assertTrue(
+        own.body().contains("llama_gateway_requests_total{model=\"pub/repo/m\",status=\"200\"}"),
+        own.body());
+  }
+
+  /**
+   * In {@code serve}, the gateway starts an on-demand model through the fleet (many first requests,
+   * one instance), and a restart while a stream runs through the gateway loses nothing: the old
+   * generation drains while the gateway counts the stream in flight to it, and stops only after.
+   */
+  @Test
+  void onDemandStartsOnceThroughTheFleetAndTheDrainWaitsForTheGatewaysStream() throws Exception {
+    int api = freePort();
+    int gw = freePort();
+    serve(
+        api,
+        gw,
+        "--supervisor.defaults.start=on-demand",
+        "--supervisor.defaults.env.FAKE_LLAMA_LOAD_MS=1000",
+        "--supervisor.defaults.env.FAKE_LLAMA_TOKEN_MS=20",
+        "--supervisor.supervision.drain.linger=200ms");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(() -> model(api).path("state").asText().equals("idle"));
+    assertTrue(model(api).path("instances").isEmpty(), model(api).toString());
+
+    ExecutorService pool = Executors.newFixedThreadPool(20);
+    try {
+      List<Future<HttpResponse<String>>> firsts = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        firsts.add(pool.submit(() -> post(gw, CHAT)));
+      }
+      for (Future<HttpResponse<String>> f : firsts) {
+        HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body() + log("serve"));
+      }
+      JsonNode started = model(api);
+      assertEquals(1, started.path("instances").size(), started.toString());
+      assertEquals(1, started.path("instances").get(0).path("generation").asInt());
+      String oldUrl = started.path("instances").get(0).path("url").asText();
+
+      // a 12 s stream through the gateway, then a restart while it runs
+      HttpRequest streamRequest =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw + "/v1/chat/completions"))
+              .timeout(Duration.ofSeconds(60))
+              .POST(
+                  HttpRequest.BodyPublishers.ofString(
+                      "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                          + "\"max_tokens\":600,\"stream\":true}"))
+              .build();
+      HttpResponse<java.io.InputStream> streaming =
+          HTTP.send(streamRequest, HttpResponse.BodyHandlers.ofInputStream());
+      assertEquals(200, streaming.statusCode());
+      java.io.BufferedReader lines =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(streaming.body(), StandardCharsets.UTF_8));
+      assertTrue(lines.readLine().startsWith("data: "));
+      Future<String> rest =
+          pool.submit(
+              () -> {
+                StringBuilder sb = new StringBuilder();
+                String line;
+                while ((line = lines.readLine()) != null) {
+                  sb.append(line).append('\n');
+                }
+                return sb.toString();
+              });
+      HttpResponse<String> restart =
+          HTTP.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + api + "/api/v1/models/pub/repo/m/restart"))
+                  .timeout(Duration.ofSeconds(20))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertTrue(restart.statusCode() < 300, restart.body());
+      // the new generation serves while the old one drains with the stream in flight
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> instanceState(api, 2).equals("ready"));
+      assertFalse(rest.isDone(), "the stream ended before the new generation was ready");
+      assertEquals("draining", instanceState(api, 1), model(api).toString());
+      String metrics = get(api, "/metrics").body();
+      assertTrue(
+          metrics.contains(
+              "llama_gateway_in_flight{backend=\"" + oldUrl + "\",model=\"pub/repo/m\"} 1.0"),
+          metrics);
+      // the stream completes from the old generation; only then is the old one stopped
+      String tail = rest.get(30, TimeUnit.SECONDS);
+      assertTrue(tail.contains("data: [DONE]"), tail);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> instanceState(api, 1).equals("gone"));
+      assertEquals(200, post(gw, CHAT).statusCode());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static JsonNode model(int api) throws Exception {
+    return JSON.readTree(get(api, "/api/v1/models/pub/repo/m").body());
+  }
+
+  /** The state of the instance of {@code generation}, or {@code gone}. */
+  private static String instanceState(int api, int generation) throws Exception {
+    for (JsonNode i : model(api).path("instances")) {
+      if (i.path("generation").asInt() == generation) {
+        return i.path("state").asText();
+      }
+    }
+    return "gone";
   }
 }

@@ -1,6 +1,7 @@
 package io.llamasupervisor.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -38,12 +39,14 @@ import org.slf4j.LoggerFactory;
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
   private static final String MODELS_PREFIX = "/v1/models/";
+  private static final String METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private enum Mode {
     PROXY,
     HEALTH,
     MODELS,
     MODEL,
+    METRICS,
     ERROR
   }
 
@@ -56,7 +59,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private Mode mode;
   private GatewayError error;
   private GatewayKey key;
-  private CompositeByteBuf body;
+
+  /** The body so far: null before its first bytes, one retained buffer, or a composite of them. */
+  private ByteBuf body;
+
+  private boolean proxying;
   private long arrived;
 
   ClientHandler(Shared g) {
@@ -121,8 +128,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                   r.headers().get(HttpHeaderNames.AUTHORIZATION), r.headers().get("x-api-key"))
               .orElse(null);
     }
-    if (path.equals("/v1/models") || path.equals("/models") || path.startsWith(MODELS_PREFIX)) {
-      mode = path.startsWith(MODELS_PREFIX) ? Mode.MODEL : Mode.MODELS;
+    boolean metrics = path.equals("/metrics") && g.metricsPage().get() != null;
+    if (metrics
+        || path.equals("/v1/models")
+        || path.equals("/models")
+        || path.startsWith(MODELS_PREFIX)) {
+      mode = metrics ? Mode.METRICS : path.startsWith(MODELS_PREFIX) ? Mode.MODEL : Mode.MODELS;
       if (!get) {
         mode = Mode.ERROR;
         error = GatewayError.methodNotAllowed(r.method().name(), path);
@@ -158,24 +169,22 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
     mode = Mode.PROXY;
-    body = ctx.alloc().compositeBuffer(64);
+    proxying = true;
   }
 
   private void onContent(ChannelHandlerContext ctx, HttpContent c) {
     if (head == null) {
       return;
     }
-    if (mode == Mode.PROXY) {
-      if (body.readableBytes() + (long) c.content().readableBytes() > g.options().maxBody()) {
-        body.release();
-        body = null;
+    if (mode == Mode.PROXY && proxying) {
+      int had = body == null ? 0 : body.readableBytes();
+      if (had + (long) c.content().readableBytes() > g.options().maxBody()) {
+        releaseBody();
         g.metrics().request("", 413);
         answerAndClose(ctx, GatewayError.bodyTooLarge(g.options().maxBody()));
         return;
       }
-      if (c.content().isReadable()) {
-        body.addComponent(true, c.content().retain());
-      }
+      append(ctx, c.content());
     }
     if (c instanceof LastHttpContent) {
       HttpRequest r = head;
@@ -190,14 +199,41 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       case HEALTH -> answerJson(ctx, 200, "{\"status\":\"ok\"}", keepAlive);
       case MODELS -> answerJson(ctx, 200, modelsJson(), keepAlive);
       case MODEL -> model(ctx, r, keepAlive);
+      case METRICS -> answer(ctx, 200, METRICS_TYPE, g.metricsPage().get().get(), keepAlive);
       case ERROR -> answer(ctx, error, keepAlive);
       case PROXY -> proxy(ctx, r);
     }
   }
 
+  /** Keeps {@code content} (retained) as the body or its next part; one part is not copied. */
+  private void append(ChannelHandlerContext ctx, ByteBuf content) {
+    if (!content.isReadable()) {
+      return;
+    }
+    if (body == null) {
+      body = content.retain();
+    } else if (body instanceof CompositeByteBuf composite) {
+      composite.addComponent(true, content.retain());
+    } else {
+      CompositeByteBuf composite = ctx.alloc().compositeBuffer(64);
+      composite.addComponent(true, body);
+      composite.addComponent(true, content.retain());
+      body = composite;
+    }
+  }
+
+  private void releaseBody() {
+    proxying = false;
+    if (body != null) {
+      body.release();
+      body = null;
+    }
+  }
+
   private void proxy(ChannelHandlerContext ctx, HttpRequest r) {
-    CompositeByteBuf b = body;
+    ByteBuf b = body == null ? Unpooled.EMPTY_BUFFER : body;
     body = null;
+    proxying = false;
     ModelField.Result field =
         ModelField.read(new ByteBufInputStream(b.duplicate()), g.options().affinity());
     Dispatcher.Resolution res = g.dispatcher().resolve(field.model());
@@ -316,7 +352,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   /** Writes {@code error}; returns whether the connection stays open. */
   boolean answer(ChannelHandlerContext ctx, GatewayError error, boolean keepAlive) {
-    FullHttpResponse res = full(error.status(), error.toJson(), keepAlive);
+    FullHttpResponse res =
+        full(error.status(), HttpHeaderValues.APPLICATION_JSON, error.toJson(), keepAlive);
     String retry = error.retryAfterSeconds();
     if (retry != null) {
       res.headers().set(HttpHeaderNames.RETRY_AFTER, retry);
@@ -339,22 +376,28 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void answerJson(ChannelHandlerContext ctx, int status, String json, boolean keepAlive) {
-    var f = ctx.writeAndFlush(full(status, json, keepAlive));
+    answer(ctx, status, HttpHeaderValues.APPLICATION_JSON, json, keepAlive);
+  }
+
+  private void answer(
+      ChannelHandlerContext ctx, int status, CharSequence type, String text, boolean keepAlive) {
+    var f = ctx.writeAndFlush(full(status, type, text, keepAlive));
     if (!keepAlive) {
       closing = true;
       f.addListener(ChannelFutureListener.CLOSE);
     }
   }
 
-  private static FullHttpResponse full(int status, String json, boolean keepAlive) {
-    byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+  private static FullHttpResponse full(
+      int status, CharSequence type, String text, boolean keepAlive) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     FullHttpResponse res =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
             HttpResponseStatus.valueOf(status),
             Unpooled.wrappedBuffer(bytes));
     res.headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .set(HttpHeaderNames.CONTENT_TYPE, type)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     if (!keepAlive) {
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -378,10 +421,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       active = null;
       e.abort();
     }
-    if (body != null) {
-      body.release();
-      body = null;
-    }
+    releaseBody();
     releasePending();
     ctx.fireChannelInactive();
   }

@@ -29,7 +29,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -66,6 +65,7 @@ final class Exchange implements Waiter {
   private final long affinity;
   private final String caller;
   private final TailBuffer tail = new TailBuffer();
+  private final GatewayMetrics.ModelMeters meters;
 
   /** The {@code X-Cache} value for a cacheable endpoint, null for the others. */
   private String xCache;
@@ -110,6 +110,7 @@ final class Exchange implements Waiter {
     this.arrived = arrived;
     this.model = model;
     this.affinity = affinity;
+    this.meters = g.metrics().forModel(model);
   }
 
   void start() {
@@ -229,9 +230,9 @@ final class Exchange implements Waiter {
     ChannelFuture done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     finished = true;
     body.release();
-    g.metrics().request(model, 200);
-    g.metrics().timeToFirstToken(model, Duration.ofNanos(System.nanoTime() - arrived));
-    g.metrics().requestDuration(model, Duration.ofNanos(System.nanoTime() - arrived));
+    meters.request(200);
+    meters.timeToFirstToken(System.nanoTime() - arrived);
+    meters.requestDuration(System.nanoTime() - arrived);
     if (!keepAlive) {
       done.addListener(ChannelFutureListener.CLOSE);
     }
@@ -378,7 +379,7 @@ final class Exchange implements Waiter {
     ByteBuf content = c.content();
     if (!firstContent && content.isReadable()) {
       firstContent = true;
-      g.metrics().timeToFirstToken(model, Duration.ofNanos(System.nanoTime() - arrived));
+      meters.timeToFirstToken(System.nanoTime() - arrived);
     }
     tail.add(content);
     if (recorder != ResponseRecorder.NONE && content.isReadable()) {
@@ -446,7 +447,7 @@ final class Exchange implements Waiter {
     lease.release(Lease.Outcome.ABANDONED);
     tail.clear();
     body.release();
-    g.metrics().request(model, 502);
+    meters.request(502);
     ctx.close();
     owner.exchangeDone(this, false);
   }
@@ -468,10 +469,10 @@ final class Exchange implements Waiter {
     finished = true;
     lease.release(Lease.Outcome.ANSWERED);
     body.release();
-    g.metrics().request(model, status);
-    g.metrics().requestDuration(model, Duration.ofNanos(System.nanoTime() - arrived));
+    meters.request(status);
+    meters.requestDuration(System.nanoTime() - arrived);
     UsageScan.Usage u = tail.scanAndClear();
-    g.metrics().tokens(model, u.prompt(), u.completion(), u.perSecond());
+    meters.tokens(u.prompt(), u.completion(), u.perSecond());
     if (!keepAlive) {
       written.addListener(ChannelFutureListener.CLOSE);
     }
@@ -483,7 +484,7 @@ final class Exchange implements Waiter {
     finished = true;
     body.release();
     tail.clear();
-    g.metrics().request(model, error.status());
+    meters.request(error.status());
     owner.exchangeDone(this, owner.answer(ctx, error, keepAlive));
   }
 
@@ -512,7 +513,7 @@ final class Exchange implements Waiter {
     }
     body.release();
     tail.clear();
-    g.metrics().request(model, 499);
+    meters.request(499);
   }
 
   private static String describe(Throwable t) {

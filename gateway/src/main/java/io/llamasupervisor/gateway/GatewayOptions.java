@@ -5,17 +5,19 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * How the gateway listens and queues. Immutable; start from {@link #defaults()} and change fields
- * with the {@code with…} methods.
+ * How the gateway listens and queues. Immutable; made with {@link #builder()} (every field starts
+ * at its default) or {@link #toBuilder()}, e.g. {@code GatewayOptions.builder().port(0).build()}.
  *
- * @param host address to listen on; without keys it must be a loopback address
+ * @param host address to listen on; without keys it must be a loopback address unless {@code
+ *     insecure}
  * @param port port to listen on, 0 for any free port
  * @param maxBody largest request body in bytes (larger → 413)
  * @param queueMax requests that may wait per model (more → 429)
  * @param queueTimeout longest wait in the queue for a slot (then 503)
  * @param startTimeout longest wait for a model to become ready when the supervisor gives no startup
  *     deadline of its own
- * @param keys API keys; empty means no key is needed (loopback only)
+ * @param keys API keys; empty means no key is needed (loopback only, unless {@code insecure})
+ * @param insecure {@code --insecure}: allow a non-loopback address without keys
  * @param affinity whether requests with the same conversation prefix prefer the same backend
  * @param ejection when failing backends are taken out of rotation
  * @param ioThreads network threads, 0 for one per core
@@ -28,6 +30,7 @@ public record GatewayOptions(
     Duration queueTimeout,
     Duration startTimeout,
     List<GatewayKey> keys,
+    boolean insecure,
     boolean affinity,
     EjectionPolicy ejection,
     int ioThreads) {
@@ -64,125 +67,116 @@ public record GatewayOptions(
    * model, no keys, no affinity.
    */
   public static GatewayOptions defaults() {
-    return new GatewayOptions(
-        "127.0.0.1",
-        8080,
-        DEFAULT_MAX_BODY,
-        256,
-        Duration.ofSeconds(60),
-        Duration.ofMinutes(5),
-        List.of(),
-        false,
-        EjectionPolicy.DEFAULT,
-        0);
+    return builder().build();
   }
 
-  public GatewayOptions withHost(String newHost) {
-    return new GatewayOptions(
-        newHost,
-        port,
-        maxBody,
-        queueMax,
-        queueTimeout,
-        startTimeout,
-        keys,
-        affinity,
-        ejection,
-        ioThreads);
+  /** A builder with every field at its default (see {@link #defaults()}). */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public GatewayOptions withPort(int newPort) {
-    return new GatewayOptions(
-        host,
-        newPort,
-        maxBody,
-        queueMax,
-        queueTimeout,
-        startTimeout,
-        keys,
-        affinity,
-        ejection,
-        ioThreads);
+  /** A builder that starts from these options. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.host = host;
+    b.port = port;
+    b.maxBody = maxBody;
+    b.queueMax = queueMax;
+    b.queueTimeout = queueTimeout;
+    b.startTimeout = startTimeout;
+    b.keys = keys;
+    b.insecure = insecure;
+    b.affinity = affinity;
+    b.ejection = ejection;
+    b.ioThreads = ioThreads;
+    return b;
   }
 
-  public GatewayOptions withMaxBody(long newMaxBody) {
-    return new GatewayOptions(
-        host,
-        port,
-        newMaxBody,
-        queueMax,
-        queueTimeout,
-        startTimeout,
-        keys,
-        affinity,
-        ejection,
-        ioThreads);
-  }
+  /** Collects fields; {@link #build()} checks them. Not thread-safe. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = 8080;
+    private long maxBody = DEFAULT_MAX_BODY;
+    private int queueMax = 256;
+    private Duration queueTimeout = Duration.ofSeconds(60);
+    private Duration startTimeout = Duration.ofMinutes(5);
+    private List<GatewayKey> keys = List.of();
+    private boolean insecure;
+    private boolean affinity;
+    private EjectionPolicy ejection = EjectionPolicy.DEFAULT;
+    private int ioThreads;
 
-  public GatewayOptions withQueue(int newMax, Duration newTimeout) {
-    return new GatewayOptions(
-        host, port, maxBody, newMax, newTimeout, startTimeout, keys, affinity, ejection, ioThreads);
-  }
+    private Builder() {}
 
-  public GatewayOptions withStartTimeout(Duration newStartTimeout) {
-    return new GatewayOptions(
-        host,
-        port,
-        maxBody,
-        queueMax,
-        queueTimeout,
-        newStartTimeout,
-        keys,
-        affinity,
-        ejection,
-        ioThreads);
-  }
+    public Builder host(String value) {
+      host = value;
+      return this;
+    }
 
-  public GatewayOptions withKeys(List<GatewayKey> newKeys) {
-    return new GatewayOptions(
-        host,
-        port,
-        maxBody,
-        queueMax,
-        queueTimeout,
-        startTimeout,
-        newKeys,
-        affinity,
-        ejection,
-        ioThreads);
-  }
+    public Builder port(int value) {
+      port = value;
+      return this;
+    }
 
-  public GatewayOptions withAffinity(boolean on) {
-    return new GatewayOptions(
-        host, port, maxBody, queueMax, queueTimeout, startTimeout, keys, on, ejection, ioThreads);
-  }
+    public Builder maxBody(long bytes) {
+      maxBody = bytes;
+      return this;
+    }
 
-  public GatewayOptions withEjection(EjectionPolicy newEjection) {
-    return new GatewayOptions(
-        host,
-        port,
-        maxBody,
-        queueMax,
-        queueTimeout,
-        startTimeout,
-        keys,
-        affinity,
-        newEjection,
-        ioThreads);
-  }
+    /** At most {@code max} waiting requests per model, each for at most {@code timeout}. */
+    public Builder queue(int max, Duration timeout) {
+      queueMax = max;
+      queueTimeout = timeout;
+      return this;
+    }
 
-  public GatewayOptions withIoThreads(int threads) {
-    return new GatewayOptions(
-        host,
-        port,
-        maxBody,
-        queueMax,
-        queueTimeout,
-        startTimeout,
-        keys,
-        affinity,
-        ejection,
-        threads);
+    public Builder startTimeout(Duration value) {
+      startTimeout = value;
+      return this;
+    }
+
+    public Builder keys(List<GatewayKey> value) {
+      keys = value;
+      return this;
+    }
+
+    public Builder insecure(boolean value) {
+      insecure = value;
+      return this;
+    }
+
+    public Builder affinity(boolean value) {
+      affinity = value;
+      return this;
+    }
+
+    public Builder ejection(EjectionPolicy value) {
+      ejection = value;
+      return this;
+    }
+
+    public Builder ioThreads(int value) {
+      ioThreads = value;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the first invalid field
+     */
+    public GatewayOptions build() {
+      return new GatewayOptions(
+          host,
+          port,
+          maxBody,
+          queueMax,
+          queueTimeout,
+          startTimeout,
+          keys,
+          insecure,
+          affinity,
+          ejection,
+          ioThreads);
+    }
   }
 
   private static void requirePositive(Duration d, String name) {

@@ -50,12 +50,14 @@ final class ModelLane {
   private Instant startRequestedAt;
   volatile String alias;
   volatile String state = "unknown";
+  private final GatewayMetrics.ModelMeters meters;
 
   ModelLane(String id, Dispatcher dispatcher) {
     this.id = id;
     this.alias = id;
     this.d = dispatcher;
     d.metrics.trackQueue(id, depth);
+    this.meters = d.metrics.forModel(id);
   }
 
   Instant lastActive() {
@@ -343,7 +345,7 @@ final class ModelLane {
     if (queued.isNegative()) {
       queued = Duration.ZERO;
     }
-    d.metrics.queueWait(id, queued);
+    meters.queueWait(queued.toNanos());
     Lease lease = new Lease(this, b, queued, attempt);
     after.add(() -> t.waiter.granted(lease));
   }

@@ -3,10 +3,13 @@ package io.llamasupervisor.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.cache.ResponseCache;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * What every connection of one gateway shares; {@code cache} is null when no response cache is
- * configured, {@code cacheLookups} runs its (blocking) lookups off the event loops.
+ * configured, {@code cacheLookups} runs its (blocking) lookups off the event loops; {@code
+ * metricsPage} renders {@code GET /metrics} (empty: the gateway has no such page).
  */
 record Shared(
     GatewayOptions options,
@@ -16,4 +19,5 @@ record Shared(
     GatewayMetrics metrics,
     ObjectMapper json,
     ResponseCache cache,
-    Executor cacheLookups) {}
+    Executor cacheLookups,
+    AtomicReference<Supplier<String>> metricsPage) {}

@@ -5,6 +5,7 @@ import io.llamasupervisor.registry.client.RegistryClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * A gateway in front of a remote {@code serve}: follows its routing table with {@link
@@ -26,26 +27,19 @@ public final class StandaloneGateway implements AutoCloseable {
 
   /**
    * Starts listening; {@code apiKey} (null: none) is sent to the supervisor (it needs the {@code
-   * operate} role for on-demand starts), not to clients.
+   * operate} role for on-demand starts), not to clients. {@code GET /metrics} of the gateway
+   * answers {@code scrape} (the Prometheus text of {@code meters}); {@code cache} (null: none) is
+   * not closed by the gateway.
    *
    * @throws java.io.UncheckedIOException when the address cannot be bound
-   */
-  public static StandaloneGateway start(
-      URI registry, String apiKey, GatewayOptions options, MeterRegistry meters) {
-    return start(registry, apiKey, options, meters, null);
-  }
-
-  /**
-   * Starts listening with a response cache ({@code null}: none); the gateway does not close it.
-   *
-   * @see #start(URI, String, GatewayOptions, MeterRegistry)
    */
   public static StandaloneGateway start(
       URI registry,
       String apiKey,
       GatewayOptions options,
       MeterRegistry meters,
-      ResponseCache cache) {
+      ResponseCache cache,
+      Supplier<String> scrape) {
     RegistryClient client = RegistryClient.builder(registry).apiKey(apiKey).build();
     HttpModelDirectory directory = new HttpModelDirectory(registry, apiKey, Duration.ofSeconds(2));
     try {
@@ -57,7 +51,7 @@ public final class StandaloneGateway implements AutoCloseable {
               new HttpModelStarter(registry, apiKey),
               meters,
               cache);
-      server.start();
+      server.serveMetrics(scrape).start();
       return new StandaloneGateway(client, directory, server);
     } catch (RuntimeException e) {
       directory.close();

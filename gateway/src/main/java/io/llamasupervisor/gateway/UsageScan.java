@@ -1,21 +1,22 @@
 package io.llamasupervisor.gateway;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Token counts from the end of a response: the last {@code "usage"} object ({@code prompt_tokens},
  * {@code completion_tokens}) and the last {@code "timings"} object ({@code prompt_n}, {@code
  * predicted_n}, {@code predicted_per_second}) in the tail of a JSON body or an event stream (the
- * last event carrying them). Counts are -1 when absent. Thread-safe.
+ * last event carrying them). Counts are -1 when absent. A small hand-written scanner over the bytes
+ * (no parser objects per response: this runs once for every proxied answer). Thread-safe.
  */
 final class UsageScan {
-  private static final JsonFactory JSON = JsonFactory.builder().build();
-  private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] TIMINGS = "\"timings\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] USAGE = ascii("\"usage\"");
+  private static final byte[] TIMINGS = ascii("\"timings\"");
+  private static final byte[] PROMPT_TOKENS = ascii("prompt_tokens");
+  private static final byte[] COMPLETION_TOKENS = ascii("completion_tokens");
+  private static final byte[] PROMPT_N = ascii("prompt_n");
+  private static final byte[] PREDICTED_N = ascii("predicted_n");
+  private static final byte[] PER_SECOND = ascii("predicted_per_second");
 
   private UsageScan() {}
 
@@ -29,13 +30,13 @@ final class UsageScan {
     double perSecond = -1;
     int u = lastIndexOf(tail, length, USAGE);
     if (u >= 0) {
-      long[] v = numbers(tail, u + USAGE.length, length, "prompt_tokens", "completion_tokens");
-      prompt = v[0];
-      completion = v[1];
+      double[] v = fields(tail, u + USAGE.length, length, PROMPT_TOKENS, COMPLETION_TOKENS, null);
+      prompt = (long) v[0];
+      completion = (long) v[1];
     }
     int t = lastIndexOf(tail, length, TIMINGS);
     if (t >= 0) {
-      double[] v = timings(tail, t + TIMINGS.length, length);
+      double[] v = fields(tail, t + TIMINGS.length, length, PROMPT_N, PREDICTED_N, PER_SECOND);
       prompt = prompt < 0 ? (long) v[0] : prompt;
       completion = completion < 0 ? (long) v[1] : completion;
       perSecond = v[2];
@@ -43,70 +44,125 @@ final class UsageScan {
     return new Usage(prompt, completion, perSecond);
   }
 
-  private static long[] numbers(byte[] b, int from, int end, String first, String second) {
-    long[] out = {-1, -1};
-    try (JsonParser p = object(b, from, end)) {
-      if (p == null) {
-        return out;
-      }
-      JsonToken tok;
-      while ((tok = p.nextToken()) != null && tok != JsonToken.END_OBJECT) {
-        String name = p.currentName();
-        JsonToken v = p.nextToken();
-        if (v == JsonToken.VALUE_NUMBER_INT && first.equals(name)) {
-          out[0] = p.getLongValue();
-        } else if (v == JsonToken.VALUE_NUMBER_INT && second.equals(name)) {
-          out[1] = p.getLongValue();
-        } else {
-          p.skipChildren();
-        }
-      }
-    } catch (IOException e) {
-      // a cut tail: keep what was read
-    }
-    return out;
-  }
-
-  private static double[] timings(byte[] b, int from, int end) {
+  /**
+   * The numbers of the named top-level fields of the object that starts after {@code from} (after
+   * optional blanks and a colon); -1 for a field that is absent, not a number, or cut off.
+   */
+  private static double[] fields(byte[] b, int from, int end, byte[] k0, byte[] k1, byte[] k2) {
     double[] out = {-1, -1, -1};
-    try (JsonParser p = object(b, from, end)) {
-      if (p == null) {
-        return out;
-      }
-      JsonToken tok;
-      while ((tok = p.nextToken()) != null && tok != JsonToken.END_OBJECT) {
-        String name = p.currentName();
-        JsonToken v = p.nextToken();
-        if (v.isNumeric()) {
-          switch (name) {
-            case "prompt_n" -> out[0] = p.getLongValue();
-            case "predicted_n" -> out[1] = p.getLongValue();
-            case "predicted_per_second" -> out[2] = p.getDoubleValue();
-            default -> {}
-          }
-        } else {
-          p.skipChildren();
-        }
-      }
-    } catch (IOException e) {
-      // a cut tail: keep what was read
-    }
-    return out;
-  }
-
-  /** A parser positioned on the START_OBJECT after {@code "name"} and its colon, or null. */
-  private static JsonParser object(byte[] b, int from, int end) throws IOException {
-    int i = from;
-    while (i < end
-        && (b[i] == ' ' || b[i] == ':' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
-      i++;
+    int i = skipBlanks(b, from, end);
+    if (i < end && b[i] == ':') {
+      i = skipBlanks(b, i + 1, end);
     }
     if (i >= end || b[i] != '{') {
-      return null;
+      return out;
     }
-    JsonParser p = JSON.createParser(b, i, end - i);
-    p.nextToken();
-    return p;
+    int depth = 0;
+    boolean expectKey = true;
+    while (i < end) {
+      byte c = b[i];
+      if (c == '"') {
+        int close = stringEnd(b, i + 1, end);
+        if (close < 0) {
+          return out;
+        }
+        if (depth == 1 && expectKey) {
+          int slot = matches(b, i + 1, close, k0) ? 0 : matches(b, i + 1, close, k1) ? 1 : -1;
+          if (slot < 0 && k2 != null && matches(b, i + 1, close, k2)) {
+            slot = 2;
+          }
+          if (slot >= 0) {
+            int v = skipBlanks(b, close + 1, end);
+            if (v < end && b[v] == ':') {
+              out[slot] = number(b, skipBlanks(b, v + 1, end), end);
+            }
+          }
+        }
+        expectKey = false;
+        i = close + 1;
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        depth++;
+        expectKey = c == '{';
+      } else if (c == '}' || c == ']') {
+        depth--;
+        if (depth == 0) {
+          return out;
+        }
+      } else if (c == ',') {
+        expectKey = true;
+      }
+      i++;
+    }
+    return out;
+  }
+
+  /** The number at {@code i}, or -1 when there is none or it runs to the end of the tail. */
+  private static double number(byte[] b, int i, int end) {
+    int j = i;
+    long whole = 0;
+    boolean digits = false;
+    while (j < end && b[j] >= '0' && b[j] <= '9') {
+      whole = whole * 10 + (b[j] - '0');
+      digits = true;
+      j++;
+    }
+    if (!digits || j >= end) {
+      return -1;
+    }
+    if (b[j] != '.' && b[j] != 'e' && b[j] != 'E') {
+      return whole;
+    }
+    while (j < end
+        && (b[j] == '.'
+            || b[j] == 'e'
+            || b[j] == 'E'
+            || b[j] == '-'
+            || b[j] == '+'
+            || (b[j] >= '0' && b[j] <= '9'))) {
+      j++;
+    }
+    if (j >= end) {
+      return -1;
+    }
+    try {
+      return Double.parseDouble(new String(b, i, j - i, StandardCharsets.US_ASCII));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static int stringEnd(byte[] b, int i, int end) {
+    while (i < end) {
+      if (b[i] == '\\') {
+        i += 2;
+      } else if (b[i] == '"') {
+        return i;
+      } else {
+        i++;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean matches(byte[] b, int from, int to, byte[] key) {
+    if (to - from != key.length) {
+      return false;
+    }
+    for (int k = 0; k < key.length; k++) {
+      if (b[from + k] != key[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int skipBlanks(byte[] b, int i, int end) {
+    while (i < end && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
+      i++;
+    }
+    return i;
   }
 
   private static int lastIndexOf(byte[] b, int length, byte[] needle) {
@@ -120,5 +176,9 @@ final class UsageScan {
       return i;
     }
     return -1;
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 }

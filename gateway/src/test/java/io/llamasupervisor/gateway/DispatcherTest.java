@@ -44,7 +44,7 @@ class DispatcherTest {
   }
 
   private Dispatcher dispatcher() {
-    return dispatcher(GatewayOptions.defaults().withQueue(3, Duration.ofSeconds(60)));
+    return dispatcher(GatewayOptions.builder().queue(3, Duration.ofSeconds(60)).build());
   }
 
   private static RecordingWaiter acquire(Dispatcher d, String id) {
@@ -337,7 +337,7 @@ class DispatcherTest {
 
   @Test
   void affinityPrefersTheBackendThatServedThePrefixWhileItHasAFreeSlot() {
-    Dispatcher d = dispatcher(GatewayOptions.defaults().withAffinity(true));
+    Dispatcher d = dispatcher(GatewayOptions.builder().affinity(true).build());
     d.onTable(table(model("m", "m", ready(1001, 1, 2), ready(1002, 2, 2))));
     RecordingWaiter w = new RecordingWaiter();
     d.acquire("m", 77, w);

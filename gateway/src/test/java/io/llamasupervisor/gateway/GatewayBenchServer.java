@@ -15,7 +15,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * A gateway in front of fixed backends, for benchmarks: {@code java … GatewayBenchServer --port
  * 8080 --model tiny --slots 4 --backend http://127.0.0.1:39001 [--backend …] [--affinity]
- * [--io-threads N]}. Prints {@code gateway listening on PORT} when ready and runs until killed.
+ * [--io-threads N] [--route NAME=URL …]}; each {@code --route} adds one more model with one backend
+ * of the same slots. Prints {@code gateway listening on PORT} when ready and runs until killed.
  */
 public final class GatewayBenchServer {
   private GatewayBenchServer() {}
@@ -27,6 +28,7 @@ public final class GatewayBenchServer {
     boolean affinity = false;
     int ioThreads = 0;
     List<String> backends = new ArrayList<>();
+    List<String> extra = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[++i]);
@@ -35,6 +37,7 @@ public final class GatewayBenchServer {
         case "--backend" -> backends.add(args[++i]);
         case "--affinity" -> affinity = true;
         case "--io-threads" -> ioThreads = Integer.parseInt(args[++i]);
+        case "--route" -> extra.add(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -56,10 +59,23 @@ public final class GatewayBenchServer {
               slots,
               slots));
     }
-    ModelRoute route = new ModelRoute(model, model, "ready", routes);
-    registry.update(t -> t.put(route));
+    List<ModelRoute> models = new ArrayList<>();
+    models.add(new ModelRoute(model, model, "ready", routes));
+    for (String r : extra) {
+      String name = r.substring(0, r.indexOf('='));
+      URI u = URI.create(r.substring(r.indexOf('=') + 1));
+      BackendRoute b =
+          BackendRoute.of(
+              u.getHost(), u.getPort(), 1, BackendState.READY, Instant.now(), slots, slots);
+      models.add(new ModelRoute(name, name, "ready", List.of(b)));
+    }
+    registry.update(
+        t -> {
+          models.forEach(t::put);
+          return t;
+        });
     GatewayOptions options =
-        GatewayOptions.defaults().withPort(port).withAffinity(affinity).withIoThreads(ioThreads);
+        GatewayOptions.builder().port(port).affinity(affinity).ioThreads(ioThreads).build();
     GatewayServer gw =
         new GatewayServer(
             options,

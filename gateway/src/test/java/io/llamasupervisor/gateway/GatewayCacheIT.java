@@ -69,7 +69,7 @@ class GatewayCacheIT {
     closers.add(cache);
     gateway =
         new GatewayServer(
-            GatewayOptions.defaults().withPort(0),
+            GatewayOptions.builder().port(0).build(),
             registry::subscribe,
             ModelDirectory.NONE,
             ModelStarter.NONE,

@@ -103,7 +103,8 @@ class GatewayIT {
           return b;
         });
     GatewayServer gw =
-        new GatewayServer(options.withPort(0), registry::subscribe, dirs, starter, meters);
+        new GatewayServer(
+            options.toBuilder().port(0).build(), registry::subscribe, dirs, starter, meters);
     closers.add(gw);
     return gw.start();
   }
@@ -275,7 +276,7 @@ class GatewayIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> slotsIdle(slow));
     GatewayServer gw =
         gateway(
-            GatewayOptions.defaults().withQueue(1, Duration.ofMillis(1500)),
+            GatewayOptions.builder().queue(1, Duration.ofMillis(1500)).build(),
             new ModelRoute(SLOW, "slow", "ready", List.of(ready(slow.port(), 1, 1))));
     try (RawClient busy = new RawClient(gw.port())) {
       busy.post("/v1/chat/completions", chat("slow", 1500, true)).head();
@@ -324,10 +325,10 @@ class GatewayIT {
     String secret = "acme-key-0123456789abcdef";
     GatewayServer gw =
         gateway(
-            GatewayOptions.defaults()
-                .withKeys(
-                    List.of(
-                        GatewayKey.plain("acme", KeyRole.INFER, secret, List.of("pub/alpha*")))),
+            GatewayOptions.builder()
+                .keys(
+                    List.of(GatewayKey.plain("acme", KeyRole.INFER, secret, List.of("pub/alpha*"))))
+                .build(),
             new ModelRoute(ALPHA, "alpha", "ready", List.of(ready(alpha.port(), 1, 2))),
             new ModelRoute(BETA, "beta", "ready", List.of(ready(beta.port(), 1, 2))));
     assertEquals(
@@ -364,7 +365,7 @@ class GatewayIT {
   void bodyOverMaxBodyIs413() throws Exception {
     GatewayServer gw =
         gateway(
-            GatewayOptions.defaults().withMaxBody(1024),
+            GatewayOptions.builder().maxBody(1024).build(),
             new ModelRoute(ALPHA, "alpha", "ready", List.of(ready(alpha.port(), 1, 2))));
     String big = "{\"model\":\"alpha\",\"prompt\":\"" + "x".repeat(2000) + "\"}";
     HttpResponse<String> r = Http.post(gw.port(), "/v1/completions", big);

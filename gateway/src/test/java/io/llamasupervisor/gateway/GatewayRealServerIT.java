@@ -75,7 +75,7 @@ class GatewayRealServerIT {
                               1)))));
       try (GatewayServer gw =
           new GatewayServer(
-                  GatewayOptions.defaults().withPort(0),
+                  GatewayOptions.builder().port(0).build(),
                   registry::subscribe,
                   ModelDirectory.NONE,
                   ModelStarter.NONE,

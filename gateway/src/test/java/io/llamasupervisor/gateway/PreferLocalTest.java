@@ -85,8 +85,9 @@ class PreferLocalTest {
   void anEjectedLocalBackendSendsTrafficToTheRemoteOne() {
     Dispatcher d =
         dispatcher(
-            GatewayOptions.defaults()
-                .withEjection(new EjectionPolicy(1, Duration.ofSeconds(30), Duration.ofMinutes(1))),
+            GatewayOptions.builder()
+                .ejection(new EjectionPolicy(1, Duration.ofSeconds(30), Duration.ofMinutes(1)))
+                .build(),
             Set.of(url(1001)));
     d.onTable(table(model("m", "m", ready(1001, 1, 4), ready(1002, 2, 4))));
     Lease failed = lease(d);

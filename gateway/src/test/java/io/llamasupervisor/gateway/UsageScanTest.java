@@ -41,4 +41,15 @@ class UsageScanTest {
     assertEquals(-1, scan("{\"content\":\"x\"}").prompt());
     assertEquals(-1, scan("\"usage\":{\"prompt_tok").prompt());
   }
+
+  @Test
+  void nestedObjectsAndStringsDoNotConfuseTheScan() {
+    UsageScan.Usage u =
+        scan(
+            "{\"usage\":{\"prompt_tokens_details\":{\"prompt_tokens\":99},\"note\":\"a \\\"}\\\" b\","
+                + "\"completion_tokens\":7,\"prompt_tokens\":12}}");
+    assertEquals(12, u.prompt());
+    assertEquals(7, u.completion());
+    assertEquals(-1, u.perSecond());
+  }
 }

@@ -18,7 +18,9 @@ final class CompletionShapes {
     /** {@code /v1/completions}: OpenAI text completion. */
     TEXT,
     /** {@code /v1/chat/completions}: OpenAI chat. */
-    CHAT
+    CHAT,
+    /** {@code /v1/messages}: Anthropic Messages (named events, no {@code [DONE]}). */
+    MESSAGES
   }
 
   /** A validated request. */
@@ -56,6 +58,17 @@ final class CompletionShapes {
           (i == 0 ? roleEvent(id, created) : "")
               + event(chatChunk(ServerJson.object("content", piece), null, id, created));
       case TEXT -> event(textChunk(piece, null, id, created));
+      case MESSAGES ->
+          (i == 0 ? messageStart(job, id) + blockStart() : "")
+              + named(
+                  "content_block_delta",
+                  ServerJson.object(
+                      "type",
+                      "content_block_delta",
+                      "index",
+                      0,
+                      "delta",
+                      ServerJson.object("type", "text_delta", "text", piece)));
       case NATIVE -> {
         Map<String, Object> m = ServerJson.object("index", 0, "content", piece);
         m.put("tokens", List.of(pieceId));
@@ -96,8 +109,62 @@ final class CompletionShapes {
         chunks.add(DONE);
       }
       case NATIVE -> chunks.add(event(nativeFinal(job, r, "")));
+      case MESSAGES -> {
+        String open = r.produced() == 0 ? messageStart(job, r.id()) : "";
+        String close =
+            r.produced() == 0
+                ? ""
+                : named(
+                    "content_block_stop",
+                    ServerJson.object("type", "content_block_stop", "index", 0));
+        Map<String, Object> delta =
+            ServerJson.object(
+                "type",
+                "message_delta",
+                "delta",
+                ServerJson.object("stop_reason", "max_tokens", "stop_sequence", null),
+                "usage",
+                ServerJson.object("output_tokens", r.produced()));
+        chunks.add(
+            open
+                + close
+                + named("message_delta", delta)
+                + named("message_stop", ServerJson.object("type", "message_stop")));
+      }
     }
     return chunks;
+  }
+
+  /** Anthropic's {@code message_start} event (b10470: {@code to_json_anthropic} partial). */
+  private String messageStart(Job job, String id) {
+    Map<String, Object> message =
+        ServerJson.object("id", id, "type", "message", "role", "assistant");
+    message.put("content", List.of());
+    message.put("model", model);
+    message.put("stop_reason", null);
+    message.put("stop_sequence", null);
+    message.put(
+        "usage",
+        ServerJson.object(
+            "cache_read_input_tokens", 0, "input_tokens", job.promptTokens(), "output_tokens", 0));
+    return named("message_start", ServerJson.object("type", "message_start", "message", message));
+  }
+
+  private static String blockStart() {
+    return named(
+        "content_block_start",
+        ServerJson.object(
+            "type",
+            "content_block_start",
+            "index",
+            0,
+            "content_block",
+            ServerJson.object("type", "text", "text", "")));
+  }
+
+  /** An SSE event with a name, as llama-server's {@code format_anthropic_sse} writes it. */
+  static String named(String name, Map<String, Object> json) {
+    return "event: " + name + "\ndata: " + ServerJson.write(json) + "\n\n";
   }
 
   /** The body of a non-streaming response. */
@@ -119,6 +186,28 @@ final class CompletionShapes {
       }
       case TEXT -> textFinal(job, r, r.text());
       case NATIVE -> nativeFinal(job, r, r.text());
+      case MESSAGES -> {
+        Map<String, Object> m =
+            ServerJson.object("id", r.id(), "type", "message", "role", "assistant");
+        m.put(
+            "content",
+            r.text().isEmpty()
+                ? List.of()
+                : List.of(ServerJson.object("type", "text", "text", r.text())));
+        m.put("model", model);
+        m.put("stop_reason", "max_tokens");
+        m.put("stop_sequence", null);
+        m.put(
+            "usage",
+            ServerJson.object(
+                "cache_read_input_tokens",
+                0,
+                "input_tokens",
+                job.promptTokens(),
+                "output_tokens",
+                r.produced()));
+        yield m;
+      }
     };
   }
 

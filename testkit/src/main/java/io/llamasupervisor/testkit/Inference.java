@@ -71,7 +71,15 @@ final class Inference {
     }
     String prompt;
     int promptTokens;
-    if (kind == Kind.CHAT) {
+    if (kind == Kind.MESSAGES) {
+      // b10470 converts to a chat request first; its runtime_error answers 500
+      if (!(body.get("messages") instanceof List<?> messages)) {
+        return conn.respondJson(
+            req, 500, LlamaApi.error(500, "'messages' is required", "server_error"));
+      }
+      prompt = renderChat(anthropicMessages(body.get("system"), messages));
+      promptTokens = countTokens(prompt);
+    } else if (kind == Kind.CHAT) {
       if (!(body.get("messages") instanceof List<?> messages)) {
         return conn.respondJson(
             req, 400, LlamaApi.error(400, "'messages' is required", "invalid_request_error"));
@@ -276,6 +284,37 @@ final class Inference {
       long wait = ping == null ? left : Math.min(left, Math.max(ping - now, 0));
       LockSupport.parkNanos(Math.min(wait, WAIT_SLICE_NANOS));
     }
+  }
+
+  /** Anthropic's {@code system} (a string or text blocks) as a first chat message. */
+  static List<?> anthropicMessages(Object system, List<?> messages) {
+    if (system == null) {
+      return messages;
+    }
+    List<Object> all = new ArrayList<>();
+    all.add(
+        ServerJson.object("role", "system", "content", system instanceof List<?> l ? l : system));
+    all.addAll(messages);
+    return all;
+  }
+
+  /**
+   * {@code POST /v1/messages/count_tokens}: {@code {"input_tokens": N}}, the prompt as {@code
+   * /v1/messages} would count it.
+   */
+  boolean countMessageTokens(HttpRequest req, HttpConnection conn) throws IOException {
+    Map<String, Object> body;
+    try {
+      body = ServerJson.parseObject(req.bodyText());
+    } catch (ServerJson.ParseException e) {
+      return conn.respondJson(req, 500, LlamaApi.error(500, e.getMessage(), "server_error"));
+    }
+    if (!(body.get("messages") instanceof List<?> messages)) {
+      return conn.respondJson(
+          req, 500, LlamaApi.error(500, "'messages' is required", "server_error"));
+    }
+    int n = countTokens(renderChat(anthropicMessages(body.get("system"), messages)));
+    return conn.respondJson(req, 200, ServerJson.write(ServerJson.object("input_tokens", n)));
   }
 
   /** {@code POST /tokenize}: token ids of the content (made up, but as many as counted). */

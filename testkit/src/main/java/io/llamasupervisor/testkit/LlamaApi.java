@@ -109,6 +109,7 @@ final class LlamaApi {
             case "/completion", "/completions" -> CompletionShapes.Kind.NATIVE;
             case "/v1/completions" -> CompletionShapes.Kind.TEXT;
             case "/chat/completions", "/v1/chat/completions" -> CompletionShapes.Kind.CHAT;
+            case "/v1/messages" -> CompletionShapes.Kind.MESSAGES;
             default -> null;
           };
       if (kind != null) {
@@ -152,6 +153,9 @@ final class LlamaApi {
         case "/tokenize":
           lifecycle.parkWhileStuck();
           return r.inference().tokenize(req, conn);
+        case "/v1/messages/count_tokens":
+          lifecycle.parkWhileStuck();
+          return r.inference().countMessageTokens(req, conn);
         default:
           return conn.respondUnrouted(req, 404, NOT_FOUND);
       }

@@ -43,7 +43,8 @@ final class ClusterGateway implements AutoCloseable {
       String apiKey,
       GatewayOptions options,
       MeterRegistry meters,
-      ResponseCache cache) {
+      ResponseCache cache,
+      java.util.function.Supplier<String> scrape) {
     ClusterNode node = ClusterNode.start(settings, null, Clock.systemUTC());
     HttpModelDirectory directory =
         registry == null ? null : new HttpModelDirectory(registry, apiKey, Duration.ofSeconds(2));
@@ -59,7 +60,7 @@ final class ClusterGateway implements AutoCloseable {
       if (settings.node() != null) {
         server.dispatcher().preferLocal(node::isLocal);
       }
-      server.start();
+      server.serveMetrics(scrape).start();
       return new ClusterGateway(node, directory, server);
     } catch (RuntimeException e) {
       if (directory != null) {

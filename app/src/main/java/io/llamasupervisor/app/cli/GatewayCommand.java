@@ -91,6 +91,11 @@ public final class GatewayCommand extends CliCommand {
               + " (and the models' cache rules) and supervisor.api.keys (client keys).")
   Path configFile;
 
+  @Option(
+      names = "--insecure",
+      description = "Allow a non-loopback gateway address without client keys.")
+  boolean insecure;
+
   @Unmatched List<String> unmatched = new ArrayList<>();
 
   @Override
@@ -120,7 +125,7 @@ public final class GatewayCommand extends CliCommand {
     CacheConfig cacheConfig;
     try {
       SupervisorConfig config = new ConfigArgs(configFile, overrides, last).load(System.getenv());
-      options = GatewaySettings.options(config, GatewayConfig.of(config));
+      options = GatewaySettings.options(config, GatewayConfig.of(config), insecure);
       clusterSettings = ClusterHandle.followerSettings(config);
       cacheConfig = CacheSettings.config(config);
     } catch (ConfigException | IllegalStateException e) {
@@ -148,12 +153,13 @@ public final class GatewayCommand extends CliCommand {
     try {
       if (clusterSettings.isPresent()) {
         ClusterGateway g =
-            ClusterGateway.start(clusterSettings.get(), registry, apiKey, options, meters, cache);
+            ClusterGateway.start(
+                clusterSettings.get(), registry, apiKey, options, meters, cache, meters::scrape);
         started.set(g.server());
         gateway = g;
         port = g.port();
       } else {
-        StandaloneGateway g = StandaloneGateway.start(registry, apiKey, options, meters, cache);
+        StandaloneGateway g = StandaloneGateway.start(registry, apiKey, options, meters, cache, meters::scrape);
         started.set(g.server());
         gateway = g;
         port = g.port();

@@ -97,7 +97,9 @@ public final class ServeCommand extends CliCommand {
       description = "Leave the llama-servers running on exit; the next serve adopts them.")
   boolean keepInstancesOnExit;
 
-  @Option(names = "--insecure", description = "Allow a non-loopback API address without API keys.")
+  @Option(
+      names = "--insecure",
+      description = "Allow non-loopback API and gateway addresses without API keys.")
   boolean insecure;
 
   @Option(
@@ -186,7 +188,7 @@ public final class ServeCommand extends CliCommand {
       clusterSettings = ClusterHandle.settings(config);
       GatewayConfig gatewayConfig = GatewayConfig.of(config);
       gatewayOptions =
-          gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig) : null;
+          gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig, insecure) : null;
       cacheConfig = CacheSettings.config(config);
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());

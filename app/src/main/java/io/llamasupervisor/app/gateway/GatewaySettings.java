@@ -15,9 +15,13 @@ public final class GatewaySettings {
   private GatewaySettings() {}
 
   /**
-   * @throws ConfigException for an invalid key or a listener open to the network without keys
+   * @param insecure {@code --insecure}: a non-loopback host without keys is allowed (and warned
+   *     about)
+   * @throws ConfigException for an invalid key or a listener open to the network without keys and
+   *     without {@code insecure}
    */
-  public static GatewayOptions options(SupervisorConfig config, GatewayConfig gateway) {
+  public static GatewayOptions options(
+      SupervisorConfig config, GatewayConfig gateway, boolean insecure) {
     List<GatewayKey> keys;
     try {
       keys =
@@ -31,14 +35,16 @@ public final class GatewaySettings {
           : new ConfigException("supervisor.api.keys", e.getMessage());
     }
     GatewayOptions options =
-        GatewayOptions.defaults()
-            .withHost(gateway.host())
-            .withPort(gateway.port())
-            .withMaxBody(gateway.maxBody())
-            .withQueue(gateway.queueMax(), gateway.queueTimeout())
-            .withStartTimeout(gateway.startTimeout())
-            .withAffinity(gateway.affinity())
-            .withKeys(keys);
+        GatewayOptions.builder()
+            .host(gateway.host())
+            .port(gateway.port())
+            .maxBody(gateway.maxBody())
+            .queue(gateway.queueMax(), gateway.queueTimeout())
+            .startTimeout(gateway.startTimeout())
+            .affinity(gateway.affinity())
+            .keys(keys)
+            .insecure(insecure)
+            .build();
     try {
       io.llamasupervisor.gateway.GatewayServer.checkBinding(options);
     } catch (IllegalArgumentException e) {
