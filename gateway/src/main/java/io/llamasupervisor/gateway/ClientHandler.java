@@ -1,7 +1,11 @@
 package io.llamasupervisor.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.llamasupervisor.gateway.conversation.Conversations;
+import io.llamasupervisor.gateway.conversation.StoredResponse;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -26,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,12 +43,14 @@ import org.slf4j.LoggerFactory;
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
   private static final String MODELS_PREFIX = "/v1/models/";
+  private static final String RESPONSES_PREFIX = "/v1/responses/";
 
   private enum Mode {
     PROXY,
     HEALTH,
     MODELS,
     MODEL,
+    STORED,
     ERROR
   }
 
@@ -51,6 +58,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private Exchange active;
   private boolean closing;
+
+  /** A conversation request is with the store (off the event loop): later requests wait. */
+  private boolean preparing;
 
   private HttpRequest head;
   private Mode mode;
@@ -65,7 +75,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (active != null || closing) {
+    if (active != null || closing || preparing) {
       if (closing) {
         ReferenceCountUtil.release(msg);
       } else {
@@ -132,6 +142,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
+    if (path.startsWith(RESPONSES_PREFIX) && g.conversations() != null) {
+      boolean delete = r.method().equals(HttpMethod.DELETE);
+      mode = get || delete ? Mode.STORED : Mode.ERROR;
+      if (mode == Mode.ERROR) {
+        error = GatewayError.methodNotAllowed(r.method().name(), path);
+      } else if (!g.keys().open() && key == null) {
+        mode = Mode.ERROR;
+        error = GatewayError.unauthorized();
+      }
+      return;
+    }
     if (!Endpoints.PROXIED.contains(path)) {
       mode = Mode.ERROR;
       error = GatewayError.unknownUrl(r.method().name(), path);
@@ -190,6 +211,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       case HEALTH -> answerJson(ctx, 200, "{\"status\":\"ok\"}", keepAlive);
       case MODELS -> answerJson(ctx, 200, modelsJson(), keepAlive);
       case MODEL -> model(ctx, r, keepAlive);
+      case STORED -> stored(ctx, r, keepAlive);
       case ERROR -> answer(ctx, error, keepAlive);
       case PROXY -> proxy(ctx, r);
     }
@@ -215,6 +237,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       answer(ctx, e, keepAlive);
       return;
     }
+    String path = Endpoints.path(r.uri());
+    if (g.conversations() != null && (path.equals("/v1/responses") || path.equals("/responses"))) {
+      converse(ctx, r, b, res.model().id(), field.prefixHash());
+      return;
+    }
     active =
         new Exchange(
             g,
@@ -227,6 +254,114 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             field.prefixHash(),
             key == null ? null : key.name());
     active.start();
+  }
+
+  /**
+   * A {@code /v1/responses} turn: the store is asked off the event loop (it may be Redis), then the
+   * prepared body is forwarded, or the refusal answered.
+   */
+  private void converse(
+      ChannelHandlerContext ctx, HttpRequest r, CompositeByteBuf b, String model, long prefix) {
+    byte[] bytes = ByteBufUtil.getBytes(b);
+    b.release();
+    String owner = key == null ? "" : key.name();
+    long at = arrived;
+    Conversations c = g.conversations();
+    preparing = true;
+    try {
+      c.work()
+          .execute(
+              () -> {
+                Conversations.Prepared p;
+                try {
+                  int ctxPerSlot =
+                      g.dispatcher().directory.find(model).map(ModelInfo::ctxPerSlot).orElse(0);
+                  p = c.prepare(bytes, owner, model, ctxPerSlot);
+                } catch (RuntimeException e) {
+                  LOG.warn("Preparing a conversation turn of {} failed", model, e);
+                  p = new Conversations.Refusal(Conversations.failed(e));
+                }
+                Conversations.Prepared prepared = p;
+                ctx.executor().execute(() -> prepared(ctx, r, prepared, model, prefix, at));
+              });
+    } catch (RejectedExecutionException e) {
+      preparing = false;
+      exchangeDone(null, answer(ctx, Conversations.busy(), HttpUtil.isKeepAlive(r)));
+    }
+  }
+
+  private void prepared(
+      ChannelHandlerContext ctx,
+      HttpRequest r,
+      Conversations.Prepared p,
+      String model,
+      long prefix,
+      long at) {
+    preparing = false;
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    if (p instanceof Conversations.Refusal refusal) {
+      g.metrics().request(model, refusal.error().status());
+      exchangeDone(null, answer(ctx, refusal.error(), HttpUtil.isKeepAlive(r)));
+      return;
+    }
+    Conversations.Turn turn = (Conversations.Turn) p;
+    ByteBuf forwarded = Unpooled.wrappedBuffer(turn.body());
+    active =
+        new Exchange(
+            g, this, ctx, r, forwarded, at, model, prefix, key == null ? null : key.name());
+    active.converse(turn.preferredBackend(), turn.tap());
+    active.start();
+  }
+
+  /** {@code GET} or {@code DELETE /v1/responses/{id}}: the caller's own stored responses only. */
+  private void stored(ChannelHandlerContext ctx, HttpRequest r, boolean keepAlive) {
+    String id =
+        URLDecoder.decode(
+            Endpoints.path(r.uri()).substring(RESPONSES_PREFIX.length()), StandardCharsets.UTF_8);
+    boolean delete = r.method().equals(HttpMethod.DELETE);
+    String owner = key == null ? "" : key.name();
+    Conversations c = g.conversations();
+    preparing = true;
+    try {
+      c.work()
+          .execute(
+              () -> {
+                String answer;
+                try {
+                  if (delete) {
+                    answer =
+                        c.forget(id, owner)
+                            ? write(Map.of("id", id, "object", "response", "deleted", true))
+                            : null;
+                  } else {
+                    answer = c.find(id, owner).map(StoredResponse::response).orElse(null);
+                  }
+                } catch (RuntimeException e) {
+                  LOG.warn("Reading stored response {} failed: {}", id, e.toString());
+                  answer = null;
+                }
+                String json = answer;
+                ctx.executor().execute(() -> storedAnswer(ctx, id, json, keepAlive));
+              });
+    } catch (RejectedExecutionException e) {
+      preparing = false;
+      exchangeDone(null, answer(ctx, Conversations.busy(), keepAlive));
+    }
+  }
+
+  private void storedAnswer(ChannelHandlerContext ctx, String id, String json, boolean keepAlive) {
+    preparing = false;
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    if (json == null) {
+      exchangeDone(null, answer(ctx, Conversations.notFound(id), keepAlive));
+    } else {
+      answerJson(ctx, 200, json, keepAlive);
+      exchangeDone(null, keepAlive);
+    }
   }
 
   private void model(ChannelHandlerContext ctx, HttpRequest r, boolean keepAlive) {

@@ -5,6 +5,7 @@ import io.llamasupervisor.cache.CacheRequest;
 import io.llamasupervisor.cache.Endpoint;
 import io.llamasupervisor.cache.Replay;
 import io.llamasupervisor.cache.ResponseRecorder;
+import io.llamasupervisor.gateway.conversation.ResponseTap;
 import io.llamasupervisor.registry.BackendRoute;
 import io.llamasupervisor.registry.RoutingTable;
 import io.netty.buffer.ByteBuf;
@@ -75,6 +76,12 @@ final class Exchange implements Waiter {
 
   private ResponseRecorder recorder = ResponseRecorder.NONE;
 
+  /** The backend a conversation's previous turn was served by; null: none. */
+  private String preferred;
+
+  /** Watches the answer of a conversation turn; null for other requests. */
+  private ResponseTap tap;
+
   private Ticket ticket;
   private Lease lease;
   private Channel upstream;
@@ -112,18 +119,28 @@ final class Exchange implements Waiter {
     this.affinity = affinity;
   }
 
+  /** Makes this exchange a conversation turn; call before {@link #start()}. */
+  void converse(String preferredBackend, ResponseTap responseTap) {
+    this.preferred = preferredBackend;
+    this.tap = responseTap;
+  }
+
+  private void acquire() {
+    ticket = g.dispatcher().acquire(model, affinity, preferred, this);
+  }
+
   void start() {
     Optional<Endpoint> endpoint =
         g.cache() == null ? Optional.empty() : Endpoint.ofPath(Endpoints.path(request.uri()));
     if (endpoint.isEmpty()) {
-      ticket = g.dispatcher().acquire(model, affinity, this);
+      acquire();
       return;
     }
     long generation = servingGeneration();
     if (generation < 0) {
       // nothing serves the model yet: no plan to key an answer with
       xCache = "bypass";
-      ticket = g.dispatcher().acquire(model, affinity, this);
+      acquire();
       return;
     }
     RoutingTable t = g.dispatcher().table();
@@ -146,7 +163,7 @@ final class Exchange implements Waiter {
               });
     } catch (RejectedExecutionException e) {
       xCache = "bypass";
-      ticket = g.dispatcher().acquire(model, affinity, this);
+      acquire();
     }
   }
 
@@ -172,7 +189,7 @@ final class Exchange implements Waiter {
     } else {
       xCache = l.header();
       recorder = l.recorder();
-      ticket = g.dispatcher().acquire(model, affinity, this);
+      acquire();
     }
   }
 
@@ -338,6 +355,9 @@ final class Exchange implements Waiter {
       recorder = ResponseRecorder.NONE;
     }
     recorder.start(status, type);
+    if (tap != null) {
+      tap.start(status, type);
+    }
     out.set(
         "Server-Timing",
         "queue;dur=" + millis(lease.queued().toNanos()) + ", upstream;dur=" + millis(ttfb));
@@ -364,6 +384,9 @@ final class Exchange implements Waiter {
     if (recorder != ResponseRecorder.NONE && content.isReadable()) {
       recorder.chunk(ByteBufUtil.getBytes(content));
     }
+    if (tap != null && content.isReadable()) {
+      tap.chunk(content.nioBuffer());
+    }
     if (c instanceof LastHttpContent) {
       Channel ch = upstream;
       upstream = null;
@@ -374,6 +397,9 @@ final class Exchange implements Waiter {
         g.pool().offer(lease.url(), ch);
       } else {
         ch.close();
+      }
+      if (tap != null) {
+        tap.complete(lease.url());
       }
       ChannelFuture done = ctx.writeAndFlush(c);
       recorder.complete();
@@ -422,6 +448,7 @@ final class Exchange implements Waiter {
     }
     LOG.debug("Backend {} broke off a response of {}: {}", lease.url(), model, cause);
     recorder.abort();
+    abortTap();
     finished = true;
     lease.release(Lease.Outcome.ABANDONED);
     tail.clear();
@@ -460,6 +487,7 @@ final class Exchange implements Waiter {
 
   private void fail(GatewayError error) {
     recorder.abort();
+    abortTap();
     finished = true;
     body.release();
     tail.clear();
@@ -473,6 +501,7 @@ final class Exchange implements Waiter {
       return;
     }
     recorder.abort();
+    abortTap();
     finished = true;
     if (ticket != null) {
       ticket.cancel();
@@ -493,6 +522,13 @@ final class Exchange implements Waiter {
     body.release();
     tail.clear();
     g.metrics().request(model, 499);
+  }
+
+  private void abortTap() {
+    if (tap != null) {
+      tap.abort();
+      tap = null;
+    }
   }
 
   private static String describe(Throwable t) {

@@ -297,6 +297,12 @@ final class ModelLane {
         break;
       }
     }
+    if (t.preferred != null) {
+      Backend preferred = backends.get(t.preferred);
+      if (preferred != null && eligible(preferred, t, now, anyHealthy) && preferred.hasFreeSlot()) {
+        return preferred;
+      }
+    }
     if (t.affinity != 0) {
       Backend preferred = backends.get(affinity.get(t.affinity));
       if (preferred != null && eligible(preferred, t, now, anyHealthy) && preferred.hasFreeSlot()) {

@@ -2,11 +2,13 @@ package io.llamasupervisor.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.cache.ResponseCache;
+import io.llamasupervisor.gateway.conversation.Conversations;
 import java.util.concurrent.Executor;
 
 /**
  * What every connection of one gateway shares; {@code cache} is null when no response cache is
- * configured, {@code cacheLookups} runs its (blocking) lookups off the event loops.
+ * configured, {@code cacheLookups} runs its (blocking) lookups off the event loops; {@code
+ * conversations} is null when the gateway keeps none.
  */
 record Shared(
     GatewayOptions options,
@@ -16,4 +18,5 @@ record Shared(
     GatewayMetrics metrics,
     ObjectMapper json,
     ResponseCache cache,
-    Executor cacheLookups) {}
+    Executor cacheLookups,
+    Conversations conversations) {}

@@ -18,7 +18,9 @@ final class CompletionShapes {
     /** {@code /v1/completions}: OpenAI text completion. */
     TEXT,
     /** {@code /v1/chat/completions}: OpenAI chat. */
-    CHAT
+    CHAT,
+    /** {@code /v1/responses}: OpenAI Responses (converted to a chat by the real server). */
+    RESPONSES
   }
 
   /** A validated request. */
@@ -56,6 +58,7 @@ final class CompletionShapes {
           (i == 0 ? roleEvent(id, created) : "")
               + event(chatChunk(ServerJson.object("content", piece), null, id, created));
       case TEXT -> event(textChunk(piece, null, id, created));
+      case RESPONSES -> ResponseShapes.tokenEvents(i, piece, id);
       case NATIVE -> {
         Map<String, Object> m = ServerJson.object("index", 0, "content", piece);
         m.put("tokens", List.of(pieceId));
@@ -96,6 +99,7 @@ final class CompletionShapes {
         chunks.add(DONE);
       }
       case NATIVE -> chunks.add(event(nativeFinal(job, r, "")));
+      case RESPONSES -> chunks.add(ResponseShapes.finalEvents(model, job.promptTokens(), r));
     }
     return chunks;
   }
@@ -119,6 +123,7 @@ final class CompletionShapes {
       }
       case TEXT -> textFinal(job, r, r.text());
       case NATIVE -> nativeFinal(job, r, r.text());
+      case RESPONSES -> ResponseShapes.body(model, job.promptTokens(), r);
     };
   }
 

@@ -109,6 +109,7 @@ final class LlamaApi {
             case "/completion", "/completions" -> CompletionShapes.Kind.NATIVE;
             case "/v1/completions" -> CompletionShapes.Kind.TEXT;
             case "/chat/completions", "/v1/chat/completions" -> CompletionShapes.Kind.CHAT;
+            case "/responses", "/v1/responses" -> CompletionShapes.Kind.RESPONSES;
             default -> null;
           };
       if (kind != null) {
