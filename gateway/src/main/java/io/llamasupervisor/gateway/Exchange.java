@@ -399,17 +399,29 @@ final class Exchange implements Waiter {
         ch.close();
       }
       if (tap != null) {
-        tap.complete(lease.url());
+        // the end of the answer waits until the conversation turn is stored
+        ResponseTap t = tap;
+        tap = null;
+        t.complete(lease.url(), () -> loop.execute(() -> lastContent(c)));
+        return;
       }
-      ChannelFuture done = ctx.writeAndFlush(c);
-      recorder.complete();
-      complete(done);
+      lastContent(c);
       return;
     }
     ctx.write(c, ctx.voidPromise());
     if (!ctx.channel().isWritable() && upstream != null) {
       upstream.config().setAutoRead(false);
     }
+  }
+
+  private void lastContent(HttpContent c) {
+    if (finished) {
+      c.release(); // the client left meanwhile
+      return;
+    }
+    ChannelFuture done = ctx.writeAndFlush(c);
+    recorder.complete();
+    complete(done);
   }
 
   void upstreamReadComplete() {

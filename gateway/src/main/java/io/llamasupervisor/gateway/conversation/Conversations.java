@@ -247,17 +247,27 @@ public final class Conversations {
         }
 
         @Override
-        public void complete(String backend) {
+        public void complete(String backend, Runnable then) {
           if (preferred != null && preferred.equals(backend)) {
             metrics.affinityHit();
           }
           String response = capture == null ? null : capture.result();
-          if (response != null) {
-            try {
-              work.execute(() -> keep(response, backend));
-            } catch (RuntimeException e) {
-              LOG.warn("Storing a response of {} was refused: {}", model, e.toString());
-            }
+          if (response == null) {
+            then.run();
+            return;
+          }
+          try {
+            work.execute(
+                () -> {
+                  try {
+                    keep(response, backend);
+                  } finally {
+                    then.run();
+                  }
+                });
+          } catch (RuntimeException e) {
+            LOG.warn("Storing a response of {} was refused: {}", model, e.toString());
+            then.run();
           }
         }
 
@@ -269,6 +279,9 @@ public final class Conversations {
     private void keep(String responseJson, String backend) {
       try {
         JsonNode r = json.readTree(responseJson);
+        if (!r.has("id") && r.path("response").isObject()) {
+          r = r.get("response"); // the data of a response.completed event
+        }
         String id = r.path("id").asText("");
         if (id.isEmpty()) {
           return;
