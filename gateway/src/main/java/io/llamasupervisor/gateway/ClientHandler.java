@@ -329,6 +329,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           .execute(
               () -> {
                 String answer;
+                GatewayError failure = null;
                 try {
                   if (delete) {
                     answer =
@@ -341,9 +342,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                 } catch (RuntimeException e) {
                   LOG.warn("Reading stored response {} failed: {}", id, e.toString());
                   answer = null;
+                  failure = Conversations.unavailable(e);
                 }
                 String json = answer;
-                ctx.executor().execute(() -> storedAnswer(ctx, id, json, keepAlive));
+                GatewayError failed = failure;
+                ctx.executor().execute(() -> storedAnswer(ctx, id, json, failed, keepAlive));
               });
     } catch (RejectedExecutionException e) {
       preparing = false;
@@ -351,12 +354,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void storedAnswer(ChannelHandlerContext ctx, String id, String json, boolean keepAlive) {
+  private void storedAnswer(
+      ChannelHandlerContext ctx, String id, String json, GatewayError failed, boolean keepAlive) {
     preparing = false;
     if (!ctx.channel().isActive()) {
       return;
     }
-    if (json == null) {
+    if (failed != null) {
+      exchangeDone(null, answer(ctx, failed, keepAlive));
+    } else if (json == null) {
       exchangeDone(null, answer(ctx, Conversations.notFound(id), keepAlive));
     } else {
       answerJson(ctx, 200, json, keepAlive);

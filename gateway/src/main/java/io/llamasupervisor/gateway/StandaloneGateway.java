@@ -1,5 +1,6 @@
 package io.llamasupervisor.gateway;
 
+import io.llamasupervisor.gateway.conversation.ConversationStore;
 import io.llamasupervisor.registry.client.RegistryClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
@@ -31,12 +32,46 @@ public final class StandaloneGateway implements AutoCloseable {
    */
   public static StandaloneGateway start(
       URI registry, String apiKey, GatewayOptions options, MeterRegistry meters) {
+    return start(registry, apiKey, options, meters, null, true);
+  }
+
+  /**
+   * Starts listening with conversations kept in {@code conversations} ({@code null}: none); the
+   * gateway does not close the store.
+   *
+   * @see #start(URI, String, GatewayOptions, MeterRegistry)
+   */
+  public static StandaloneGateway start(
+      URI registry,
+      String apiKey,
+      GatewayOptions options,
+      MeterRegistry meters,
+      ConversationStore conversations) {
+    return start(registry, apiKey, options, meters, conversations, false);
+  }
+
+  private static StandaloneGateway start(
+      URI registry,
+      String apiKey,
+      GatewayOptions options,
+      MeterRegistry meters,
+      ConversationStore conversations,
+      boolean defaultStore) {
     RegistryClient client = RegistryClient.builder(registry).apiKey(apiKey).build();
     HttpModelDirectory directory = new HttpModelDirectory(registry, apiKey, Duration.ofSeconds(2));
     try {
       GatewayServer server =
-          new GatewayServer(
-              options, client::watch, directory, new HttpModelStarter(registry, apiKey), meters);
+          defaultStore
+              ? new GatewayServer(
+                  options, client::watch, directory, new HttpModelStarter(registry, apiKey), meters)
+              : new GatewayServer(
+                  options,
+                  client::watch,
+                  directory,
+                  new HttpModelStarter(registry, apiKey),
+                  meters,
+                  null,
+                  conversations);
       server.start();
       return new StandaloneGateway(client, directory, server);
     } catch (RuntimeException e) {

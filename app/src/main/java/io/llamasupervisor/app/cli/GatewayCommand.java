@@ -3,6 +3,8 @@ package io.llamasupervisor.app.cli;
 import io.llamasupervisor.app.gateway.GatewaySettings;
 import io.llamasupervisor.gateway.GatewayOptions;
 import io.llamasupervisor.gateway.StandaloneGateway;
+import io.llamasupervisor.gateway.conversation.ConversationSettings;
+import io.llamasupervisor.gateway.conversation.ConversationStore;
 import io.llamasupervisor.supervisor.config.ConfigException;
 import io.llamasupervisor.supervisor.config.GatewayConfig;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
@@ -83,9 +85,11 @@ public final class GatewayCommand extends CliCommand {
       last.add("supervisor.gateway.host=" + host);
     }
     GatewayOptions options;
+    ConversationSettings conversations;
     try {
       SupervisorConfig config = new ConfigArgs(configFile, overrides, last).load(System.getenv());
       options = GatewaySettings.options(config, GatewayConfig.of(config));
+      conversations = GatewaySettings.conversations(config);
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
@@ -95,11 +99,17 @@ public final class GatewayCommand extends CliCommand {
       return 1;
     }
     StandaloneGateway gateway;
+    ConversationStore store = conversations.openStore();
     try {
       gateway =
           StandaloneGateway.start(
-              registry, apiKey, options, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+              registry,
+              apiKey,
+              options,
+              new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+              store);
     } catch (RuntimeException e) {
+      store.close();
       fail(e.getMessage());
       return 1;
     }
@@ -109,6 +119,7 @@ public final class GatewayCommand extends CliCommand {
             new Thread(
                 () -> {
                   gateway.close();
+                  store.close();
                   stopped.countDown();
                 },
                 "shutdown"));

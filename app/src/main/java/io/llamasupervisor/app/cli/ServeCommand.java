@@ -12,6 +12,8 @@ import io.llamasupervisor.cluster.ClusterNode;
 import io.llamasupervisor.cluster.ClusterSettings;
 import io.llamasupervisor.gateway.GatewayOptions;
 import io.llamasupervisor.gateway.GatewayServer;
+import io.llamasupervisor.gateway.conversation.ConversationSettings;
+import io.llamasupervisor.gateway.conversation.ConversationStore;
 import io.llamasupervisor.health.HttpCanaryProbe;
 import io.llamasupervisor.health.HttpHealthProbe;
 import io.llamasupervisor.health.HttpSlotsProbe;
@@ -165,6 +167,7 @@ public final class ServeCommand extends CliCommand {
     }
     SupervisorConfig config;
     GatewayOptions gatewayOptions;
+    ConversationSettings conversationSettings;
     ServeConfig serve;
     ApiSettings apiSettings;
     Optional<ClusterSettings> clusterSettings;
@@ -182,6 +185,7 @@ public final class ServeCommand extends CliCommand {
       GatewayConfig gatewayConfig = GatewayConfig.of(config);
       gatewayOptions =
           gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig) : null;
+      conversationSettings = GatewaySettings.conversations(config);
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
@@ -237,6 +241,7 @@ public final class ServeCommand extends CliCommand {
     AtomicReference<ApiServer> api = new AtomicReference<>();
     AtomicReference<ClusterNode> clusterNode = new AtomicReference<>();
     AtomicReference<GatewayServer> gateway = new AtomicReference<>();
+    AtomicReference<ConversationStore> conversations = new AtomicReference<>();
     AtomicReference<ConfigReloader> reloader = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -248,6 +253,7 @@ public final class ServeCommand extends CliCommand {
                   Optional.ofNullable(clusterNode.get()).ifPresent(ClusterNode::close);
                   Optional.ofNullable(reloader.get()).ifPresent(ConfigReloader::close);
                   Optional.ofNullable(gateway.get()).ifPresent(GatewayServer::close);
+                  Optional.ofNullable(conversations.get()).ifPresent(ConversationStore::close);
                   Optional.ofNullable(api.get()).ifPresent(ApiServer::close);
                   fleet.close();
                   launcher.close();
@@ -270,6 +276,7 @@ public final class ServeCommand extends CliCommand {
                   .orElse(ClusterScope.NONE)));
       if (gatewayOptions != null) {
         ClusterNode inCluster = clusterNode.get();
+        conversations.set(conversationSettings.openStore());
         gateway.set(
             new GatewayServer(
                     gatewayOptions,
@@ -277,7 +284,9 @@ public final class ServeCommand extends CliCommand {
                     inCluster == null ? routes::subscribe : inCluster.routes()::subscribe,
                     new FleetModelDirectory(fleet, supervision),
                     new FleetModelStarter(fleet),
-                    metrics)
+                    metrics,
+                    null,
+                    conversations.get())
                 .start());
         // the drain of a replaced generation and the idle stop follow the gateway's own counts
         fleet.setTraffic(new GatewayFleetTraffic(gateway.get().traffic()));

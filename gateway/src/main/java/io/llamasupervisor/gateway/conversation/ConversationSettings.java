@@ -38,4 +38,11 @@ public record ConversationSettings(
   public ConversationSettings withRedis(URI url, Duration timeout) {
     return new ConversationSettings(maxBytes, ttl, url, timeout);
   }
+
+  /** A new store of these settings: Redis when {@link #redisUrl()} is set, else memory. */
+  public ConversationStore openStore() {
+    return redisUrl == null
+        ? new MemoryConversationStore(maxBytes, ttl)
+        : new RedisConversationStore(redisUrl, redisTimeout, ttl);
+  }
 }

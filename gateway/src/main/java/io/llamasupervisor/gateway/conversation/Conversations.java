@@ -92,7 +92,7 @@ public final class Conversations {
       found = store.get(prevId).filter(r -> r.owner().equals(who));
     } catch (RuntimeException e) {
       LOG.warn("Reading conversation {} failed: {}", prevId, e.toString());
-      found = Optional.empty();
+      return new Refusal(unavailable(e));
     }
     metrics.lookup(found.isPresent());
     if (found.isEmpty()) {
@@ -155,6 +155,16 @@ public final class Conversations {
   public static GatewayError failed(RuntimeException e) {
     return new GatewayError(
         500, "server_error", "conversation_failed", "The conversation failed: " + e, null);
+  }
+
+  /** 503: the store (Redis) cannot be read or written now. */
+  public static GatewayError unavailable(RuntimeException e) {
+    return new GatewayError(
+        503,
+        "unavailable_error",
+        "conversation_store_unavailable",
+        "The conversation store is unavailable: " + e.getMessage(),
+        java.time.Duration.ofSeconds(1));
   }
 
   /** 503: too many conversation requests wait for the store. */
