@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llamasupervisor.gateway.conversation.ConversationStore;
 import io.llamasupervisor.gateway.conversation.MemoryConversationStore;
+import io.llamasupervisor.gateway.conversation.RedisConversationStore;
 import io.llamasupervisor.gguf.testing.GgufWriter;
 import io.llamasupervisor.registry.BackendRoute;
 import io.llamasupervisor.registry.BackendState;
@@ -91,6 +93,11 @@ class ConversationIT {
     route(backends);
     ConversationStore store = new MemoryConversationStore(1 << 20, TTL, nanos::get);
     closers.add(store);
+    return gateway(options, ctxPerSlot, store);
+  }
+
+  /** Another gateway on the same routing registry, keeping conversations in {@code store}. */
+  private GatewayServer gateway(GatewayOptions options, int ctxPerSlot, ConversationStore store) {
     ModelInfo info =
         new ModelInfo(MODEL, "chat", "ready", null, null, ctxPerSlot, 2, StartMode.ALWAYS, null);
     ModelDirectory directory =
@@ -331,6 +338,37 @@ class ConversationIT {
                 + r1.path("usage").path("output_tokens").asLong());
     assertEquals(0.0, count("llama.gateway.conversation.affinity.hits"));
     assertFalse(second.body().contains("previous_response_id"));
+  }
+
+  @Test
+  void twoGatewaysShareConversationsThroughRedis() throws Exception {
+    assumeTrue(LocalRedis.installed(), "redis-server is not installed");
+    LocalRedis redis = LocalRedis.start();
+    closers.add(redis);
+    GatewayServer first = gateway(GatewayOptions.defaults(), 0, ready(alpha, 1));
+    ConversationStore a = new RedisConversationStore(redis.url(), Duration.ofSeconds(2), TTL);
+    ConversationStore b = new RedisConversationStore(redis.url(), Duration.ofSeconds(2), TTL);
+    closers.add(a);
+    closers.add(b);
+    GatewayServer one = gateway(GatewayOptions.defaults(), 0, a);
+    GatewayServer two = gateway(GatewayOptions.defaults(), 0, b);
+    JsonNode r1 = response(post(one, turn("My name is Ada.", null, false, null), null));
+    JsonNode r2 = response(post(two, turn("Name?", r1.path("id").asText(), true, null), null));
+    assertTrue(
+        r2.path("usage").path("input_tokens").asLong()
+            > r1.path("usage").path("total_tokens").asLong());
+    JsonNode r3 = response(post(one, turn("Thanks.", r2.path("id").asText(), false, null), null));
+    assertEquals(200, Http.get(two.port(), "/v1/responses/" + r3.path("id").asText()).statusCode());
+    assertEquals(
+        404, Http.get(first.port(), "/v1/responses/" + r3.path("id").asText()).statusCode());
+
+    redis.close(); // Redis gone: a 503 naming the store, never a silent 404
+    HttpResponse<String> down =
+        post(two, turn("Still?", r3.path("id").asText(), false, null), null);
+    assertEquals(503, down.statusCode(), down.body());
+    assertEquals(
+        "conversation_store_unavailable",
+        JSON.readTree(down.body()).path("error").path("code").asText());
   }
 
   /** Stores happen just after the answer: wait until {@code id} can be read. */
