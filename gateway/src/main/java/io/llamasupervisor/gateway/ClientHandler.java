@@ -2,6 +2,8 @@ package io.llamasupervisor.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.llamasupervisor.gateway.conversation.Conversations;
+import io.llamasupervisor.gateway.conversation.LmStudioChat;
+import io.llamasupervisor.gateway.conversation.ResponseRewrite;
 import io.llamasupervisor.gateway.conversation.StoredResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
@@ -44,6 +46,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
   private static final String MODELS_PREFIX = "/v1/models/";
   private static final String RESPONSES_PREFIX = "/v1/responses/";
+  private static final String LM_STUDIO_CHAT = "/api/v1/chat";
 
   private enum Mode {
     PROXY,
@@ -153,7 +156,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    if (!Endpoints.PROXIED.contains(path)) {
+    boolean lmStudio = path.equals(LM_STUDIO_CHAT) && g.conversations() != null;
+    if (!Endpoints.PROXIED.contains(path) && !lmStudio) {
       mode = Mode.ERROR;
       error = GatewayError.unknownUrl(r.method().name(), path);
       return;
@@ -239,7 +243,28 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     String path = Endpoints.path(r.uri());
     if (g.conversations() != null && (path.equals("/v1/responses") || path.equals("/responses"))) {
-      converse(ctx, r, b, res.model().id(), field.prefixHash());
+      byte[] bytes = ByteBufUtil.getBytes(b);
+      b.release();
+      converse(ctx, r, bytes, res.model().id(), field.prefixHash(), null);
+      return;
+    }
+    if (g.conversations() != null && path.equals(LM_STUDIO_CHAT)) {
+      byte[] bytes = ByteBufUtil.getBytes(b);
+      b.release();
+      LmStudioChat.Translated t = LmStudioChat.toResponses(bytes);
+      if (t.error() != null) {
+        g.metrics().request(res.model().id(), 400);
+        answer(ctx, GatewayError.invalidBody(t.error()), keepAlive);
+        return;
+      }
+      r.setUri("/v1/responses");
+      converse(
+          ctx,
+          r,
+          t.body(),
+          res.model().id(),
+          field.prefixHash(),
+          LmStudioChat.rewrite(res.model().id(), t.stream(), arrived, System::nanoTime));
       return;
     }
     active =
@@ -261,9 +286,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
    * prepared body is forwarded, or the refusal answered.
    */
   private void converse(
-      ChannelHandlerContext ctx, HttpRequest r, CompositeByteBuf b, String model, long prefix) {
-    byte[] bytes = ByteBufUtil.getBytes(b);
-    b.release();
+      ChannelHandlerContext ctx,
+      HttpRequest r,
+      byte[] bytes,
+      String model,
+      long prefix,
+      ResponseRewrite rewrite) {
     String owner = key == null ? "" : key.name();
     long at = arrived;
     Conversations c = g.conversations();
@@ -282,7 +310,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                   p = new Conversations.Refusal(Conversations.failed(e));
                 }
                 Conversations.Prepared prepared = p;
-                ctx.executor().execute(() -> prepared(ctx, r, prepared, model, prefix, at));
+                ctx.executor()
+                    .execute(() -> prepared(ctx, r, prepared, model, prefix, at, rewrite));
               });
     } catch (RejectedExecutionException e) {
       preparing = false;
@@ -296,7 +325,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       Conversations.Prepared p,
       String model,
       long prefix,
-      long at) {
+      long at,
+      ResponseRewrite rewrite) {
     preparing = false;
     if (!ctx.channel().isActive()) {
       return;
@@ -311,7 +341,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     active =
         new Exchange(
             g, this, ctx, r, forwarded, at, model, prefix, key == null ? null : key.name());
-    active.converse(turn.preferredBackend(), turn.tap());
+    active.converse(turn.preferredBackend(), turn.tap(), rewrite);
     active.start();
   }
 

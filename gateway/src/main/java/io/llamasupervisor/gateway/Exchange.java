@@ -5,6 +5,7 @@ import io.llamasupervisor.cache.CacheRequest;
 import io.llamasupervisor.cache.Endpoint;
 import io.llamasupervisor.cache.Replay;
 import io.llamasupervisor.cache.ResponseRecorder;
+import io.llamasupervisor.gateway.conversation.ResponseRewrite;
 import io.llamasupervisor.gateway.conversation.ResponseTap;
 import io.llamasupervisor.registry.BackendRoute;
 import io.llamasupervisor.registry.RoutingTable;
@@ -82,6 +83,9 @@ final class Exchange implements Waiter {
   /** Watches the answer of a conversation turn; null for other requests. */
   private ResponseTap tap;
 
+  /** Reshapes a successful answer for the client (LM Studio's chat); null: relayed as is. */
+  private ResponseRewrite rewrite;
+
   private Ticket ticket;
   private Lease lease;
   private Channel upstream;
@@ -120,9 +124,10 @@ final class Exchange implements Waiter {
   }
 
   /** Makes this exchange a conversation turn; call before {@link #start()}. */
-  void converse(String preferredBackend, ResponseTap responseTap) {
+  void converse(String preferredBackend, ResponseTap responseTap, ResponseRewrite reshape) {
     this.preferred = preferredBackend;
     this.tap = responseTap;
+    this.rewrite = reshape;
   }
 
   private void acquire() {
@@ -339,6 +344,15 @@ final class Exchange implements Waiter {
         HttpUtil.isKeepAlive(r) && !sse && (hasLength || HttpUtil.isTransferEncodingChunked(r));
     HttpHeaders out = in;
     Hop.strip(out);
+    if (rewrite != null && status != 200) {
+      rewrite = null; // errors pass through as the backend gave them
+    }
+    if (rewrite != null) {
+      out.remove(HttpHeaderNames.CONTENT_LENGTH);
+      out.set(HttpHeaderNames.CONTENT_TYPE, rewrite.contentType());
+      hasLength = false;
+      rewrite.begin(lease.queued());
+    }
     if (!hasLength) {
       out.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
@@ -370,7 +384,8 @@ final class Exchange implements Waiter {
     ctx.write(r, ctx.voidPromise());
   }
 
-  void upstreamContent(HttpContent c) {
+  void upstreamContent(HttpContent received) {
+    HttpContent c = received;
     if (finished || !headReceived) {
       c.release();
       return;
@@ -387,6 +402,21 @@ final class Exchange implements Waiter {
     if (tap != null && content.isReadable()) {
       tap.chunk(content.nioBuffer());
     }
+    if (rewrite != null) {
+      byte[] reshaped = content.isReadable() ? rewrite.chunk(content.nioBuffer()) : new byte[0];
+      boolean last = received instanceof LastHttpContent;
+      received.release();
+      if (reshaped.length > 0) {
+        ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(reshaped)), ctx.voidPromise());
+      }
+      if (!last) {
+        if (!ctx.channel().isWritable() && upstream != null) {
+          upstream.config().setAutoRead(false);
+        }
+        return;
+      }
+      c = LastHttpContent.EMPTY_LAST_CONTENT;
+    }
     if (c instanceof LastHttpContent) {
       Channel ch = upstream;
       upstream = null;
@@ -402,7 +432,8 @@ final class Exchange implements Waiter {
         // the end of the answer waits until the conversation turn is stored
         ResponseTap t = tap;
         tap = null;
-        t.complete(lease.url(), () -> loop.execute(() -> lastContent(c)));
+        HttpContent end = c;
+        t.complete(lease.url(), () -> loop.execute(() -> lastContent(end)));
         return;
       }
       lastContent(c);
@@ -418,6 +449,9 @@ final class Exchange implements Waiter {
     if (finished) {
       c.release(); // the client left meanwhile
       return;
+    }
+    if (rewrite != null) {
+      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(rewrite.end())), ctx.voidPromise());
     }
     ChannelFuture done = ctx.writeAndFlush(c);
     recorder.complete();

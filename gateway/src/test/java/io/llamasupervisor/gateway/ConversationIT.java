@@ -371,6 +371,70 @@ class ConversationIT {
         JSON.readTree(down.body()).path("error").path("code").asText());
   }
 
+  @Test
+  void lmStudioChatIsStatefulAndCarriesStats() throws Exception {
+    GatewayServer gw = gateway(GatewayOptions.defaults(), 0, ready(alpha, 1));
+    HttpResponse<String> first =
+        Http.post(
+            gw.port(),
+            "/api/v1/chat",
+            "{\"model\":\"chat\",\"input\":\"My favorite color is blue.\",\"system_prompt\":"
+                + "\"Be brief.\",\"max_output_tokens\":4}");
+    assertEquals(200, first.statusCode(), first.body());
+    assertTrue(
+        first.headers().firstValue("content-type").orElseThrow().startsWith("application/json"));
+    JsonNode a = JSON.readTree(first.body());
+    assertEquals(MODEL, a.path("model_instance_id").asText());
+    assertEquals("message", a.path("output").get(0).path("type").asText());
+    assertFalse(a.path("output").get(0).path("content").asText().isEmpty());
+    JsonNode stats = a.path("stats");
+    assertEquals(4, stats.path("total_output_tokens").asInt());
+    assertTrue(stats.path("input_tokens").asInt() > 0, stats.toString());
+    assertTrue(stats.path("tokens_per_second").asDouble() > 0, stats.toString());
+    assertTrue(stats.path("time_to_first_token_seconds").asDouble() > 0, stats.toString());
+    assertTrue(stats.has("queue_wait_seconds"), stats.toString());
+    String id = a.path("response_id").asText();
+    assertTrue(id.startsWith("resp_"), id);
+
+    HttpResponse<String> second =
+        Http.post(
+            gw.port(),
+            "/api/v1/chat",
+            "{\"model\":\"chat\",\"input\":[{\"type\":\"message\",\"content\":\"Which color?\"}],"
+                + "\"previous_response_id\":\""
+                + id
+                + "\",\"stream\":true,\"max_output_tokens\":3}");
+    assertEquals(200, second.statusCode(), second.body());
+    List<String> types = new ArrayList<>();
+    JsonNode end = null;
+    for (String line : second.body().split("\n")) {
+      if (line.startsWith("data: ")) {
+        JsonNode e = JSON.readTree(line.substring(6));
+        types.add(e.path("type").asText());
+        end = e;
+      }
+    }
+    assertEquals("chat.start", types.get(0));
+    assertEquals("message.start", types.get(1));
+    assertEquals(3, types.stream().filter("message.delta"::equals).count(), types.toString());
+    assertEquals(List.of("message.end", "chat.end"), types.subList(types.size() - 2, types.size()));
+    JsonNode result = end.path("result");
+    assertTrue(
+        result.path("stats").path("input_tokens").asInt()
+            > stats.path("input_tokens").asInt() + stats.path("total_output_tokens").asInt(),
+        result.toString());
+    // the same store as /v1/responses
+    String next = result.path("response_id").asText();
+    awaitStored(gw, next);
+    assertEquals(
+        404,
+        Http.post(
+                gw.port(),
+                "/api/v1/chat",
+                "{\"model\":\"chat\",\"input\":\"x\",\"previous_response_id\":\"resp_none\"}")
+            .statusCode());
+  }
+
   /** Stores happen just after the answer: wait until {@code id} can be read. */
   private static void awaitStored(GatewayServer gw, String id) {
     org.awaitility.Awaitility.await()

@@ -2,24 +2,19 @@ package io.llamasupervisor.gateway.conversation;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Picks the response object out of a {@code /v1/responses} answer as it passes: the whole body of a
  * JSON answer, or the {@code data} of the {@code response.completed} event of an event stream (the
- * other events are scanned line by line and dropped, so a long stream costs no memory). Bytes
- * beyond {@code limit} make the capture give up. Not thread-safe: one exchange feeds it.
+ * other events are dropped as they pass, so a long stream costs no memory). Bytes beyond {@code
+ * limit} make the capture give up. Not thread-safe: one exchange feeds it.
  */
 final class ResponseCapture {
-  private static final String COMPLETED = "response.completed";
-
   private final int limit;
-  private boolean sse;
   private boolean ok;
   private boolean overflow;
   private final ByteArrayOutputStream body = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-  private String event = "";
+  private SseEvents events;
   private String completed;
 
   ResponseCapture(int limit) {
@@ -28,47 +23,32 @@ final class ResponseCapture {
 
   void start(int status, String contentType) {
     ok = status == 200;
-    sse = contentType != null && contentType.toLowerCase().startsWith("text/event-stream");
+    if (contentType != null && contentType.toLowerCase().startsWith("text/event-stream")) {
+      events =
+          new SseEvents(
+              limit,
+              (name, data) -> {
+                if (name.equals("response.completed")) {
+                  completed = data;
+                }
+              });
+    }
   }
 
   void chunk(ByteBuffer bytes) {
     if (!ok || overflow) {
       return;
     }
-    if (!sse) {
-      if (body.size() + bytes.remaining() > limit) {
-        overflow = true;
-        return;
-      }
-      while (bytes.hasRemaining()) {
-        body.write(bytes.get());
-      }
+    if (events != null) {
+      events.feed(bytes);
+      return;
+    }
+    if (body.size() + bytes.remaining() > limit) {
+      overflow = true;
       return;
     }
     while (bytes.hasRemaining()) {
-      byte b = bytes.get();
-      if (b == '\n') {
-        line(line.toString(StandardCharsets.UTF_8));
-        line.reset();
-      } else if (line.size() < limit) {
-        line.write(b);
-      } else {
-        overflow = true;
-        return;
-      }
-    }
-  }
-
-  private void line(String l) {
-    if (l.endsWith("\r")) {
-      l = l.substring(0, l.length() - 1);
-    }
-    if (l.isEmpty()) {
-      event = "";
-    } else if (l.startsWith("event:")) {
-      event = l.substring(6).trim();
-    } else if (l.startsWith("data:") && COMPLETED.equals(event)) {
-      completed = l.substring(5).trim();
+      body.write(bytes.get());
     }
   }
 
@@ -77,12 +57,9 @@ final class ResponseCapture {
    * the answer was not a 200, too large, or a stream without that event.
    */
   String result() {
-    if (!ok || overflow) {
+    if (!ok || overflow || (events != null && events.overflowed())) {
       return null;
     }
-    if (sse) {
-      return completed;
-    }
-    return body.toString(StandardCharsets.UTF_8);
+    return events != null ? completed : body.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 }
