@@ -8,11 +8,11 @@ import java.util.Map;
  * {@code POST /v1/responses} as b10470 answers it ({@code server-task.cpp}, {@code
  * server-chat.cpp}): the request's {@code input} (a string, or items with string or part content)
  * and {@code instructions} become chat messages; {@code previous_response_id} is refused. The JSON
- * keys are in nlohmann's (sorted) order. A stream is a sequence of named events ({@code event:
- * <type>} then {@code data: <json>}): the first token's chunk opens with {@code response.created},
- * {@code response.in_progress}, {@code response.output_item.added} and {@code
- * response.content_part.added}; every token is a {@code response.output_text.delta}; the last chunk
- * holds {@code response.output_text.done}, {@code response.content_part.done}, {@code
+ * keys are in the order the real server writes them (captured from b10470). A stream is a sequence
+ * of named events ({@code event: <type>} then {@code data: <json>}): the first token's chunk opens
+ * with {@code response.created}, {@code response.in_progress}, {@code response.output_item.added}
+ * and {@code response.content_part.added}; every token is a {@code response.output_text.delta}; the
+ * last chunk holds {@code response.output_text.done}, {@code response.content_part.done}, {@code
  * response.output_item.done} and {@code response.completed} (the whole response plus {@code
  * timings}). There is no {@code data: [DONE]}. The message item's id is {@code msg_} plus the
  * response id's random part (the real server draws a second random string).
@@ -70,24 +70,27 @@ final class ResponseShapes {
     StringBuilder sb = new StringBuilder();
     String msg = messageId(id);
     if (i == 0) {
-      Map<String, Object> open = ServerJson.object("id", id, "object", "response");
-      open.put("status", "in_progress");
-      sb.append(event("response.created", ServerJson.object("response", open)));
-      sb.append(event("response.in_progress", ServerJson.object("response", open)));
+      sb.append(event("response.created", "response", opening(id)));
+      sb.append(event("response.in_progress", "response", opening(id)));
       Map<String, Object> item = ServerJson.object("content", List.of(), "id", msg);
       item.put("role", "assistant");
       item.put("status", "in_progress");
       item.put("type", "message");
-      sb.append(event("response.output_item.added", ServerJson.object("item", item)));
+      sb.append(event("response.output_item.added", "item", item));
       sb.append(
           event(
               "response.content_part.added",
-              ServerJson.object(
-                  "item_id", msg, "part", ServerJson.object("text", "", "type", "output_text"))));
+              "item_id",
+              msg,
+              "part",
+              ServerJson.object("type", "output_text", "text", "")));
     }
-    sb.append(
-        event("response.output_text.delta", ServerJson.object("delta", piece, "item_id", msg)));
+    sb.append(event("response.output_text.delta", "item_id", msg, "delta", piece));
     return sb.toString();
+  }
+
+  private static Map<String, Object> opening(String id) {
+    return ServerJson.object("id", id, "object", "response", "status", "in_progress");
   }
 
   /** The stream's last chunk. */
@@ -96,26 +99,23 @@ final class ResponseShapes {
     String msg = messageId(r.id());
     List<Object> output = new ArrayList<>();
     if (!r.text().isEmpty()) {
-      sb.append(
-          event("response.output_text.done", ServerJson.object("item_id", msg, "text", r.text())));
+      sb.append(event("response.output_text.done", "item_id", msg, "text", r.text()));
       Map<String, Object> part = part(r.text());
-      sb.append(
-          event("response.content_part.done", ServerJson.object("item_id", msg, "part", part)));
-      Map<String, Object> item = ServerJson.object("content", List.of(part), "id", msg);
+      sb.append(event("response.content_part.done", "item_id", msg, "part", part));
+      Map<String, Object> item = ServerJson.object("type", "message", "status", "completed");
+      item.put("id", msg);
+      item.put("content", List.of(part));
       item.put("role", "assistant");
-      item.put("status", "completed");
-      item.put("type", "message");
-      sb.append(event("response.output_item.done", ServerJson.object("item", item)));
+      sb.append(event("response.output_item.done", "item", item));
       output.add(item);
     }
-    Map<String, Object> response = ServerJson.object("created_at", r.created(), "id", r.id());
-    response.put("model", model);
-    response.put("object", "response");
-    response.put("output", output);
+    Map<String, Object> response = ServerJson.object("id", r.id(), "object", "response");
+    response.put("created_at", r.created());
     response.put("status", "completed");
+    response.put("model", model);
+    response.put("output", output);
     response.put("usage", usage(promptTokens, r.produced()));
-    Map<String, Object> data = ServerJson.object("response", response, "timings", r.timings());
-    sb.append(event("response.completed", data));
+    sb.append(event("response.completed", "response", response, "timings", r.timings()));
     return sb.toString();
   }
 
@@ -142,24 +142,23 @@ final class ResponseShapes {
   }
 
   private static Map<String, Object> part(String text) {
-    Map<String, Object> part = ServerJson.object("annotations", List.of(), "logprobs", List.of());
+    Map<String, Object> part = ServerJson.object("type", "output_text", "annotations", List.of());
+    part.put("logprobs", List.of());
     part.put("text", text);
-    part.put("type", "output_text");
     return part;
   }
 
   private static Map<String, Object> usage(int prompt, int produced) {
-    Map<String, Object> u =
-        ServerJson.object(
-            "input_tokens", prompt, "input_tokens_details", ServerJson.object("cached_tokens", 0));
-    u.put("output_tokens", produced);
+    Map<String, Object> u = ServerJson.object("input_tokens", prompt, "output_tokens", produced);
     u.put("total_tokens", prompt + produced);
+    u.put("input_tokens_details", ServerJson.object("cached_tokens", 0));
     return u;
   }
 
-  /** One named event; {@code data} gets its {@code type} last (sorted keys put it there). */
-  private static String event(String type, Map<String, Object> data) {
-    data.put("type", type);
+  /** One named event; its data opens with {@code type}, then the given keys and values. */
+  private static String event(String type, Object... keysAndValues) {
+    Map<String, Object> data = ServerJson.object("type", type);
+    data.putAll(ServerJson.object(keysAndValues));
     return "event: " + type + "\ndata: " + ServerJson.write(data) + "\n\n";
   }
 }
