@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * may call back into the lane.
  *
  * <p>Choice: among the READY backends not excluded for the ticket and not ejected (all of them if
- * every one is ejected), the preferred backend of the ticket's conversation prefix when it has a
+ * every one is ejected), the backend that served the ticket's previous conversation turn when it
+ * has a free slot, then the preferred backend of the ticket's conversation prefix when it has a
  * free slot, else the one with the fewest requests in flight that has a free slot, ties broken at
  * random. When none has a free slot the ticket waits; when none is READY the model may be started
  * and the ticket waits up to the startup deadline.
