@@ -28,6 +28,27 @@ final class Advertised {
         model.backends().stream().map(b -> backend(b, host)).toList());
   }
 
+  /**
+   * {@code url} ({@code http://host:port}) as it is published: on {@code host} when it names a
+   * loopback or wildcard address; unchanged otherwise, when host is null or url is not of that
+   * form.
+   */
+  static String url(String url, String host) {
+    if (host == null) {
+      return url;
+    }
+    java.net.URI u;
+    try {
+      u = java.net.URI.create(url);
+    } catch (IllegalArgumentException e) {
+      return url;
+    }
+    if (u.getHost() == null || u.getPort() < 0 || !LOCAL.contains(u.getHost())) {
+      return url;
+    }
+    return BackendRoute.urlOf(host, u.getPort());
+  }
+
   static BackendRoute backend(BackendRoute b, String host) {
     if (!LOCAL.contains(b.host())) {
       return b;

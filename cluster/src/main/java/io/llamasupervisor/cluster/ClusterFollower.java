@@ -306,8 +306,9 @@ public final class ClusterFollower implements AutoCloseable {
               }
             });
     try {
-      RoutingTable t = routes.publish(epoch, Math.max(1, revision), ClusterMerge.merge(byNode));
+      // owners first: a subscriber that asks nodeOf(url) for the new table finds its backends
       nodeOfUrl = Map.copyOf(owners);
+      RoutingTable t = routes.publish(epoch, Math.max(1, revision), ClusterMerge.merge(byNode));
       log.debug("cluster: table at revision {} ({} models)", t.version(), t.models().size());
     } catch (RuntimeException e) {
       log.warn("cluster: could not merge the table at revision {}", revision, e);

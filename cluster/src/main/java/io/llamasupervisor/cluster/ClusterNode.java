@@ -122,6 +122,15 @@ public final class ClusterNode implements AutoCloseable {
         && follower.nodeOf(backendUrl).map(settings.node()::equals).orElse(false);
   }
 
+  /**
+   * The url other nodes (and this node's gateway, which follows the cluster table) know a local
+   * backend by: {@code localUrl} moved to the advertise host when it listens on a loopback or
+   * wildcard address, else unchanged.
+   */
+  public String advertisedUrl(String localUrl) {
+    return Advertised.url(localUrl, settings.advertiseHost());
+  }
+
   /** Stops publishing (revoking the lease), following, and the etcd client. Idempotent. */
   @Override
   public void close() {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * fleet. All instances are fetched at once; one that does not answer within the timeout (or answers
  * anything but 200, e.g. 501 without {@code --metrics}) is left out and shows as {@code
  * llama_supervisor_backend_metrics_up 0}. The text is read with the one reader of the format,
- * {@link PrometheusText}.
+ * {@link PrometheusText}. Each instance's {@code /slots} is fetched in the same pass for its KV
+ * cache usage ({@link KvUsage}); an instance without it ({@code --no-slots}) has no such series.
  */
 final class BackendMetrics {
   private static final Logger LOG = LoggerFactory.getLogger(BackendMetrics.class);
@@ -29,8 +31,11 @@ final class BackendMetrics {
   /** One instance to scrape. */
   record Target(String model, int generation, String url) {}
 
-  /** A target and its metrics text, or null when it could not be fetched. */
-  record Scrape(Target target, String text) {}
+  /**
+   * A target, its metrics text (null when it could not be fetched) and its KV cache usage (empty
+   * when {@code /slots} could not be fetched or read).
+   */
+  record Scrape(Target target, String text, OptionalDouble kvUsage) {}
 
   private final HttpClient http;
   private final Duration timeout;
@@ -40,27 +45,34 @@ final class BackendMetrics {
     this.timeout = timeout;
   }
 
-  /** Fetches every target concurrently; completes within about the timeout. */
+  /** Fetches every target's metrics and slots concurrently; completes within about the timeout. */
   CompletableFuture<List<Scrape>> scrape(List<Target> targets) {
     List<CompletableFuture<Scrape>> all = new ArrayList<>();
     for (Target t : targets) {
-      CompletableFuture<Scrape> one;
-      try {
-        HttpRequest req =
-            HttpRequest.newBuilder(URI.create(t.url() + "/metrics")).timeout(timeout).GET().build();
-        one =
-            http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
-                .thenApply(r -> new Scrape(t, r.statusCode() == 200 ? r.body() : null))
-                .exceptionally(e -> new Scrape(t, null));
-      } catch (IllegalArgumentException e) {
-        one = CompletableFuture.completedFuture(new Scrape(t, null));
-      }
+      CompletableFuture<String> text = fetch(t.url() + "/metrics");
+      CompletableFuture<String> slots = fetch(t.url() + "/slots");
       all.add(
-          one.completeOnTimeout(
-              new Scrape(t, null), timeout.toMillis() + 250, TimeUnit.MILLISECONDS));
+          text.thenCombine(
+              slots,
+              (m, s) -> new Scrape(t, m, s == null ? OptionalDouble.empty() : KvUsage.ratio(s))));
     }
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
         .thenApply(v -> all.stream().map(CompletableFuture::join).toList());
+  }
+
+  /** The body of a 200 answer; null for anything else, an error or no answer within the timeout. */
+  private CompletableFuture<String> fetch(String url) {
+    CompletableFuture<String> body;
+    try {
+      HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build();
+      body =
+          http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
+              .thenApply(r -> r.statusCode() == 200 ? r.body() : null)
+              .exceptionally(e -> null);
+    } catch (IllegalArgumentException e) {
+      body = CompletableFuture.completedFuture(null);
+    }
+    return body.completeOnTimeout(null, timeout.toMillis() + 250, TimeUnit.MILLISECONDS);
   }
 
   /**

@@ -67,6 +67,7 @@ public final class FleetMeters implements FleetMetrics, CatalogListener, AutoClo
   private final MultiGauge tableVersion;
   private final MultiGauge watchers;
   private final MultiGauge backendsUp;
+  private final MultiGauge kvUsage;
 
   /** Registers the JVM and process meters on {@code registry} at once, the others as they come. */
   public FleetMeters(PrometheusMeterRegistry registry) {
@@ -97,6 +98,11 @@ public final class FleetMeters implements FleetMetrics, CatalogListener, AutoClo
     backendsUp =
         MultiGauge.builder("llama_supervisor_backend_metrics_up")
             .description("1 when a READY instance's /metrics was fetched in this scrape, else 0")
+            .register(registry);
+    kvUsage =
+        MultiGauge.builder("llama_supervisor_kv_cache_usage_ratio")
+            .description(
+                "Share of a READY instance's KV cache cells held by running tasks (from /slots)")
             .register(registry);
   }
 
@@ -181,17 +187,16 @@ public final class FleetMeters implements FleetMetrics, CatalogListener, AutoClo
         true);
 
     List<MultiGauge.Row<?>> up = new ArrayList<>();
+    List<MultiGauge.Row<?>> kv = new ArrayList<>();
     for (BackendMetrics.Scrape s : scrapes) {
-      up.add(
-          MultiGauge.Row.of(
-              Tags.of(
-                  "model",
-                  s.target().model(),
-                  "generation",
-                  Integer.toString(s.target().generation())),
-              s.text() == null ? 0 : 1));
+      Tags instance =
+          Tags.of(
+              "model", s.target().model(), "generation", Integer.toString(s.target().generation()));
+      up.add(MultiGauge.Row.of(instance, s.text() == null ? 0 : 1));
+      s.kvUsage().ifPresent(ratio -> kv.add(MultiGauge.Row.of(instance, ratio)));
     }
     backendsUp.register(up, true);
+    kvUsage.register(kv, true);
     return registry.scrape();
   }
 

@@ -5,6 +5,7 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.http.sse.Event;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,7 +13,6 @@ import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,29 +21,30 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * {@code GET /api/v1/traffic/stream}: the gateway's per-model traffic for the dashboard's
- * sparklines, as Server-Sent Events. Every {@code supervisor.api.traffic-interval} (2 s) while a
- * client listens, {@code /metrics} is read once for all listeners and one {@code event: traffic}
- * sent: {@code {"at", "gateway": bool, "models": {"<id>": {"requestsPerSecond", "ttftSeconds",
- * "tokensPerSecond", "inFlight", "queued"}}}} ({@link GatewayTraffic}); {@code gateway: false} when
- * no {@code llama_gateway_*} series exist. A new listener first gets the last {@link #HISTORY}
- * points.
+ * sparklines and {@code llama-supervisor top}, as Server-Sent Events. Every {@code
+ * supervisor.api.traffic-interval} (2 s) while a client listens, the gateway's meters on the shared
+ * registry are read once for all listeners and one {@code event: traffic} sent: {@code {"at",
+ * "gateway": bool, "models": {"<id>": {"requestsPerSecond", "ttftSeconds", "tokensPerSecond",
+ * "inFlight", "queued"}}}} ({@link GatewayTraffic}); {@code gateway: false} when the registry has
+ * no gateway meter (no gateway in this process). A new listener first gets the last {@link
+ * #HISTORY} points, unless it asks {@code ?history=false}.
  */
 @Controller
 final class TrafficController {
   private static final Logger LOG = LoggerFactory.getLogger(TrafficController.class);
   static final int HISTORY = 60;
 
-  private final MetricsController metrics;
+  private final FleetMeters meters;
   private final Duration heartbeat;
   private final ArrayDeque<String> history = new ArrayDeque<>();
   private final Flux<Event<String>> live;
   private GatewayTraffic.Scrape previous;
 
   TrafficController(
-      MetricsController metrics,
+      FleetMeters meters,
       @Value("${supervisor.api.traffic-interval:2s}") Duration interval,
       @Value("${supervisor.api.sse-heartbeat:15s}") Duration heartbeat) {
-    this.metrics = metrics;
+    this.meters = meters;
     this.heartbeat = heartbeat;
     this.live =
         Flux.interval(Duration.ZERO, interval, Schedulers.boundedElastic())
@@ -54,28 +55,25 @@ final class TrafficController {
             .share();
   }
 
-  @Get(uri = "/api/v1/traffic/stream", produces = MediaType.TEXT_EVENT_STREAM)
-  Publisher<Event<String>> stream() {
+  @Get(uri = "/api/v1/traffic/stream{?history}", produces = MediaType.TEXT_EVENT_STREAM)
+  Publisher<Event<String>> stream(@QueryValue(defaultValue = "true") boolean history) {
     List<String> past;
-    synchronized (history) {
-      past = List.copyOf(history);
+    synchronized (this.history) {
+      past = history ? List.copyOf(this.history) : List.of();
     }
     Flux<Event<String>> replay = Flux.fromIterable(past).map(s -> Event.of(s).name("traffic"));
     return Heartbeat.around(Flux.concat(replay, live), heartbeat);
   }
 
-  /** One point for every listener; empty when the metrics could not be read. */
+  /** One point for every listener; empty when the meters could not be read (logged). */
   private String sample() {
-    String text;
+    GatewayTraffic.Scrape now;
     try {
-      // the same text GET /metrics serves, where the gateway's meters are rendered
-      text = metrics.metrics().get(5, TimeUnit.SECONDS).body();
-    } catch (Exception e) {
+      now = GatewayTraffic.read(meters.registry(), Clock.systemUTC().instant());
+    } catch (RuntimeException e) {
       LOG.warn("traffic sample failed: {}", e.toString());
       return "";
     }
-    GatewayTraffic.Scrape now =
-        GatewayTraffic.parse(text == null ? "" : text, Clock.systemUTC().instant());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("at", now.at());
     body.put("gateway", now.gateway());

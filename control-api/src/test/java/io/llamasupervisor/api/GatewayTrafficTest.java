@@ -5,39 +5,57 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The dashboard's traffic figures from the gateway's Prometheus series and llama-server's log. */
+/** The dashboard's traffic figures from the gateway's meters, and the load stage from the log. */
 class GatewayTrafficTest {
   static final Instant T = Instant.parse("2026-03-01T12:00:00Z");
 
-  static String scrape(
+  /** A registry with the gateway's meters of one model at these cumulative figures. */
+  static MeterRegistry meters(
       int ok, int errors, double ttftSum, int ttftCount, double tps, int tpsCount) {
-    return String.join(
-        "\n",
-        "# HELP llama_gateway_requests_total Requests",
-        "# TYPE llama_gateway_requests_total counter",
-        "llama_gateway_requests_total{model=\"pub/repo/m\",status=\"200\"} " + ok,
-        "llama_gateway_requests_total{model=\"pub/repo/m\",status=\"503\"} " + errors,
-        "llama_gateway_in_flight{backend=\"http://127.0.0.1:39001\",model=\"pub/repo/m\"} 3.0",
-        "llama_gateway_queue_depth{model=\"pub/repo/m\"} 1.0",
-        "llama_gateway_time_to_first_token_seconds_count{model=\"pub/repo/m\"} " + ttftCount,
-        "llama_gateway_time_to_first_token_seconds_sum{model=\"pub/repo/m\"} " + ttftSum,
-        "llama_gateway_time_to_first_token_seconds_max{model=\"pub/repo/m\"} 9.0",
-        "llama_gateway_tokens_per_second_count{model=\"pub/repo/m\"} " + tpsCount,
-        "llama_gateway_tokens_per_second_sum{model=\"pub/repo/m\"} " + tps,
-        "llama_supervisor_models{state=\"ready\"} 1",
-        "");
+    MeterRegistry r = new SimpleMeterRegistry();
+    String m = "pub/repo/m";
+    Counter.builder("llama.gateway.requests")
+        .tags("model", m, "status", "200")
+        .register(r)
+        .increment(ok);
+    Counter.builder("llama.gateway.requests")
+        .tags("model", m, "status", "503")
+        .register(r)
+        .increment(errors);
+    Gauge.builder("llama.gateway.in.flight", () -> 3)
+        .tags("model", m, "backend", "http://127.0.0.1:39001")
+        .register(r);
+    Gauge.builder("llama.gateway.queue.depth", () -> 1).tags("model", m).register(r);
+    Timer ttft = Timer.builder("llama.gateway.time.to.first.token").tags("model", m).register(r);
+    for (int i = 0; i < ttftCount; i++) {
+      ttft.record(Duration.ofNanos(Math.round(ttftSum * 1e9 / ttftCount)));
+    }
+    DistributionSummary s =
+        DistributionSummary.builder("llama.gateway.tokens.per.second").tags("model", m).register(r);
+    for (int i = 0; i < tpsCount; i++) {
+      s.record(tps / tpsCount);
+    }
+    Gauge.builder("llama.supervisor.models", () -> 1).tags("state", "ready").register(r);
+    return r;
   }
 
   @Test
   void ratesAndMeansBetweenTwoScrapes() {
-    GatewayTraffic.Scrape a = GatewayTraffic.parse(scrape(10, 0, 1.0, 10, 200, 10), T);
+    GatewayTraffic.Scrape a = GatewayTraffic.read(meters(10, 0, 1.0, 10, 200, 10), T);
     GatewayTraffic.Scrape b =
-        GatewayTraffic.parse(scrape(28, 2, 3.0, 30, 1200, 30), T.plusSeconds(2));
+        GatewayTraffic.read(meters(28, 2, 3.0, 30, 1200, 30), T.plusSeconds(2));
     assertTrue(b.gateway());
     GatewayTraffic.Point p = GatewayTraffic.points(a, b).get("pub/repo/m");
     assertEquals(10.0, p.requestsPerSecond(), 1e-9); // 20 requests in 2 s, errors included
@@ -49,9 +67,9 @@ class GatewayTrafficTest {
 
   @Test
   void nothingEndedMeansNoMeanNotZero() {
-    GatewayTraffic.Scrape a = GatewayTraffic.parse(scrape(10, 0, 1.0, 10, 200, 10), T);
+    GatewayTraffic.Scrape a = GatewayTraffic.read(meters(10, 0, 1.0, 10, 200, 10), T);
     GatewayTraffic.Scrape b =
-        GatewayTraffic.parse(scrape(10, 0, 1.0, 10, 200, 10), T.plusSeconds(2));
+        GatewayTraffic.read(meters(10, 0, 1.0, 10, 200, 10), T.plusSeconds(2));
     GatewayTraffic.Point p = GatewayTraffic.points(a, b).get("pub/repo/m");
     assertEquals(0.0, p.requestsPerSecond());
     assertNull(p.ttftSeconds());
@@ -61,17 +79,12 @@ class GatewayTrafficTest {
   }
 
   @Test
-  void withoutGatewaySeriesThereIsNoGatewayData() {
-    GatewayTraffic.Scrape s =
-        GatewayTraffic.parse("llama_supervisor_models{state=\"ready\"} 1\n", T);
+  void withoutGatewayMetersThereIsNoGatewayData() {
+    MeterRegistry r = new SimpleMeterRegistry();
+    Gauge.builder("llama.supervisor.models", () -> 1).tags("state", "ready").register(r);
+    GatewayTraffic.Scrape s = GatewayTraffic.read(r, T);
     assertFalse(s.gateway());
     assertEquals(Map.of(), s.models());
-  }
-
-  @Test
-  void labelValuesAreUnescaped() {
-    assertEquals("a\"b", GatewayTraffic.label("x=\"1\",model=\"a\\\"b\"", "model"));
-    assertNull(GatewayTraffic.label("x=\"1\"", "model"));
   }
 
   @Test

@@ -50,22 +50,33 @@ class MetricsControllerTest {
     }
   }
 
-  /** A backend answering {@code /metrics} with {@code text}. */
+  /** A backend answering {@code /metrics} with {@code text}, and 404 to {@code /slots}. */
   int backend(String text) throws Exception {
+    return backend(text, null);
+  }
+
+  /**
+   * A backend answering {@code /metrics} with {@code text} and {@code /slots} with {@code slots}.
+   */
+  int backend(String text, String slots) throws Exception {
     HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    s.createContext(
-        "/metrics",
-        ex -> {
-          byte[] body = text.getBytes(StandardCharsets.UTF_8);
-          ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
-          ex.sendResponseHeaders(200, body.length);
-          try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-          }
-        });
+    s.createContext("/metrics", ex -> answer(ex, "text/plain; version=0.0.4", text));
+    if (slots != null) {
+      s.createContext("/slots", ex -> answer(ex, "application/json", slots));
+    }
     s.start();
     backends.add(s);
     return s.getAddress().getPort();
+  }
+
+  private static void answer(com.sun.net.httpserver.HttpExchange ex, String type, String text)
+      throws java.io.IOException {
+    byte[] body = text.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.sendResponseHeaders(200, body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(body);
+    }
   }
 
   /** A port that accepts connections but never answers. */
@@ -101,6 +112,22 @@ class MetricsControllerTest {
       }
     }
     m.assertValue(1, "llama_supervisor_backend_metrics_up", "model", "org/a", "generation", "1");
+  }
+
+  @Test
+  void kvCacheUsageOfEachReadyInstanceIsReadFromItsSlots() throws Exception {
+    String busy =
+        """
+        [{"id":0,"n_ctx":512,"is_processing":true,"n_prompt_tokens":100,
+          "next_token":[{"n_decoded":28}]},
+         {"id":1,"n_ctx":512,"is_processing":false}]
+        """;
+    api.fleet.put(FakeFleet.accepted("busy", null, "ready", "ready", backend(LLAMA_METRICS, busy)));
+    api.fleet.put(FakeFleet.accepted("noslots", null, "ready", "ready", backend(LLAMA_METRICS)));
+    Scraped m = scrape();
+    m.assertValue(0.125, "llama_supervisor_kv_cache_usage_ratio", "model", "busy");
+    m.assertAbsent("llama_supervisor_kv_cache_usage_ratio", "model", "noslots");
+    m.assertValue(1, "llama_supervisor_backend_metrics_up", "model", "noslots");
   }
 
   @Test

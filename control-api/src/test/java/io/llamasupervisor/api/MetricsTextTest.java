@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 
 /** The relabeling of instance metrics, without a server. */
@@ -31,9 +32,9 @@ class MetricsTextTest {
     String text =
         BackendMetrics.text(
             List.of(
-                new BackendMetrics.Scrape(new BackendMetrics.Target("m/a", 1, "http://x"), a),
-                new BackendMetrics.Scrape(new BackendMetrics.Target("m\"b\n", 3, "http://y"), b),
-                new BackendMetrics.Scrape(new BackendMetrics.Target("gone", 2, "http://z"), null)));
+                scrape(new BackendMetrics.Target("m/a", 1, "http://x"), a),
+                scrape(new BackendMetrics.Target("m\"b\n", 3, "http://y"), b),
+                scrape(new BackendMetrics.Target("gone", 2, "http://z"), null)));
     Scraped m = new Scraped(text);
     m.assertValue(2, "llamacpp:requests_processing", "model", "m/a", "generation", "1");
     m.assertValue(0, "llamacpp:requests_processing", "model", "m\"b\n", "generation", "3");
@@ -50,12 +51,14 @@ class MetricsTextTest {
     String text =
         BackendMetrics.text(
             List.of(
-                new BackendMetrics.Scrape(
-                    new BackendMetrics.Target("bad", 1, "http://x"), "m{broken 1\n"),
-                new BackendMetrics.Scrape(
-                    new BackendMetrics.Target("good", 1, "http://y"), "m 2\n")));
+                scrape(new BackendMetrics.Target("bad", 1, "http://x"), "m{broken 1\n"),
+                scrape(new BackendMetrics.Target("good", 1, "http://y"), "m 2\n")));
     Scraped m = new Scraped(text);
     m.assertValue(2, "m", "model", "good");
     m.assertAbsent("m", "model", "bad");
+  }
+
+  private static BackendMetrics.Scrape scrape(BackendMetrics.Target target, String text) {
+    return new BackendMetrics.Scrape(target, text, OptionalDouble.empty());
   }
 }

@@ -19,6 +19,9 @@ final class Backend {
   /** Listed READY in the current routing table. */
   boolean ready;
 
+  /** On the gateway's own node ({@link Dispatcher#preferLocal}); set on every table. */
+  boolean local;
+
   private int failuresInRow;
   private int ejectionsInRow;
   private Instant ejectedUntil = Instant.MIN;

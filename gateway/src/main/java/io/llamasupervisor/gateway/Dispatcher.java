@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
@@ -35,6 +36,7 @@ public final class Dispatcher {
   private final Map<String, Backend> backendsByUrl = new ConcurrentHashMap<>();
   private volatile Map<String, String> idByName = Map.of();
   private volatile RoutingTable table;
+  private volatile Predicate<String> local = url -> false;
 
   public Dispatcher(
       GatewayOptions options,
@@ -51,6 +53,20 @@ public final class Dispatcher {
     this.scheduler = scheduler;
     this.random = random;
     this.metrics = metrics;
+  }
+
+  /**
+   * Prefer-local: among the backends with a free slot, those for which {@code isLocal} holds (by
+   * url) are chosen first; the others only take what the local ones have no slot for. Without it
+   * every backend counts as remote, which changes nothing. Applies from the next routing table on,
+   * so set it before {@link GatewayServer#start()}; {@code isLocal} must be cheap and thread-safe.
+   */
+  public void preferLocal(Predicate<String> isLocal) {
+    this.local = java.util.Objects.requireNonNull(isLocal, "isLocal");
+  }
+
+  boolean isLocal(String url) {
+    return local.test(url);
   }
 
   /** A new routing table: backends appear, change or leave; waiting requests may now be served. */

@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
  * every one is ejected), the backend that served the ticket's previous conversation turn when it
  * has a free slot, then the preferred backend of the ticket's conversation prefix when it has a
  * free slot, else the one with the fewest requests in flight that has a free slot, ties broken at
- * random. When none has a free slot the ticket waits; when none is READY the model may be started
- * and the ticket waits up to the startup deadline.
+ * random; with {@link Dispatcher#preferLocal} a local backend with a free slot is taken before any
+ * remote one (the fewest in flight among the local ones). When none has a free slot the ticket
+ * waits; when none is READY the model may be started and the ticket waits up to the startup
+ * deadline.
  */
 final class ModelLane {
   private static final Logger LOG = LoggerFactory.getLogger(ModelLane.class);
@@ -84,6 +86,7 @@ final class ModelLane {
           be.generation = b.generation();
           be.slots = b.slotsTotal();
           be.ready = true;
+          be.local = d.isLocal(b.url());
         }
       }
       readyCount = listed.size();
@@ -317,7 +320,12 @@ final class ModelLane {
         continue;
       }
       int n = b.inFlight.get();
-      if (best == null || n < best.inFlight.get()) {
+      if (best != null && b.local != best.local) {
+        if (b.local) {
+          best = b;
+          ties = 1;
+        }
+      } else if (best == null || n < best.inFlight.get()) {
         best = b;
         ties = 1;
       } else if (n == best.inFlight.get() && d.random.nextInt(++ties) == 0) {

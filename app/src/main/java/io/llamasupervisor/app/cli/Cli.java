@@ -36,6 +36,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ModelActionCommand.Start.class,
       ModelActionCommand.Stop.class,
       RestartCommand.class,
+      TopCommand.class,
       BenchCommand.class,
       HelpCommand.class
     },

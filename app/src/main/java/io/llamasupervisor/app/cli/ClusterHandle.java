@@ -31,13 +31,30 @@ final class ClusterHandle {
     if (!c.enabled()) {
       return Optional.empty();
     }
+    String node = c.nodeName() != null ? c.nodeName() : hostNodeName();
+    return Optional.of(of(c, node, c.advertiseHost() != null ? c.advertiseHost() : node));
+  }
+
+  /**
+   * The settings of a gateway that follows the cluster and publishes nothing, or empty when {@code
+   * supervisor.cluster.endpoints} is not set. Its node name, when given, only names the node whose
+   * backends it prefers; there is no default and no advertise host.
+   *
+   * @throws ConfigException naming the key and what is allowed
+   */
+  static Optional<ClusterSettings> followerSettings(SupervisorConfig config) {
+    ClusterConfig c = ClusterConfig.of(config);
+    if (!c.enabled()) {
+      return Optional.empty();
+    }
+    return Optional.of(of(c, c.nodeName(), null));
+  }
+
+  private static ClusterSettings of(ClusterConfig c, String node, String advertise) {
     try {
-      String node = c.nodeName() != null ? c.nodeName() : hostNodeName();
-      String advertise = c.advertiseHost() != null ? c.advertiseHost() : node;
-      return Optional.of(
-          ClusterSettings.of(
-                  ClusterSettings.parseEndpoints(c.endpoints()), c.name(), node, advertise)
-              .withLease(c.leaseTtl(), c.keepAlive()));
+      return ClusterSettings.of(
+              ClusterSettings.parseEndpoints(c.endpoints()), c.name(), node, advertise)
+          .withLease(c.leaseTtl(), c.keepAlive());
     } catch (IllegalArgumentException e) {
       throw new ConfigException("supervisor.cluster", e.getMessage());
     }

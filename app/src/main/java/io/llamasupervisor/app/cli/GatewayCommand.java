@@ -1,6 +1,7 @@
 package io.llamasupervisor.app.cli;
 
 import io.llamasupervisor.app.gateway.GatewaySettings;
+import io.llamasupervisor.cluster.ClusterSettings;
 import io.llamasupervisor.gateway.GatewayOptions;
 import io.llamasupervisor.gateway.StandaloneGateway;
 import io.llamasupervisor.gateway.conversation.ConversationSettings;
@@ -14,6 +15,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,23 +25,43 @@ import picocli.CommandLine.Unmatched;
 /**
  * {@code gateway --registry URL}: runs the OpenAI-compatible gateway alone in front of a remote
  * {@code serve}, following its routing table. Several gateways in front of several supervisors is
- * how the fleet scales out. Runs until SIGTERM/SIGINT.
+ * how the fleet scales out. {@code gateway --cluster etcd://…} follows the cluster-wide table from
+ * etcd instead (see {@link ClusterGateway}). Runs until SIGTERM/SIGINT.
  */
 @Command(
     name = "gateway",
-    description = "Run the OpenAI-compatible gateway alone, in front of a remote serve.",
+    description =
+        "Run the OpenAI-compatible gateway alone, in front of a remote serve or a cluster.",
     footer = {
       "",
       "      --supervisor.KEY=VALUE",
-      "                            Any supervisor.gateway.* or supervisor.api.keys key"
+      "                            Any supervisor.gateway.*, supervisor.cluster.* or",
+      "                              supervisor.api.keys key"
     })
 public final class GatewayCommand extends CliCommand {
   @Option(
       names = "--registry",
-      required = true,
       paramLabel = "URL",
-      description = "The supervisor's API, e.g. http://10.0.0.5:8090.")
+      description =
+          "The supervisor's API, e.g. http://10.0.0.5:8090 (with --cluster: only for its models"
+              + " and on-demand starts).")
   URI registry;
+
+  @Option(
+      names = "--cluster",
+      paramLabel = "etcd://H:P,…",
+      description =
+          "Follow the cluster-wide table from etcd and route to every node"
+              + " (supervisor.cluster.endpoints).")
+  String cluster;
+
+  @Option(
+      names = "--node-name",
+      paramLabel = "N",
+      description =
+          "With --cluster: prefer this node's backends while they have a free slot"
+              + " (supervisor.cluster.node-name; default: no preference).")
+  String nodeName;
 
   @Option(
       names = "--port",
@@ -63,7 +85,8 @@ public final class GatewayCommand extends CliCommand {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "YAML configuration: supervisor.gateway.* and supervisor.api.keys (client keys).")
+          "YAML configuration: supervisor.gateway.*, supervisor.cluster.* and supervisor.api.keys"
+              + " (client keys).")
   Path configFile;
 
   @Unmatched List<String> unmatched = new ArrayList<>();
@@ -84,30 +107,48 @@ public final class GatewayCommand extends CliCommand {
     if (host != null) {
       last.add("supervisor.gateway.host=" + host);
     }
+    if (cluster != null) {
+      last.add("supervisor.cluster.endpoints=" + cluster);
+    }
+    if (nodeName != null) {
+      last.add("supervisor.cluster.node-name=" + nodeName);
+    }
     GatewayOptions options;
     ConversationSettings conversations;
+    Optional<ClusterSettings> clusterSettings;
     try {
       SupervisorConfig config = new ConfigArgs(configFile, overrides, last).load(System.getenv());
       options = GatewaySettings.options(config, GatewayConfig.of(config));
       conversations = GatewaySettings.conversations(config);
+      clusterSettings = ClusterHandle.followerSettings(config);
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
     }
-    if (registry.getScheme() == null || registry.getHost() == null) {
+    if (registry == null && clusterSettings.isEmpty()) {
+      fail("gateway needs --registry URL (one supervisor) or --cluster etcd://H:P (a cluster)");
+      return 1;
+    }
+    if (registry != null && (registry.getScheme() == null || registry.getHost() == null)) {
       fail("--registry must be a URL such as http://127.0.0.1:8090, was " + registry);
       return 1;
     }
-    StandaloneGateway gateway;
+    AutoCloseable gateway;
+    int port;
     ConversationStore store = conversations.openStore();
     try {
-      gateway =
-          StandaloneGateway.start(
-              registry,
-              apiKey,
-              options,
-              new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-              store);
+      PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      if (clusterSettings.isPresent()) {
+        // the cluster gateway keeps conversations in memory with the defaults
+        ClusterGateway g =
+            ClusterGateway.start(clusterSettings.get(), registry, apiKey, options, meters);
+        gateway = g;
+        port = g.port();
+      } else {
+        StandaloneGateway g = StandaloneGateway.start(registry, apiKey, options, meters, store);
+        gateway = g;
+        port = g.port();
+      }
     } catch (RuntimeException e) {
       store.close();
       fail(e.getMessage());
@@ -118,12 +159,16 @@ public final class GatewayCommand extends CliCommand {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  gateway.close();
+                  try {
+                    gateway.close();
+                  } catch (Exception e) {
+                    err().println("closing the gateway failed: " + e);
+                  }
                   store.close();
                   stopped.countDown();
                 },
                 "shutdown"));
-    out().println("gateway listening on http://" + options.host() + ":" + gateway.port());
+    out().println("gateway listening on http://" + options.host() + ":" + port);
     out().flush();
     try {
       stopped.await();

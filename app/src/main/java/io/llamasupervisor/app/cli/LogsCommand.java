@@ -1,12 +1,9 @@
 package io.llamasupervisor.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,25 +44,14 @@ final class LogsCommand extends OperatorCommand {
     }
     HttpResponse<InputStream> r = client.stream(path + "&follow=true");
     if (r.statusCode() != 200) {
-      try (InputStream in = r.body()) {
-        return problem(
-            new SupervisorApi.Answer(
-                r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-      }
+      return problem(SupervisorApi.Answer.of(r));
     }
-    try (BufferedReader in =
-        new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-      String event = "message";
-      for (String l = in.readLine(); l != null; l = in.readLine()) {
-        if (l.startsWith("event:")) {
-          event = l.substring(6).strip();
-        } else if (l.startsWith("data:") && !event.equals("ping")) {
-          out().println(l.substring(l.startsWith("data: ") ? 6 : 5));
-        } else if (l.isEmpty()) {
-          event = "message";
-        }
-      }
-    }
+    ServerSentEvents.read(
+        r.body(),
+        (event, data) -> {
+          out().println(data);
+          return true;
+        });
     return OK;
   }
 }

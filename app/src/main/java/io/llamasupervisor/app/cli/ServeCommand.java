@@ -277,19 +277,26 @@ public final class ServeCommand extends CliCommand {
       if (gatewayOptions != null) {
         ClusterNode inCluster = clusterNode.get();
         conversations.set(conversationSettings.openStore());
-        gateway.set(
+        GatewayServer server =
             new GatewayServer(
-                    gatewayOptions,
-                    // in a cluster the gateway routes to READY backends on every node
-                    inCluster == null ? routes::subscribe : inCluster.routes()::subscribe,
-                    new FleetModelDirectory(fleet, supervision),
-                    new FleetModelStarter(fleet),
-                    metrics,
-                    null,
-                    conversations.get())
-                .start());
+                gatewayOptions,
+                // in a cluster the gateway routes to READY backends on every node
+                inCluster == null ? routes::subscribe : inCluster.routes()::subscribe,
+                new FleetModelDirectory(fleet, supervision),
+                new FleetModelStarter(fleet),
+                metrics,
+                null,
+                conversations.get());
+        if (inCluster != null) {
+          // prefer-local: this node's backends first while they have a free slot
+          server.dispatcher().preferLocal(inCluster::isLocal);
+        }
+        gateway.set(server.start());
         // the drain of a replaced generation and the idle stop follow the gateway's own counts
-        fleet.setTraffic(new GatewayFleetTraffic(gateway.get().traffic()));
+        fleet.setTraffic(
+            inCluster == null
+                ? new GatewayFleetTraffic(server.traffic())
+                : new GatewayFleetTraffic(server.traffic(), inCluster::advertisedUrl));
       }
     } catch (RuntimeException e) {
       fail(e.getMessage());

@@ -19,6 +19,15 @@ final class SupervisorApi {
     boolean ok() {
       return status / 100 == 2;
     }
+
+    /** The whole answer of a streamed request (for one that is not a success); closes it. */
+    static Answer of(HttpResponse<InputStream> streamed) throws IOException {
+      try (InputStream in = streamed.body()) {
+        return new Answer(
+            streamed.statusCode(),
+            new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
   }
 
   private static final Duration TIMEOUT = Duration.ofSeconds(5);

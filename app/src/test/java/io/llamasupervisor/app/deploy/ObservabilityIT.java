@@ -71,8 +71,6 @@ class ObservabilityIT {
       Map.of(
           "llama_gateway_cache_requests_total",
           "the gateway's response cache, result=hit|miss|bypass|semantic-hit",
-          "llama_supervisor_kv_cache_usage_ratio",
-          "KV cache usage per instance (llama-server b10470 exports none)",
           "llama_supervisor_model_memory_bytes",
           "the launch plan's memory estimate per model");
 

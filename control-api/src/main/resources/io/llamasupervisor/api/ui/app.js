@@ -11,6 +11,7 @@ const state = {
   progress: new Map(), // id -> load progress
   traffic: new Map(), // id -> [points]
   gateway: null, // true/false once the traffic stream answered
+  memory: null, // GET /api/v1/memory
   events: [],
   selected: null,
 };
@@ -19,6 +20,8 @@ const ACTIONS = {
   restart: "Restart {id} blue-green? A new generation starts and takes the traffic once ready; the old one drains, then stops.",
   stop: "Stop {id}? Its instances get SIGTERM and it stays stopped until started.",
   start: "Start {id}? Any operator stop and failure backoff are cleared.",
+  load: "Load {id} now? It starts when its memory fits (idle models may be evicted) and stays until evicted or unloaded.",
+  unload: "Unload {id}? It drains, then stops; the next request through the gateway starts it again.",
 };
 
 const $ = (sel) => document.querySelector(sel);
@@ -72,6 +75,26 @@ async function loadModels() {
   const body = await getJson("/api/v1/models");
   state.models = new Map(body.models.map((m) => [m.id, m]));
   render();
+  refreshMemory();
+}
+
+let memoryInFlight = null;
+/** Reloads the memory report after an event (coalesced like refreshModel). */
+function refreshMemory() {
+  if (memoryInFlight) {
+    memoryInFlight.again = true;
+    return;
+  }
+  memoryInFlight = { again: false };
+  getJson("/api/v1/memory")
+    .then((m) => (state.memory = m))
+    .catch(() => (state.memory = null))
+    .finally(() => {
+      const again = memoryInFlight.again;
+      memoryInFlight = null;
+      renderMemory();
+      if (again) refreshMemory();
+    });
 }
 
 const refreshing = new Map();
@@ -148,6 +171,7 @@ function onFleetEvent(e) {
   state.events.length = Math.min(state.events.length, 200);
   render();
   refreshModel(ev.model);
+  refreshMemory();
 }
 
 // ------------------------------------------------------------------ actions
@@ -286,7 +310,7 @@ function renderFleet() {
 
 function actionButtons(m) {
   if (m.state === "rejected") return "";
-  return ["restart", "stop", "start"]
+  return ["restart", "stop", "start", "load", "unload"]
     .map((a) => `<button type="button" data-action="${a}" data-model="${escapeHtml(m.id)}"${a === "stop" ? ' class="danger"' : ""}>${a}</button>`)
     .join("");
 }
@@ -321,6 +345,12 @@ function renderModel() {
     dl.push(["KV cache", `K ${plan.cacheTypeK} · V ${plan.cacheTypeV} · flash-attn ${plan.flashAttn}`]);
     if (plan.memory) dl.push(["memory (est.)", `${formatBytes(plan.memory.totalBytes)} (weights ${formatBytes(plan.memory.weightsBytes)} + KV ${formatBytes(plan.memory.kvBytes)})`]);
   }
+  const mm = m.memory;
+  if (mm) {
+    if (mm.measuredBytes != null) dl.push(["memory (measured)", formatBytes(mm.measuredBytes) + " after the last load"]);
+    dl.push(["resident", `${formatBytes(mm.residentBytes)}${mm.pinned ? " · pinned" : ""} · priority ${mm.priority}`]);
+    if (mm.waiting) dl.push(["waiting for memory", mm.waiting]);
+  }
   if (m.catalog) dl.push(["file", `${m.catalog.verdict}${m.catalog.reason ? " " + m.catalog.reason : ""} · ${formatBytes(m.catalog.sizeBytes)}`]);
   if (m.lastDecision) dl.push(["last decision", `${m.lastDecision.code}: ${m.lastDecision.message}`]);
   if (m.rollout) dl.push(["rollout", `${m.rollout.phase} ${m.rollout.fromGeneration}→${m.rollout.toGeneration} (${m.rollout.reason}) ${m.rollout.message || ""}`]);
@@ -333,6 +363,32 @@ function renderModel() {
       .map((i) => `<tr><td>${i.generation}</td><td><span class="state ${escapeHtml(i.state)}">${escapeHtml(i.state)}</span>${i.adopted ? ' <span class="muted">adopted</span>' : ""}</td><td>${i.port}</td><td>${i.pid}</td><td>${escapeHtml(new Date(i.since).toLocaleTimeString())}</td></tr>`)
       .join("") || `<tr><td colspan="5" class="muted">no instance</td></tr>`;
   renderTraffic();
+}
+
+function renderMemory() {
+  const el = $("#memory");
+  const r = state.memory;
+  if (!r) {
+    el.innerHTML = "";
+    return;
+  }
+  if (!r.scheduled) {
+    el.innerHTML = `<span class="muted" data-testid="memory-none">no memory budget: every model starts when asked</span>`;
+    return;
+  }
+  const devices = r.devices
+    .map((d) => {
+      const cap = d.capacityBytes;
+      const share = cap ? Math.min(1, d.usedBytes / cap) : 0;
+      return `<div class="device" data-testid="memory-device"><span class="code">${escapeHtml(d.id)}</span>
+        <meter min="0" max="1" value="${share.toFixed(3)}" high="0.9"></meter>
+        ${formatBytes(d.usedBytes)} of ${formatBytes(cap)} used · ${formatBytes(d.freeBytes)} free${d.reportedFreeBytes != null ? ` <span class="muted">(device reports ${formatBytes(d.reportedFreeBytes)} free)</span>` : ""}</div>`;
+    })
+    .join("");
+  const waiting = r.waiting
+    .map((w) => `<li><span class="id">${escapeHtml(w.model)}</span> <span class="msg">${escapeHtml(w.message)}</span></li>`)
+    .join("");
+  el.innerHTML = devices + (waiting ? `<ul class="waiting" data-testid="memory-waiting">${waiting}</ul>` : "");
 }
 
 function renderTraffic() {
