@@ -470,7 +470,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ChannelHandlerContext ctx = null;
-    while (active == null && !closing && !pending.isEmpty()) {
+    while (active == null && !preparing && !closing && !pending.isEmpty()) {
       if (ctx == null) {
         ctx = contextOrNull;
       }

@@ -435,6 +435,24 @@ class ConversationIT {
             .statusCode());
   }
 
+  @Test
+  void pipelinedTurnsOnOneConnectionAreAnsweredInOrder() throws Exception {
+    GatewayServer gw = gateway(GatewayOptions.defaults(), 0, ready(alpha, 1));
+    try (RawClient c = new RawClient(gw.port())) {
+      String slow = "{\"model\":\"chat\",\"input\":\"One\",\"max_output_tokens\":12}";
+      String fast = "{\"model\":\"chat\",\"input\":\"Two\",\"max_output_tokens\":1}";
+      // the second and third wait behind the first; then the third behind the second
+      c.post("/v1/responses", slow).post("/v1/responses", slow).post("/v1/responses", fast);
+      List<Integer> produced = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        c.head();
+        assertEquals(200, c.status);
+        produced.add(JSON.readTree(c.body()).path("usage").path("output_tokens").asInt());
+      }
+      assertEquals(List.of(12, 12, 1), produced);
+    }
+  }
+
   /** Stores happen just after the answer: wait until {@code id} can be read. */
   private static void awaitStored(GatewayServer gw, String id) {
     org.awaitility.Awaitility.await()
