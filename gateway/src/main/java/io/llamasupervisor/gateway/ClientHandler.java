@@ -1,8 +1,13 @@
 package io.llamasupervisor.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.llamasupervisor.gateway.conversation.Conversations;
+import io.llamasupervisor.gateway.conversation.LmStudioChat;
+import io.llamasupervisor.gateway.conversation.ResponseRewrite;
+import io.llamasupervisor.gateway.conversation.StoredResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -27,6 +32,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +46,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
   private static final String MODELS_PREFIX = "/v1/models/";
   private static final String METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  private static final String RESPONSES_PREFIX = "/v1/responses/";
+  private static final String LM_STUDIO_CHAT = "/api/v1/chat";
 
   private enum Mode {
     PROXY,
@@ -47,6 +55,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     MODELS,
     MODEL,
     METRICS,
+    STORED,
     ERROR
   }
 
@@ -54,6 +63,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private Exchange active;
   private boolean closing;
+
+  /** A conversation request is with the store (off the event loop): later requests wait. */
+  private boolean preparing;
 
   private HttpRequest head;
   private Mode mode;
@@ -72,7 +84,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (active != null || closing) {
+    if (active != null || closing || preparing) {
       if (closing) {
         ReferenceCountUtil.release(msg);
       } else {
@@ -143,7 +155,19 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    if (!Endpoints.PROXIED.contains(path)) {
+    if (path.startsWith(RESPONSES_PREFIX) && g.conversations() != null) {
+      boolean delete = r.method().equals(HttpMethod.DELETE);
+      mode = get || delete ? Mode.STORED : Mode.ERROR;
+      if (mode == Mode.ERROR) {
+        error = GatewayError.methodNotAllowed(r.method().name(), path);
+      } else if (!g.keys().open() && key == null) {
+        mode = Mode.ERROR;
+        error = GatewayError.unauthorized();
+      }
+      return;
+    }
+    boolean lmStudio = path.equals(LM_STUDIO_CHAT) && g.conversations() != null;
+    if (!Endpoints.PROXIED.contains(path) && !lmStudio) {
       mode = Mode.ERROR;
       error = GatewayError.unknownUrl(r.method().name(), path);
       return;
@@ -200,6 +224,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       case MODELS -> answerJson(ctx, 200, modelsJson(), keepAlive);
       case MODEL -> model(ctx, r, keepAlive);
       case METRICS -> answer(ctx, 200, METRICS_TYPE, g.metricsPage().get().get(), keepAlive);
+      case STORED -> stored(ctx, r, keepAlive);
       case ERROR -> answer(ctx, error, keepAlive);
       case PROXY -> proxy(ctx, r);
     }
@@ -251,6 +276,32 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       answer(ctx, e, keepAlive);
       return;
     }
+    String path = Endpoints.path(r.uri());
+    if (g.conversations() != null && (path.equals("/v1/responses") || path.equals("/responses"))) {
+      byte[] bytes = ByteBufUtil.getBytes(b);
+      b.release();
+      converse(ctx, r, bytes, res.model().id(), field.prefixHash(), null);
+      return;
+    }
+    if (g.conversations() != null && path.equals(LM_STUDIO_CHAT)) {
+      byte[] bytes = ByteBufUtil.getBytes(b);
+      b.release();
+      LmStudioChat.Translated t = LmStudioChat.toResponses(bytes);
+      if (t.error() != null) {
+        g.metrics().request(res.model().id(), 400);
+        answer(ctx, GatewayError.invalidBody(t.error()), keepAlive);
+        return;
+      }
+      r.setUri("/v1/responses");
+      converse(
+          ctx,
+          r,
+          t.body(),
+          res.model().id(),
+          field.prefixHash(),
+          LmStudioChat.rewrite(res.model().id(), t.stream(), arrived, System::nanoTime));
+      return;
+    }
     active =
         new Exchange(
             g,
@@ -263,6 +314,125 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             field.prefixHash(),
             key == null ? null : key.name());
     active.start();
+  }
+
+  /**
+   * A {@code /v1/responses} turn: the store is asked off the event loop (it may be Redis), then the
+   * prepared body is forwarded, or the refusal answered.
+   */
+  private void converse(
+      ChannelHandlerContext ctx,
+      HttpRequest r,
+      byte[] bytes,
+      String model,
+      long prefix,
+      ResponseRewrite rewrite) {
+    String owner = key == null ? "" : key.name();
+    long at = arrived;
+    Conversations c = g.conversations();
+    preparing = true;
+    try {
+      c.work()
+          .execute(
+              () -> {
+                Conversations.Prepared p;
+                try {
+                  int ctxPerSlot =
+                      g.dispatcher().directory.find(model).map(ModelInfo::ctxPerSlot).orElse(0);
+                  p = c.prepare(bytes, owner, model, ctxPerSlot);
+                } catch (RuntimeException e) {
+                  LOG.warn("Preparing a conversation turn of {} failed", model, e);
+                  p = new Conversations.Refusal(Conversations.failed(e));
+                }
+                Conversations.Prepared prepared = p;
+                ctx.executor()
+                    .execute(() -> prepared(ctx, r, prepared, model, prefix, at, rewrite));
+              });
+    } catch (RejectedExecutionException e) {
+      preparing = false;
+      exchangeDone(null, answer(ctx, Conversations.busy(), HttpUtil.isKeepAlive(r)));
+    }
+  }
+
+  private void prepared(
+      ChannelHandlerContext ctx,
+      HttpRequest r,
+      Conversations.Prepared p,
+      String model,
+      long prefix,
+      long at,
+      ResponseRewrite rewrite) {
+    preparing = false;
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    if (p instanceof Conversations.Refusal refusal) {
+      g.metrics().request(model, refusal.error().status());
+      exchangeDone(null, answer(ctx, refusal.error(), HttpUtil.isKeepAlive(r)));
+      return;
+    }
+    Conversations.Turn turn = (Conversations.Turn) p;
+    ByteBuf forwarded = Unpooled.wrappedBuffer(turn.body());
+    active =
+        new Exchange(
+            g, this, ctx, r, forwarded, at, model, prefix, key == null ? null : key.name());
+    active.converse(turn.preferredBackend(), turn.tap(), rewrite);
+    active.start();
+  }
+
+  /** {@code GET} or {@code DELETE /v1/responses/{id}}: the caller's own stored responses only. */
+  private void stored(ChannelHandlerContext ctx, HttpRequest r, boolean keepAlive) {
+    String id =
+        URLDecoder.decode(
+            Endpoints.path(r.uri()).substring(RESPONSES_PREFIX.length()), StandardCharsets.UTF_8);
+    boolean delete = r.method().equals(HttpMethod.DELETE);
+    String owner = key == null ? "" : key.name();
+    Conversations c = g.conversations();
+    preparing = true;
+    try {
+      c.work()
+          .execute(
+              () -> {
+                String answer;
+                GatewayError failure = null;
+                try {
+                  if (delete) {
+                    answer =
+                        c.forget(id, owner)
+                            ? write(Map.of("id", id, "object", "response", "deleted", true))
+                            : null;
+                  } else {
+                    answer = c.find(id, owner).map(StoredResponse::response).orElse(null);
+                  }
+                } catch (RuntimeException e) {
+                  LOG.warn("Reading stored response {} failed: {}", id, e.toString());
+                  answer = null;
+                  failure = Conversations.unavailable(e);
+                }
+                String json = answer;
+                GatewayError failed = failure;
+                ctx.executor().execute(() -> storedAnswer(ctx, id, json, failed, keepAlive));
+              });
+    } catch (RejectedExecutionException e) {
+      preparing = false;
+      exchangeDone(null, answer(ctx, Conversations.busy(), keepAlive));
+    }
+  }
+
+  private void storedAnswer(
+      ChannelHandlerContext ctx, String id, String json, GatewayError failed, boolean keepAlive) {
+    preparing = false;
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    if (failed != null) {
+      exchangeDone(null, answer(ctx, failed, keepAlive));
+    } else if (json == null) {
+      exchangeDone(null, answer(ctx, Conversations.notFound(id), keepAlive));
+    } else {
+      answerJson(ctx, 200, json, keepAlive);
+      exchangeDone(null, keepAlive);
+    }
   }
 
   private void model(ChannelHandlerContext ctx, HttpRequest r, boolean keepAlive) {
@@ -335,7 +505,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ChannelHandlerContext ctx = null;
-    while (active == null && !closing && !pending.isEmpty()) {
+    while (active == null && !preparing && !closing && !pending.isEmpty()) {
       if (ctx == null) {
         ctx = contextOrNull;
       }

@@ -132,7 +132,16 @@ public final class Dispatcher {
    * cancelled first.
    */
   public Ticket acquire(String id, long affinity, Waiter waiter) {
-    return submit(id, affinity, Set.of(), waiter, 1);
+    return submit(id, affinity, null, Set.of(), waiter, 1);
+  }
+
+  /**
+   * Like {@link #acquire(String, long, Waiter)}, preferring the backend at {@code preferredUrl}
+   * (the one that served a conversation's previous turn) while it is READY with a free slot, over
+   * any prefix affinity; null prefers none.
+   */
+  public Ticket acquire(String id, long affinity, String preferredUrl, Waiter waiter) {
+    return submit(id, affinity, preferredUrl, Set.of(), waiter, 1);
   }
 
   /**
@@ -141,14 +150,20 @@ public final class Dispatcher {
    */
   public Ticket retry(Lease failed, long affinity, Waiter waiter) {
     metrics.retry(failed.model());
-    return submit(failed.model(), affinity, Set.of(failed.url()), waiter, 2);
+    return submit(failed.model(), affinity, null, Set.of(failed.url()), waiter, 2);
   }
 
   private Ticket submit(
-      String id, long affinity, Set<String> excluded, Waiter waiter, int attempt) {
+      String id,
+      long affinity,
+      String preferred,
+      Set<String> excluded,
+      Waiter waiter,
+      int attempt) {
     ModelLane lane = lane(id);
     Instant now = clock.instant();
     Ticket t = new Ticket(lane, waiter, options.affinity() ? affinity : 0, excluded, now);
+    t.preferred = preferred;
     ModelInfo info = lane.hasReady() ? null : directory.find(id).orElseGet(() -> tableInfo(id));
     lane.acquire(t, info, attempt);
     return t;

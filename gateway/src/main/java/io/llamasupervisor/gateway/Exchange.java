@@ -5,6 +5,8 @@ import io.llamasupervisor.cache.CacheRequest;
 import io.llamasupervisor.cache.Endpoint;
 import io.llamasupervisor.cache.Replay;
 import io.llamasupervisor.cache.ResponseRecorder;
+import io.llamasupervisor.gateway.conversation.ResponseRewrite;
+import io.llamasupervisor.gateway.conversation.ResponseTap;
 import io.llamasupervisor.registry.BackendRoute;
 import io.llamasupervisor.registry.RoutingTable;
 import io.netty.buffer.ByteBuf;
@@ -75,6 +77,15 @@ final class Exchange implements Waiter {
 
   private ResponseRecorder recorder = ResponseRecorder.NONE;
 
+  /** The backend a conversation's previous turn was served by; null: none. */
+  private String preferred;
+
+  /** Watches the answer of a conversation turn; null for other requests. */
+  private ResponseTap tap;
+
+  /** Reshapes a successful answer for the client (LM Studio's chat); null: relayed as is. */
+  private ResponseRewrite rewrite;
+
   private Ticket ticket;
   private Lease lease;
   private Channel upstream;
@@ -113,11 +124,22 @@ final class Exchange implements Waiter {
     this.meters = g.metrics().forModel(model);
   }
 
+  /** Makes this exchange a conversation turn; call before {@link #start()}. */
+  void converse(String preferredBackend, ResponseTap responseTap, ResponseRewrite reshape) {
+    this.preferred = preferredBackend;
+    this.tap = responseTap;
+    this.rewrite = reshape;
+  }
+
+  private void acquire() {
+    ticket = g.dispatcher().acquire(model, affinity, preferred, this);
+  }
+
   void start() {
     Optional<Endpoint> endpoint =
         g.cache() == null ? Optional.empty() : Endpoint.ofPath(Endpoints.path(request.uri()));
     if (endpoint.isEmpty()) {
-      ticket = g.dispatcher().acquire(model, affinity, this);
+      acquire();
       return;
     }
     if (!g.cache().caches(model)) {
@@ -132,7 +154,7 @@ final class Exchange implements Waiter {
     if (serving.isEmpty()) {
       // nothing serves the model yet: no plan to key an answer with
       xCache = "bypass";
-      ticket = g.dispatcher().acquire(model, affinity, this);
+      acquire();
       return;
     }
     CacheRequest req =
@@ -154,7 +176,7 @@ final class Exchange implements Waiter {
               });
     } catch (RejectedExecutionException e) {
       xCache = "bypass";
-      ticket = g.dispatcher().acquire(model, affinity, this);
+      acquire();
     }
   }
 
@@ -193,7 +215,7 @@ final class Exchange implements Waiter {
     } else {
       xCache = l.header();
       recorder = l.recorder();
-      ticket = g.dispatcher().acquire(model, affinity, this);
+      acquire();
     }
   }
 
@@ -343,6 +365,15 @@ final class Exchange implements Waiter {
         HttpUtil.isKeepAlive(r) && !sse && (hasLength || HttpUtil.isTransferEncodingChunked(r));
     HttpHeaders out = in;
     Hop.strip(out);
+    if (rewrite != null && status != 200) {
+      rewrite = null; // errors pass through as the backend gave them
+    }
+    if (rewrite != null) {
+      out.remove(HttpHeaderNames.CONTENT_LENGTH);
+      out.set(HttpHeaderNames.CONTENT_TYPE, rewrite.contentType());
+      hasLength = false;
+      rewrite.begin(lease.queued());
+    }
     if (!hasLength) {
       out.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
@@ -359,6 +390,9 @@ final class Exchange implements Waiter {
       recorder = ResponseRecorder.NONE;
     }
     recorder.start(status, type);
+    if (tap != null) {
+      tap.start(status, type);
+    }
     out.set(
         "Server-Timing",
         "queue;dur=" + millis(lease.queued().toNanos()) + ", upstream;dur=" + millis(ttfb));
@@ -371,7 +405,8 @@ final class Exchange implements Waiter {
     ctx.write(r, ctx.voidPromise());
   }
 
-  void upstreamContent(HttpContent c) {
+  void upstreamContent(HttpContent received) {
+    HttpContent c = received;
     if (finished || !headReceived) {
       c.release();
       return;
@@ -385,6 +420,24 @@ final class Exchange implements Waiter {
     if (recorder != ResponseRecorder.NONE && content.isReadable()) {
       recorder.chunk(ByteBufUtil.getBytes(content));
     }
+    if (tap != null && content.isReadable()) {
+      tap.chunk(content.nioBuffer());
+    }
+    if (rewrite != null) {
+      byte[] reshaped = content.isReadable() ? rewrite.chunk(content.nioBuffer()) : new byte[0];
+      boolean last = received instanceof LastHttpContent;
+      received.release();
+      if (reshaped.length > 0) {
+        ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(reshaped)), ctx.voidPromise());
+      }
+      if (!last) {
+        if (!ctx.channel().isWritable() && upstream != null) {
+          upstream.config().setAutoRead(false);
+        }
+        return;
+      }
+      c = LastHttpContent.EMPTY_LAST_CONTENT;
+    }
     if (c instanceof LastHttpContent) {
       Channel ch = upstream;
       upstream = null;
@@ -396,15 +449,34 @@ final class Exchange implements Waiter {
       } else {
         ch.close();
       }
-      ChannelFuture done = ctx.writeAndFlush(c);
-      recorder.complete();
-      complete(done);
+      if (tap != null) {
+        // the end of the answer waits until the conversation turn is stored
+        ResponseTap t = tap;
+        tap = null;
+        HttpContent end = c;
+        t.complete(lease.url(), () -> loop.execute(() -> lastContent(end)));
+        return;
+      }
+      lastContent(c);
       return;
     }
     ctx.write(c, ctx.voidPromise());
     if (!ctx.channel().isWritable() && upstream != null) {
       upstream.config().setAutoRead(false);
     }
+  }
+
+  private void lastContent(HttpContent c) {
+    if (finished) {
+      c.release(); // the client left meanwhile
+      return;
+    }
+    if (rewrite != null) {
+      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(rewrite.end())), ctx.voidPromise());
+    }
+    ChannelFuture done = ctx.writeAndFlush(c);
+    recorder.complete();
+    complete(done);
   }
 
   void upstreamReadComplete() {
@@ -443,6 +515,7 @@ final class Exchange implements Waiter {
     }
     LOG.debug("Backend {} broke off a response of {}: {}", lease.url(), model, cause);
     recorder.abort();
+    abortTap();
     finished = true;
     lease.release(Lease.Outcome.ABANDONED);
     tail.clear();
@@ -481,6 +554,7 @@ final class Exchange implements Waiter {
 
   private void fail(GatewayError error) {
     recorder.abort();
+    abortTap();
     finished = true;
     body.release();
     tail.clear();
@@ -494,6 +568,7 @@ final class Exchange implements Waiter {
       return;
     }
     recorder.abort();
+    abortTap();
     finished = true;
     if (ticket != null) {
       ticket.cancel();
@@ -514,6 +589,13 @@ final class Exchange implements Waiter {
     body.release();
     tail.clear();
     meters.request(499);
+  }
+
+  private void abortTap() {
+    if (tap != null) {
+      tap.abort();
+      tap = null;
+    }
   }
 
   private static String describe(Throwable t) {

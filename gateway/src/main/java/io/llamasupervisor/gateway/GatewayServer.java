@@ -2,6 +2,11 @@ package io.llamasupervisor.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.cache.ResponseCache;
+import io.llamasupervisor.gateway.conversation.ConversationMetrics;
+import io.llamasupervisor.gateway.conversation.ConversationSettings;
+import io.llamasupervisor.gateway.conversation.ConversationStore;
+import io.llamasupervisor.gateway.conversation.Conversations;
+import io.llamasupervisor.gateway.conversation.MemoryConversationStore;
 import io.llamasupervisor.registry.DelayScheduler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -63,6 +68,8 @@ public final class GatewayServer implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final Shared shared;
   private final ExecutorService cacheLookups;
+  private final ExecutorService conversationWork;
+  private final ConversationStore ownStore;
   private Channel listener;
   private AutoCloseable feed;
 
@@ -97,6 +104,38 @@ public final class GatewayServer implements AutoCloseable {
       ModelStarter starter,
       MeterRegistry meters,
       ResponseCache cache) {
+    this(options, routes, directory, starter, meters, cache, null, true);
+  }
+
+  /**
+   * A gateway that keeps {@code /v1/responses} conversations in {@code conversations} ({@code
+   * null}: none; {@code /v1/responses} is then passed through as is). The gateway does not close
+   * the store. The other constructors keep them in memory with {@link
+   * ConversationSettings#defaults()}.
+   *
+   * @see #GatewayServer(GatewayOptions, RouteSource, ModelDirectory, ModelStarter, MeterRegistry,
+   *     ResponseCache)
+   */
+  public GatewayServer(
+      GatewayOptions options,
+      RouteSource routes,
+      ModelDirectory directory,
+      ModelStarter starter,
+      MeterRegistry meters,
+      ResponseCache cache,
+      ConversationStore conversations) {
+    this(options, routes, directory, starter, meters, cache, conversations, false);
+  }
+
+  private GatewayServer(
+      GatewayOptions options,
+      RouteSource routes,
+      ModelDirectory directory,
+      ModelStarter starter,
+      MeterRegistry meters,
+      ResponseCache cache,
+      ConversationStore given,
+      boolean defaultStore) {
     this.options = options;
     this.routes = routes;
     checkBinding(options);
@@ -110,20 +149,7 @@ public final class GatewayServer implements AutoCloseable {
           return () -> f.cancel(false);
         };
     GatewayMetrics metrics = new GatewayMetrics(meters);
-    this.cacheLookups =
-        cache == null
-            ? null
-            : new ThreadPoolExecutor(
-                2,
-                2,
-                0,
-                TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(1024),
-                r -> {
-                  Thread t = new Thread(r, "gateway-cache-lookup");
-                  t.setDaemon(true);
-                  return t;
-                });
+    this.cacheLookups = cache == null ? null : daemonPool("gateway-cache-lookup");
     this.dispatcher =
         new Dispatcher(
             options,
@@ -133,6 +159,19 @@ public final class GatewayServer implements AutoCloseable {
             scheduler,
             ThreadLocalRandom.current(),
             metrics);
+    ConversationSettings defaults = ConversationSettings.defaults();
+    this.ownStore =
+        defaultStore ? new MemoryConversationStore(defaults.maxBytes(), defaults.ttl()) : null;
+    ConversationStore store = defaultStore ? ownStore : given;
+    this.conversationWork = store == null ? null : daemonPool("gateway-conversations");
+    Conversations conversations =
+        store == null
+            ? null
+            : new Conversations(
+                store,
+                new ConversationMetrics(meters, store),
+                ThreadLocalRandom.current(),
+                conversationWork);
     this.shared =
         new Shared(
             options,
@@ -143,6 +182,7 @@ public final class GatewayServer implements AutoCloseable {
             new ObjectMapper(),
             cache,
             cacheLookups,
+            conversations,
             new AtomicReference<>());
   }
 
@@ -235,6 +275,27 @@ public final class GatewayServer implements AutoCloseable {
     if (cacheLookups != null) {
       cacheLookups.shutdownNow();
     }
+    if (conversationWork != null) {
+      conversationWork.shutdown();
+    }
+    if (ownStore != null) {
+      ownStore.close();
+    }
+  }
+
+  /** Two daemon threads with a bounded queue (full: the request gets 503). */
+  private static ExecutorService daemonPool(String name) {
+    return new ThreadPoolExecutor(
+        2,
+        2,
+        0,
+        TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(1024),
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   private void closeFeed() {

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * may call back into the lane.
  *
  * <p>Choice: among the READY backends not excluded for the ticket and not ejected (all of them if
- * every one is ejected), the preferred backend of the ticket's conversation prefix when it has a
+ * every one is ejected), the backend that served the ticket's previous conversation turn when it
+ * has a free slot, then the preferred backend of the ticket's conversation prefix when it has a
  * free slot, else the one with the fewest requests in flight that has a free slot, ties broken at
  * random; with {@link Dispatcher#preferLocal} a local backend with a free slot is taken before any
  * remote one (the fewest in flight among the local ones). When none has a free slot the ticket
@@ -300,6 +301,12 @@ final class ModelLane {
       if (b.ready && !t.excluded.contains(b.url) && !b.ejectedAt(now)) {
         anyHealthy = true;
         break;
+      }
+    }
+    if (t.preferred != null) {
+      Backend preferred = backends.get(t.preferred);
+      if (preferred != null && eligible(preferred, t, now, anyHealthy) && preferred.hasFreeSlot()) {
+        return preferred;
       }
     }
     if (t.affinity != 0) {

@@ -2,6 +2,7 @@ package io.llamasupervisor.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.cache.ResponseCache;
+import io.llamasupervisor.gateway.conversation.Conversations;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -9,7 +10,8 @@ import java.util.function.Supplier;
 /**
  * What every connection of one gateway shares; {@code cache} is null when no response cache is
  * configured, {@code cacheLookups} runs its (blocking) lookups off the event loops; {@code
- * metricsPage} renders {@code GET /metrics} (empty: the gateway has no such page).
+ * metricsPage} renders {@code GET /metrics} (empty: the gateway has no such page); {@code
+ * conversations} is null when the gateway keeps none.
  */
 record Shared(
     GatewayOptions options,
@@ -20,4 +22,5 @@ record Shared(
     ObjectMapper json,
     ResponseCache cache,
     Executor cacheLookups,
+    Conversations conversations,
     AtomicReference<Supplier<String>> metricsPage) {}

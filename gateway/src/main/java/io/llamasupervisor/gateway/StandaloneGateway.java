@@ -1,6 +1,7 @@
 package io.llamasupervisor.gateway;
 
 import io.llamasupervisor.cache.ResponseCache;
+import io.llamasupervisor.gateway.conversation.ConversationStore;
 import io.llamasupervisor.registry.client.RegistryClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
@@ -28,8 +29,8 @@ public final class StandaloneGateway implements AutoCloseable {
   /**
    * Starts listening; {@code apiKey} (null: none) is sent to the supervisor (it needs the {@code
    * operate} role for on-demand starts), not to clients. {@code GET /metrics} of the gateway
-   * answers {@code scrape} (the Prometheus text of {@code meters}); {@code cache} (null: none) is
-   * not closed by the gateway.
+   * answers {@code scrape} (the Prometheus text of {@code meters}); {@code cache} and {@code
+   * conversations} (null: none) are not closed by the gateway.
    *
    * @throws java.io.UncheckedIOException when the address cannot be bound
    */
@@ -39,6 +40,7 @@ public final class StandaloneGateway implements AutoCloseable {
       GatewayOptions options,
       MeterRegistry meters,
       ResponseCache cache,
+      ConversationStore conversations,
       Supplier<String> scrape) {
     RegistryClient client = RegistryClient.builder(registry).apiKey(apiKey).build();
     HttpModelDirectory directory = new HttpModelDirectory(registry, apiKey, Duration.ofSeconds(2));
@@ -50,7 +52,8 @@ public final class StandaloneGateway implements AutoCloseable {
               directory,
               new HttpModelStarter(registry, apiKey),
               meters,
-              cache);
+              cache,
+              conversations);
       server.serveMetrics(scrape).start();
       return new StandaloneGateway(client, directory, server);
     } catch (RuntimeException e) {

@@ -22,6 +22,9 @@ public final class Ticket {
   final Set<String> excluded;
   final Instant arrived;
 
+  /** The backend URL this request prefers while it is READY with a free slot; null: none. */
+  String preferred;
+
   /** Queued while the model had no ready backend: its deadline is the startup deadline. */
   boolean forStart;
 

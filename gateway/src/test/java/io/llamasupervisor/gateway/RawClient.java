@@ -52,6 +52,21 @@ final class RawClient implements AutoCloseable {
     return this;
   }
 
+  /** The body of a response with {@code Content-Length} (ASCII), after {@link #head()}. */
+  String body() throws IOException {
+    int n = Integer.parseInt(headers.get("content-length"));
+    char[] buf = new char[n];
+    int off = 0;
+    while (off < n) {
+      int r = in.read(buf, off, n - off);
+      if (r < 0) {
+        break;
+      }
+      off += r;
+    }
+    return new String(buf, 0, off);
+  }
+
   /** The next SSE {@code data:} line (chunk-size lines skipped), or null at the end. */
   String nextEvent() throws IOException {
     String line;

@@ -20,7 +20,9 @@ final class CompletionShapes {
     /** {@code /v1/chat/completions}: OpenAI chat. */
     CHAT,
     /** {@code /v1/messages}: Anthropic Messages (named events, no {@code [DONE]}). */
-    MESSAGES
+    MESSAGES,
+    /** {@code /v1/responses}: OpenAI Responses (converted to a chat by the real server). */
+    RESPONSES
   }
 
   /** A validated request. */
@@ -69,6 +71,7 @@ final class CompletionShapes {
                       0,
                       "delta",
                       ServerJson.object("type", "text_delta", "text", piece)));
+      case RESPONSES -> ResponseShapes.tokenEvents(i, piece, id);
       case NATIVE -> {
         Map<String, Object> m = ServerJson.object("index", 0, "content", piece);
         m.put("tokens", List.of(pieceId));
@@ -131,6 +134,7 @@ final class CompletionShapes {
                 + named("message_delta", delta)
                 + named("message_stop", ServerJson.object("type", "message_stop")));
       }
+      case RESPONSES -> chunks.add(ResponseShapes.finalEvents(model, job.promptTokens(), r));
     }
     return chunks;
   }
@@ -208,6 +212,7 @@ final class CompletionShapes {
                 r.produced()));
         yield m;
       }
+      case RESPONSES -> ResponseShapes.body(model, job.promptTokens(), r);
     };
   }
 

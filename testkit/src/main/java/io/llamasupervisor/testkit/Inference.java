@@ -79,6 +79,13 @@ final class Inference {
       }
       prompt = renderChat(anthropicMessages(body.get("system"), messages));
       promptTokens = countTokens(prompt);
+    } else if (kind == Kind.RESPONSES) {
+      Object converted = ResponseShapes.messages(body);
+      if (converted instanceof String error) {
+        return conn.respondJson(req, 400, LlamaApi.error(400, error, "invalid_request_error"));
+      }
+      prompt = renderChat((List<?>) converted);
+      promptTokens = countTokens(prompt);
     } else if (kind == Kind.CHAT) {
       if (!(body.get("messages") instanceof List<?> messages)) {
         return conn.respondJson(
@@ -131,7 +138,13 @@ final class Inference {
         intOr(
             body,
             "n_predict",
-            intOr(body, "max_tokens", intOr(body, "max_completion_tokens", options.nPredict())));
+            intOr(
+                body,
+                "max_tokens",
+                intOr(
+                    body,
+                    "max_completion_tokens",
+                    intOr(body, "max_output_tokens", options.nPredict()))));
     return run(
         new Job(kind, body, stream, includeUsage, nPredict, promptTokens, prompt), req, conn);
   }
@@ -163,7 +176,10 @@ final class Inference {
           slot.remain = limit;
           slot.params = params;
         });
-    String id = "chatcmpl-" + randomId(random, 32);
+    String id =
+        job.kind() == Kind.RESPONSES
+            ? "resp_" + randomId(random, 32)
+            : "chatcmpl-" + randomId(random, 32);
     long created = clock.instant().getEpochSecond();
     long paceNanos = (long) (faults.tokenMs() * 1_000_000L);
     EventStream sse =

@@ -110,6 +110,7 @@ final class LlamaApi {
             case "/v1/completions" -> CompletionShapes.Kind.TEXT;
             case "/chat/completions", "/v1/chat/completions" -> CompletionShapes.Kind.CHAT;
             case "/v1/messages" -> CompletionShapes.Kind.MESSAGES;
+            case "/responses", "/v1/responses" -> CompletionShapes.Kind.RESPONSES;
             default -> null;
           };
       if (kind != null) {

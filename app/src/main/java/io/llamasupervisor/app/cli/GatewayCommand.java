@@ -8,6 +8,8 @@ import io.llamasupervisor.cluster.ClusterSettings;
 import io.llamasupervisor.gateway.GatewayOptions;
 import io.llamasupervisor.gateway.GatewayServer;
 import io.llamasupervisor.gateway.StandaloneGateway;
+import io.llamasupervisor.gateway.conversation.ConversationSettings;
+import io.llamasupervisor.gateway.conversation.ConversationStore;
 import io.llamasupervisor.supervisor.config.ConfigException;
 import io.llamasupervisor.supervisor.config.GatewayConfig;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
@@ -121,11 +123,13 @@ public final class GatewayCommand extends CliCommand {
       last.add("supervisor.cluster.node-name=" + nodeName);
     }
     GatewayOptions options;
+    ConversationSettings conversations;
     Optional<ClusterSettings> clusterSettings;
     CacheConfig cacheConfig;
     try {
       SupervisorConfig config = new ConfigArgs(configFile, overrides, last).load(System.getenv());
       options = GatewaySettings.options(config, GatewayConfig.of(config), insecure);
+      conversations = GatewaySettings.conversations(config);
       clusterSettings = ClusterHandle.followerSettings(config);
       cacheConfig = CacheSettings.config(config);
     } catch (ConfigException | IllegalStateException e) {
@@ -150,8 +154,10 @@ public final class GatewayCommand extends CliCommand {
             () -> started.get() == null ? null : started.get().dispatcher().table());
     AutoCloseable gateway;
     int port;
+    ConversationStore store = conversations.openStore();
     try {
       if (clusterSettings.isPresent()) {
+        // the cluster gateway keeps conversations in memory with the defaults
         ClusterGateway g =
             ClusterGateway.start(
                 clusterSettings.get(), registry, apiKey, options, meters, cache, meters::scrape);
@@ -159,13 +165,16 @@ public final class GatewayCommand extends CliCommand {
         gateway = g;
         port = g.port();
       } else {
-        StandaloneGateway g = StandaloneGateway.start(registry, apiKey, options, meters, cache, meters::scrape);
+        StandaloneGateway g =
+            StandaloneGateway.start(
+                registry, apiKey, options, meters, cache, store, meters::scrape);
         started.set(g.server());
         gateway = g;
         port = g.port();
       }
     } catch (RuntimeException e) {
       cache.close();
+      store.close();
       fail(e.getMessage());
       return 1;
     }
@@ -180,6 +189,7 @@ public final class GatewayCommand extends CliCommand {
                     err().println("closing the gateway failed: " + e);
                   }
                   cache.close();
+                  store.close();
                   stopped.countDown();
                 },
                 "shutdown"));

@@ -15,6 +15,8 @@ import io.llamasupervisor.cluster.ClusterNode;
 import io.llamasupervisor.cluster.ClusterSettings;
 import io.llamasupervisor.gateway.GatewayOptions;
 import io.llamasupervisor.gateway.GatewayServer;
+import io.llamasupervisor.gateway.conversation.ConversationSettings;
+import io.llamasupervisor.gateway.conversation.ConversationStore;
 import io.llamasupervisor.health.HttpCanaryProbe;
 import io.llamasupervisor.health.HttpHealthProbe;
 import io.llamasupervisor.health.HttpSlotsProbe;
@@ -172,6 +174,7 @@ public final class ServeCommand extends CliCommand {
     SupervisorConfig config;
     GatewayOptions gatewayOptions;
     CacheConfig cacheConfig;
+    ConversationSettings conversationSettings;
     ServeConfig serve;
     ApiSettings apiSettings;
     Optional<ClusterSettings> clusterSettings;
@@ -190,6 +193,7 @@ public final class ServeCommand extends CliCommand {
       gatewayOptions =
           gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig, insecure) : null;
       cacheConfig = CacheSettings.config(config);
+      conversationSettings = GatewaySettings.conversations(config);
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
@@ -249,6 +253,7 @@ public final class ServeCommand extends CliCommand {
     AtomicReference<ClusterNode> clusterNode = new AtomicReference<>();
     AtomicReference<GatewayServer> gateway = new AtomicReference<>();
     AtomicReference<ResponseCache> cache = new AtomicReference<>();
+    AtomicReference<ConversationStore> conversations = new AtomicReference<>();
     AtomicReference<ConfigReloader> reloader = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -261,6 +266,7 @@ public final class ServeCommand extends CliCommand {
                   Optional.ofNullable(reloader.get()).ifPresent(ConfigReloader::close);
                   Optional.ofNullable(gateway.get()).ifPresent(GatewayServer::close);
                   Optional.ofNullable(cache.get()).ifPresent(ResponseCache::close);
+                  Optional.ofNullable(conversations.get()).ifPresent(ConversationStore::close);
                   Optional.ofNullable(api.get()).ifPresent(ApiServer::close);
                   fleet.close();
                   launcher.close();
@@ -291,6 +297,7 @@ public final class ServeCommand extends CliCommand {
                     Optional.ofNullable(gateway.get())
                         .map(g -> g.dispatcher().table())
                         .orElse(null)));
+        conversations.set(conversationSettings.openStore());
         GatewayServer server =
             new GatewayServer(
                 gatewayOptions,
@@ -299,7 +306,8 @@ public final class ServeCommand extends CliCommand {
                 new FleetModelDirectory(fleet, supervision),
                 new FleetModelStarter(fleet),
                 metrics,
-                cache.get());
+                cache.get(),
+                conversations.get());
         if (inCluster != null) {
           // prefer-local: this node's backends first while they have a free slot
           server.dispatcher().preferLocal(inCluster::isLocal);

@@ -2,7 +2,9 @@ package io.llamasupervisor.app.gateway;
 
 import io.llamasupervisor.gateway.GatewayKey;
 import io.llamasupervisor.gateway.GatewayOptions;
+import io.llamasupervisor.gateway.conversation.ConversationSettings;
 import io.llamasupervisor.supervisor.config.ConfigException;
+import io.llamasupervisor.supervisor.config.ConversationsConfig;
 import io.llamasupervisor.supervisor.config.GatewayConfig;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import java.util.List;
@@ -13,6 +15,18 @@ import java.util.List;
  */
 public final class GatewaySettings {
   private GatewaySettings() {}
+
+  /**
+   * The conversation store's settings from {@code supervisor.gateway.conversations.*} (and the
+   * response caches' Redis when {@code supervisor.cache.backend} is {@code redis}).
+   *
+   * @throws ConfigException naming the key, the value and what is allowed
+   */
+  public static ConversationSettings conversations(SupervisorConfig config) {
+    ConversationsConfig c = ConversationsConfig.of(config);
+    ConversationSettings s = new ConversationSettings(c.maxBytes(), c.ttl(), null, null);
+    return c.redisUrl() == null ? s : s.withRedis(c.redisUrl(), c.redisTimeout());
+  }
 
   /**
    * @param insecure {@code --insecure}: a non-loopback host without keys is allowed (and warned

@@ -34,7 +34,15 @@ public record GatewayConfig(
   static final String SECTION = "gateway";
 
   static final List<String> KEYS =
-      List.of("enabled", "host", "port", "max-body", "queue", "start-timeout", "affinity");
+      List.of(
+          "enabled",
+          "host",
+          "port",
+          "max-body",
+          "queue",
+          "start-timeout",
+          "affinity",
+          ConversationsConfig.SECTION);
   static final List<String> QUEUE = List.of("max", "timeout");
 
   /** 127.0.0.1:8080, 32 MiB, 256 queued for at most 60 s, 5 min to start, no affinity. */
