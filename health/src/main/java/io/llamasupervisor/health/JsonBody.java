@@ -1,21 +1,33 @@
 package io.llamasupervisor.health;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.llamasupervisor.json.JsonMappers;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Optional;
 
 /**
- * Reads the JSON bodies of llama-server's answers with the project's Jackson configuration ({@link
- * JsonMappers}): strict about the syntax (one document, nothing after it) and bounded in nesting. A
- * body that is not JSON reads as empty, so every caller says in its own words what it expected.
+ * Reads the JSON bodies of llama-server's answers with the reading half of the project's Jackson
+ * configuration (the {@code json} module's {@code JsonMappers}; a leaf imports nothing of ours, so
+ * the two settings are repeated here): strict about the syntax (one document, nothing after it) and
+ * bounded in nesting. A body that is not JSON reads as empty, so every caller says in its own words
+ * what it expected.
  */
 final class JsonBody {
   /** Deeper documents are refused (llama-server's own bodies are at most a few levels deep). */
-  static final int MAX_DEPTH = JsonMappers.MAX_DEPTH;
+  static final int MAX_DEPTH = 64;
 
-  static final ObjectMapper MAPPER = JsonMappers.mapper();
+  static final ObjectMapper MAPPER =
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                  .build())
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   private JsonBody() {}
 

@@ -1,18 +1,28 @@
 package io.llamasupervisor.registry;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.llamasupervisor.json.JsonMappers;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * JSON of the registry's records without a framework, in the project's Jackson configuration
- * ({@link JsonMappers}): instants as ISO-8601 strings, unknown fields ignored on read (so older
- * clients accept newer servers). Reading also accepts instants as epoch seconds, which some Jackson
- * configurations write.
+ * JSON of the registry's records without a framework, in the project's Jackson configuration (that
+ * of the {@code json} module's {@code JsonMappers}, repeated here because a leaf imports nothing of
+ * ours): instants as ISO-8601 strings, unknown fields ignored on read (so older clients accept
+ * newer servers), nothing after the document. Reading also accepts instants as epoch seconds, which
+ * some Jackson configurations write.
  */
 public final class RoutingJson {
-  private static final ObjectMapper MAPPER = JsonMappers.mapper();
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   private RoutingJson() {}
 

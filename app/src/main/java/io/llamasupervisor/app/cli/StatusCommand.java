@@ -2,8 +2,8 @@ package io.llamasupervisor.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.llamasupervisor.supervisor.memory.Sizes;
 import io.llamasupervisor.json.JsonMappers;
+import io.llamasupervisor.supervisor.memory.Sizes;
 import java.io.IOException;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
