@@ -46,6 +46,9 @@ try {
 
   await page.locator(`${row} [data-testid="state"]`, { hasText: /^ready$/ }).waitFor();
   await page.locator(`${row} [data-testid="generation"]`, { hasText: /^\d+$/ }).waitFor();
+  // the memory panel shows the budget per device, or says there is none
+  await page.locator('[data-testid="memory-none"], [data-testid="memory-device"]').first().waitFor();
+  log("memory:", await page.locator("#memory").innerText());
   const genBefore = Number(await page.locator(`${row} [data-testid="generation"]`).innerText());
   const versionBefore = routesVersion(await page.locator("#routes-version").innerText());
   log("ready: generation", genBefore, "routes version", versionBefore);
