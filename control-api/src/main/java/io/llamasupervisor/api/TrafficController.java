@@ -55,7 +55,7 @@ final class TrafficController {
             .share();
   }
 
-  @Get(uri = "/api/v1/traffic/stream{?history}", produces = MediaType.TEXT_EVENT_STREAM)
+  @Get(uri = "/api/v1/traffic/stream", produces = MediaType.TEXT_EVENT_STREAM)
   Publisher<Event<String>> stream(@QueryValue(defaultValue = "true") boolean history) {
     List<String> past;
     synchronized (this.history) {

@@ -233,7 +233,13 @@ final class FakeFleet implements Fleet {
         null,
         instances,
         entry,
-        plan);
+        plan,
+        "always",
+        null,
+        1,
+        List.of(),
+        new io.llamasupervisor.supervisor.memory.ModelMemory(
+            plan.memory().totalBytes(), null, 0, false, 0, null, null, null));
   }
 
   /** A model rejected by verification. */

@@ -58,7 +58,7 @@ class ModelsControllerTest {
     assertTrue(qwen.at("/plan/memory/totalBytes").asLong() > 0);
     assertEquals(
         qwen.at("/plan/memory/totalBytes").asLong(),
-        qwen.at("/memory/estimated/devices/cpu/totalBytes").asLong(),
+        qwen.at("/plan/memory/devices/cpu/totalBytes").asLong(),
         "the estimate per device, all on cpu without a GPU");
     assertTrue(qwen.at("/memory/measured").isNull(), "nothing measured yet: " + qwen);
     assertTrue(qwen.at("/memory/measuredBytes").isNull(), qwen.toString());
