@@ -2,6 +2,7 @@ package io.llamasupervisor.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasupervisor.json.JsonMappers;
 import java.io.IOException;
 import java.util.OptionalDouble;
 
@@ -15,7 +16,7 @@ import java.util.OptionalDouble;
  * at the end of its context. Pure: text in, number out.
  */
 final class KvUsage {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.mapper();
 
   private KvUsage() {}
 

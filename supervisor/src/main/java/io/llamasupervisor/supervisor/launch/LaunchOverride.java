@@ -46,45 +46,6 @@ public record LaunchOverride(
     env = env == null ? null : Map.copyOf(env);
   }
 
-  /** An override without memory settings ({@code pinned}, {@code priority}). */
-  public LaunchOverride(
-      String glob,
-      Integer ctxSize,
-      KvCacheType cacheTypeK,
-      KvCacheType cacheTypeV,
-      FlashAttn flashAttn,
-      Integer parallel,
-      Integer threads,
-      String host,
-      String nGpuLayers,
-      Boolean metrics,
-      Boolean webui,
-      List<String> extraArgs,
-      Map<String, String> env,
-      Integer replicas,
-      StartMode start,
-      java.time.Duration ttl) {
-    this(
-        glob,
-        ctxSize,
-        cacheTypeK,
-        cacheTypeV,
-        flashAttn,
-        parallel,
-        threads,
-        host,
-        nGpuLayers,
-        metrics,
-        webui,
-        extraArgs,
-        env,
-        replicas,
-        start,
-        ttl,
-        null,
-        null);
-  }
-
   /** An override of launch flags only. */
   public LaunchOverride(
       String glob,

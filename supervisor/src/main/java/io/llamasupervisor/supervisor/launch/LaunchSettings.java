@@ -80,43 +80,6 @@ public record LaunchSettings(
     }
   }
 
-  /** Settings that are neither pinned nor prioritized. */
-  public LaunchSettings(
-      int ctxSize,
-      KvCacheType cacheTypeK,
-      KvCacheType cacheTypeV,
-      FlashAttn flashAttn,
-      int parallel,
-      int threads,
-      String host,
-      String nGpuLayers,
-      boolean metrics,
-      boolean webui,
-      List<String> extraArgs,
-      Map<String, String> env,
-      int replicas,
-      StartMode start,
-      java.time.Duration ttl) {
-    this(
-        ctxSize,
-        cacheTypeK,
-        cacheTypeV,
-        flashAttn,
-        parallel,
-        threads,
-        host,
-        nGpuLayers,
-        metrics,
-        webui,
-        extraArgs,
-        env,
-        replicas,
-        start,
-        ttl,
-        false,
-        0);
-  }
-
   /** Settings of one always-started instance without ttl. */
   public LaunchSettings(
       int ctxSize,
@@ -146,7 +109,9 @@ public record LaunchSettings(
         env,
         1,
         StartMode.ALWAYS,
-        null);
+        null,
+        false,
+        0);
   }
 
   /** The built-in defaults: 4096 per slot, K q8_0, V q4_0, flash-attn auto, 4 slots. */

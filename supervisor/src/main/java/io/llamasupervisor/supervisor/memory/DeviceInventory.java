@@ -9,9 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The devices of this host and their memory: the GPUs (any non-CPU backend: CUDA, ROCm, Vulkan,
@@ -26,8 +31,7 @@ import java.util.regex.Pattern;
  * Reading#problems()}.
  */
 public final class DeviceInventory {
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(DeviceInventory.class);
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceInventory.class);
 
   /** How long {@code llama-server --list-devices} may take (backend initialisation included). */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
@@ -137,9 +141,8 @@ public final class DeviceInventory {
    * not grow a GPU while it runs, and the scheduler polls while it waits for freed memory.
    */
   public DeviceReader reader() {
-    java.util.Set<String> logged = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    java.util.concurrent.atomic.AtomicReference<Boolean> gpus =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    Set<String> logged = ConcurrentHashMap.newKeySet();
+    AtomicReference<Boolean> gpus = new AtomicReference<>();
     return () -> {
       Reading r = read(!Boolean.FALSE.equals(gpus.get()));
       gpus.compareAndSet(null, !r.gpus().isEmpty());

@@ -58,44 +58,6 @@ public record ModelStatus(
     memory = memory == null ? ModelMemory.UNKNOWN : memory;
   }
 
-  /** A status without memory details. */
-  public ModelStatus(
-      String id,
-      String alias,
-      String state,
-      int restarts,
-      int failures,
-      Instant nextAttempt,
-      String lastExit,
-      Decision lastDecision,
-      Rollout rollout,
-      List<InstanceStatus> instances,
-      CatalogEntry entry,
-      LaunchPlan plan,
-      String startMode,
-      Duration ttl,
-      int replicas,
-      List<String> warnings) {
-    this(
-        id,
-        alias,
-        state,
-        restarts,
-        failures,
-        nextAttempt,
-        lastExit,
-        lastDecision,
-        rollout,
-        instances,
-        entry,
-        plan,
-        startMode,
-        ttl,
-        replicas,
-        warnings,
-        ModelMemory.UNKNOWN);
-  }
-
   /** A status of an always-started model with one replica and no ttl. */
   public ModelStatus(
       String id,
@@ -126,7 +88,8 @@ public record ModelStatus(
         "always",
         null,
         1,
-        List.of());
+        List.of(),
+        null);
   }
 
   /** A status without catalog entry and plan. */
