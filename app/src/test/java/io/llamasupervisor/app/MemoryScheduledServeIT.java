@@ -8,13 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.gguf.testing.GgufWriter;
 import io.llamasupervisor.testkit.FakeLlamaServer;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,11 +22,11 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,47 +45,16 @@ class MemoryScheduledServeIT {
   private static final int REQUESTS_PER_CLIENT = 16;
 
   @TempDir Path dir;
-  private final List<Process> started = new ArrayList<>();
+  private JarLauncher launcher;
+
+  @BeforeEach
+  void setUp() {
+    launcher = new JarLauncher(dir);
+  }
 
   @AfterEach
   void tearDown() throws Exception {
-    for (Process p : started) {
-      p.destroy();
-    }
-    for (Process p : started) {
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private Process run(String name, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.add("-jar");
-    cmd.add(Path.of("target/llama-supervisor.jar").toAbsolutePath().toString());
-    cmd.addAll(args);
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve(name + ".log").toFile())
-            .start();
-    started.add(p);
-    return p;
-  }
-
-  private String log(String name) {
-    try {
-      return Files.readString(dir.resolve(name + ".log"), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    launcher.close();
   }
 
   private static HttpResponse<String> get(int port, String path) throws Exception {
@@ -147,46 +113,40 @@ class MemoryScheduledServeIT {
     Path binary = FakeLlamaServer.installExecutable(dir.resolve("bin"));
     List<String> common =
         List.of(
-            "--models-dir",
-            models.toString(),
             "--supervisor.defaults.ctx-size=256",
             "--supervisor.defaults.parallel=2",
             "--supervisor.defaults.threads=1");
     // the estimate of one model, as plan prints it: the budget is two and a half of them
-    Process plan = run("plan", concat(List.of("plan", "--json"), common));
-    assertTrue(plan.waitFor(60, TimeUnit.SECONDS), log("plan"));
+    Process plan =
+        launcher.run(
+            "plan", concat(List.of("plan", "--json", "--models-dir", models.toString()), common));
+    assertTrue(plan.waitFor(60, TimeUnit.SECONDS), launcher.log("plan"));
     long one = 0;
-    for (String line : log("plan").split("\n")) {
+    for (String line : launcher.log("plan").split("\n")) {
       if (line.startsWith("{")) {
         one = Math.max(one, JSON.readTree(line).path("memory").path("totalBytes").asLong());
       }
     }
-    assertTrue(one > 0, log("plan"));
+    assertTrue(one > 0, launcher.log("plan"));
 
-    int api = freePort();
-    int gw = freePort();
-    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
-    run(
-        "serve",
-        concat(
-            List.of(
+    int gw = JarLauncher.freePort();
+    int api =
+        launcher
+            .serve(
                 "serve",
-                "--llama-server",
-                binary.toString(),
-                "--state-dir",
-                dir.resolve("state").toString(),
-                "--port",
-                Integer.toString(api),
-                "--gateway-port",
-                Integer.toString(gw),
-                "--supervisor.ports=" + first + "-" + (first + 50),
-                "--supervisor.catalog.poll-interval=100ms",
-                "--supervisor.catalog.stable-after=100ms",
-                "--supervisor.supervision.drain.linger=100ms",
-                "--supervisor.memory.budget=" + (2 * one + one / 2),
-                "--supervisor.memory.margin=0",
-                "--supervisor.memory.min-residency=1s"),
-            common));
+                models,
+                binary,
+                dir.resolve("state"),
+                concat(
+                    List.of(
+                        "--gateway-port",
+                        Integer.toString(gw),
+                        "--supervisor.supervision.drain.linger=100ms",
+                        "--supervisor.memory.budget=" + (2 * one + one / 2),
+                        "--supervisor.memory.margin=0",
+                        "--supervisor.memory.min-residency=1s"),
+                    common))
+            .apiPort();
     await()
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(200))
@@ -274,7 +234,7 @@ class MemoryScheduledServeIT {
         "memory scheduling: %d requests from %d clients, %d failed, at most %d resident in %d"
             + " samples, %d loads (a FIFO switcher: %d)%n",
         sent.size(), CLIENTS, failures.size(), mostResident.get(), samples.get(), scheduled, fifo);
-    assertEquals(List.of(), failures, log("serve"));
+    assertEquals(List.of(), failures, launcher.log("serve"));
     assertTrue(samples.get() > 10, "samples: " + samples.get());
     assertTrue(mostResident.get() <= 2, "at most two resident, saw " + mostResident.get());
     assertTrue(scheduled > 0, "the pattern needs C at some point: " + scheduled);
