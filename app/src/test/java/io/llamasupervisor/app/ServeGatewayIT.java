@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.gguf.testing.GgufWriter;
 import io.llamasupervisor.testkit.FakeLlamaServer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,9 +23,9 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,47 +41,16 @@ class ServeGatewayIT {
       "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}";
 
   @TempDir Path dir;
-  private final List<Process> started = new ArrayList<>();
+  private JarLauncher launcher;
+
+  @BeforeEach
+  void setUp() {
+    launcher = new JarLauncher(dir);
+  }
 
   @AfterEach
   void tearDown() throws Exception {
-    for (Process p : started) {
-      p.destroy();
-    }
-    for (Process p : started) {
-      if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private Process run(String name, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.add("-jar");
-    cmd.add(Path.of("target/llama-supervisor.jar").toAbsolutePath().toString());
-    cmd.addAll(args);
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve(name + ".log").toFile())
-            .start();
-    started.add(p);
-    return p;
-  }
-
-  private String log(String name) {
-    try {
-      return Files.readString(dir.resolve(name + ".log"), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    launcher.close();
   }
 
   private static HttpResponse<String> post(int port, String body) throws Exception {
@@ -102,45 +70,30 @@ class ServeGatewayIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Starts {@code serve} with one model {@code pub/repo/m} on the fake, API and gateway ports. */
-  private void serve(int api, int gw, String... extra) throws IOException {
+  /**
+   * Starts {@code serve} with one model {@code pub/repo/m} on the fake and the gateway on {@code
+   * gw}; returns the API's port.
+   */
+  private int serve(int gw, String... extra) throws IOException {
     Path models = Files.createDirectories(dir.resolve("models"));
     GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve("pub/repo/m.gguf"));
     Path binary = FakeLlamaServer.installExecutable(dir.resolve("bin"));
-    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "serve",
-                "--models-dir",
-                models.toString(),
-                "--llama-server",
-                binary.toString(),
-                "--state-dir",
-                dir.resolve("state").toString(),
-                "--port",
-                Integer.toString(api),
-                "--gateway-port",
-                Integer.toString(gw),
-                "--supervisor.ports=" + first + "-" + (first + 50),
-                "--supervisor.catalog.poll-interval=100ms",
-                "--supervisor.catalog.stable-after=100ms"));
+    List<String> args = new ArrayList<>(List.of("--gateway-port", Integer.toString(gw)));
     args.addAll(List.of(extra));
-    run("serve", args);
+    return launcher.serve("serve", models, binary, dir.resolve("state"), args).apiPort();
   }
 
   @Test
   void serveRoutesThroughItsGatewayAndAStandaloneGatewayFollowsIt() throws Exception {
-    int api = freePort();
-    int gw = freePort();
-    serve(api, gw);
+    int gw = JarLauncher.freePort();
+    int api = serve(gw);
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
         .ignoreExceptions()
         .until(() -> post(gw, CHAT).statusCode() == 200);
     HttpResponse<String> r = post(gw, CHAT);
-    assertEquals(200, r.statusCode(), r.body() + log("serve"));
+    assertEquals(200, r.statusCode(), r.body() + launcher.log("serve"));
     assertTrue(r.headers().firstValue("x-backend-generation").isPresent());
     JsonNode list = JSON.readTree(get(gw, "/v1/models").body());
     assertEquals("pub/repo/m", list.path("data").get(0).path("id").asText(), list.toString());
@@ -150,8 +103,8 @@ class ServeGatewayIT {
         metrics.contains("llama_gateway_requests_total{model=\"pub/repo/m\",status=\"200\"}"),
         metrics);
 
-    int alone = freePort();
-    run(
+    int alone = JarLauncher.freePort();
+    launcher.run(
         "gateway",
         List.of(
             "gateway", "--registry", "http://127.0.0.1:" + api, "--port", Integer.toString(alone)));
@@ -166,7 +119,7 @@ class ServeGatewayIT {
             .path("llama_supervisor")
             .path("state")
             .asText(),
-        log("gateway"));
+        launcher.log("gateway"));
     // the standalone gateway has no API beside it: it serves its own /metrics
     HttpResponse<String> own = get(alone, "/metrics");
     assertEquals(200, own.statusCode(), own.body());
@@ -182,15 +135,14 @@ class ServeGatewayIT {
    */
   @Test
   void onDemandStartsOnceThroughTheFleetAndTheDrainWaitsForTheGatewaysStream() throws Exception {
-    int api = freePort();
-    int gw = freePort();
-    serve(
-        api,
-        gw,
-        "--supervisor.defaults.start=on-demand",
-        "--supervisor.defaults.env.FAKE_LLAMA_LOAD_MS=1000",
-        "--supervisor.defaults.env.FAKE_LLAMA_TOKEN_MS=20",
-        "--supervisor.supervision.drain.linger=200ms");
+    int gw = JarLauncher.freePort();
+    int api =
+        serve(
+            gw,
+            "--supervisor.defaults.start=on-demand",
+            "--supervisor.defaults.env.FAKE_LLAMA_LOAD_MS=1000",
+            "--supervisor.defaults.env.FAKE_LLAMA_TOKEN_MS=20",
+            "--supervisor.supervision.drain.linger=200ms");
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
@@ -206,7 +158,7 @@ class ServeGatewayIT {
       }
       for (Future<HttpResponse<String>> f : firsts) {
         HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
-        assertEquals(200, r.statusCode(), r.body() + log("serve"));
+        assertEquals(200, r.statusCode(), r.body() + launcher.log("serve"));
       }
       JsonNode started = model(api);
       assertEquals(1, started.path("instances").size(), started.toString());
