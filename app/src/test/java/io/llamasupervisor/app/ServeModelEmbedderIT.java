@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasupervisor.gguf.testing.GgufWriter;
 import io.llamasupervisor.testkit.FakeLlamaServer;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,12 +14,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,16 +34,16 @@ class ServeModelEmbedderIT {
   private static final String EMBED_MODEL = "pub/repo/embed";
 
   @TempDir Path dir;
-  private final List<Process> started = new ArrayList<>();
+  private JarLauncher launcher;
+
+  @BeforeEach
+  void start() {
+    launcher = new JarLauncher(dir);
+  }
 
   @AfterEach
   void stop() throws Exception {
-    for (Process p : started) {
-      p.destroy();
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    }
+    launcher.close();
   }
 
   @Test
@@ -72,36 +68,16 @@ class ServeModelEmbedderIT {
               extra-args: [--embeddings, --pooling, mean]
         """
             .formatted(EMBED_MODEL, CHAT_MODEL, EMBED_MODEL));
-    int api = freePort();
-    int gateway = freePort();
-    int ports = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-jar",
-                Path.of("target/llama-supervisor.jar").toAbsolutePath().toString(),
+    int gateway = JarLauncher.freePort();
+    int api =
+        launcher
+            .serve(
                 "serve",
-                "--models-dir",
-                models.toString(),
-                "--llama-server",
-                FakeLlamaServer.installExecutable(dir.resolve("bin")).toString(),
-                "--state-dir",
-                dir.resolve("state").toString(),
-                "--config",
-                config.toString(),
-                "--port",
-                Integer.toString(api),
-                "--gateway-port",
-                Integer.toString(gateway),
-                "--supervisor.ports=" + ports + "-" + (ports + 50),
-                "--supervisor.catalog.poll-interval=100ms",
-                "--supervisor.catalog.stable-after=100ms"));
-    started.add(
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("serve.log").toFile())
-            .start());
+                models,
+                FakeLlamaServer.installExecutable(dir.resolve("bin")),
+                dir.resolve("state"),
+                List.of("--config", config.toString(), "--gateway-port", Integer.toString(gateway)))
+            .apiPort();
     await()
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(250))
@@ -168,11 +144,5 @@ class ServeModelEmbedderIT {
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
