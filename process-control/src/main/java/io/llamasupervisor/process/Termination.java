@@ -55,6 +55,7 @@ final class Termination {
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
   private final List<ScheduledFuture<?>> timers = new ArrayList<>();
   private Phase phase = Phase.NEW;
+  private boolean killRequested;
   private boolean groupReleased;
 
   /**
@@ -87,15 +88,20 @@ final class Termination {
     scheduler.execute(() -> sendTerm(grace));
   }
 
-  /** Ends the grace period now (used by an emergency kill during a stop). */
-  void escalateNow() {
+  /**
+   * Ends the grace period now (used by an emergency kill during a stop). A request that runs before
+   * the graceful phase has begun is kept: the phase then starts with SIGKILL and no grace.
+   */
+  synchronized void escalateNow() {
+    killRequested = true;
     scheduler.execute(this::escalate);
   }
 
-  private synchronized void sendTerm(Duration grace) {
+  private synchronized void sendTerm(Duration requestedGrace) {
     if (phase != Phase.NEW) {
       return;
     }
+    Duration grace = killRequested ? Duration.ZERO : requestedGrace;
     phase = Phase.GRACE;
     snapshotTree();
     if (grace.isZero()) {

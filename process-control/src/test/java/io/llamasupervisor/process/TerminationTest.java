@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -228,6 +229,54 @@ class TerminationTest {
     t.escalateNow();
     t.finished().get(5, TimeUnit.SECONDS);
     assertEquals(List.of("TERM -500", "KILL -500"), signals);
+  }
+
+  /**
+   * Regression: with two scheduler threads the escalation could run before the graceful phase had
+   * begun; it was dropped and the stop then waited out its whole grace (CI saw a 60 s grace).
+   */
+  @Test
+  void aKillThatOvertakesTheStartOfTheGraceIsNotLost() throws Exception {
+    FakeHandle leader = new FakeHandle(LEADER, LEADER);
+    HoldingScheduler held = new HoldingScheduler();
+    try {
+      Termination t =
+          new Termination(
+              "m", leaderOf(leader), LEADER, new ProcFs(proc), recording("KILL"), held, LONG);
+      t.begin(LONG);
+      t.escalateNow();
+      held.releaseInReverseOrder();
+      t.finished().get(5, TimeUnit.SECONDS);
+      assertEquals(List.of("KILL -500"), signals);
+    } finally {
+      held.shutdownNow();
+    }
+  }
+
+  /** Holds tasks given to {@code execute} until released, so a test can choose their order. */
+  private static final class HoldingScheduler extends ScheduledThreadPoolExecutor {
+    private final List<Runnable> held = new ArrayList<>();
+    private boolean holding = true;
+
+    HoldingScheduler() {
+      super(1);
+    }
+
+    @Override
+    public synchronized void execute(Runnable task) {
+      if (holding) {
+        held.add(task);
+      } else {
+        super.execute(task);
+      }
+    }
+
+    synchronized void releaseInReverseOrder() {
+      holding = false;
+      for (int i = held.size() - 1; i >= 0; i--) {
+        super.execute(held.get(i));
+      }
+    }
   }
 
   @Test
