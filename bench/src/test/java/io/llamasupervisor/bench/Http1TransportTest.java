@@ -3,9 +3,9 @@ package io.llamasupervisor.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.llamasupervisor.health.testing.MutableClock;
 import io.llamasupervisor.registry.BackendRoute;
 import io.llamasupervisor.registry.BackendState;
+import io.llamasupervisor.testing.MutableClock;
 import io.llamasupervisor.testkit.FakeServerProcess;
 import java.io.BufferedInputStream;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.llamasupervisor.health.testing.MutableClock;
+import io.llamasupervisor.testing.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.llamasupervisor.health.testing.MutableClock;
+import io.llamasupervisor.testing.MutableClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

@@ -20,6 +20,7 @@ import io.llamasupervisor.cache.CacheLookup.Bypass;
 import io.llamasupervisor.cache.CacheLookup.BypassReason;
 import io.llamasupervisor.cache.CacheLookup.Hit;
 import io.llamasupervisor.cache.CacheLookup.Miss;
+import io.llamasupervisor.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Test;
 
 /** The exact cache, in memory, through the API the gateway calls. */
 class ResponseCacheTest {
-  private final TestClock clock = new TestClock();
+  private final MutableClock clock = MutableClock.atEpochOfTests();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final List<ResponseCache> caches = new ArrayList<>();
 

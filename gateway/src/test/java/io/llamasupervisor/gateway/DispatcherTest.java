@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.llamasupervisor.registry.DelayScheduler;
+import io.llamasupervisor.testing.ManualScheduler;
+import io.llamasupervisor.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class DispatcherTest {
-  private final ManualTime time = new ManualTime();
+  private final MutableClock clock = MutableClock.atEpochOfTests();
+  private final ManualScheduler time = new ManualScheduler(clock);
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final List<String> starts = new ArrayList<>();
   private List<ModelInfo> directory = List.of();
@@ -37,8 +41,8 @@ class DispatcherTest {
         options,
         () -> directory,
         id -> starter.requestStart(id),
-        time,
-        time,
+        clock,
+        DelayScheduler.on(time),
         new Random(42),
         new GatewayMetrics(meters));
   }
@@ -195,7 +199,7 @@ class DispatcherTest {
     failUntilEjected(d, url(1001));
     assertEquals(Set.of(url(1001)), d.ejected().get("m").keySet());
     assertEquals(
-        time.instant().plusSeconds(30), d.ejected().get("m").get(url(1001)), "first: 30 s");
+        clock.instant().plusSeconds(30), d.ejected().get("m").get(url(1001)), "first: 30 s");
     for (int i = 0; i < 10; i++) {
       Lease l = acquire(d, "m").lease();
       assertEquals(url(1002), l.url(), "an ejected backend gets no requests");
@@ -207,7 +211,7 @@ class DispatcherTest {
     time.advance(Duration.ofSeconds(30));
     assertTrue(d.ejected().isEmpty(), "back after 30 s");
     failUntilEjected(d, url(1001));
-    assertEquals(time.instant().plusSeconds(60), d.ejected().get("m").get(url(1001)), "doubled");
+    assertEquals(clock.instant().plusSeconds(60), d.ejected().get("m").get(url(1001)), "doubled");
   }
 
   @Test

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.llamasupervisor.registry.DelayScheduler;
+import io.llamasupervisor.testing.ManualScheduler;
+import io.llamasupervisor.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashSet;
@@ -18,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /** Prefer-local: a gateway in a cluster fills its own node's slots before it spills to others. */
 class PreferLocalTest {
-  private final ManualTime time = new ManualTime();
+  private final MutableClock clock = MutableClock.atEpochOfTests();
+  private final ManualScheduler time = new ManualScheduler(clock);
 
   private Dispatcher dispatcher(GatewayOptions options, Set<String> localUrls) {
     Dispatcher d =
@@ -26,8 +30,8 @@ class PreferLocalTest {
             options,
             List::of,
             ModelStarter.NONE,
-            time,
-            time,
+            clock,
+            DelayScheduler.on(time),
             new Random(7),
             new GatewayMetrics(new SimpleMeterRegistry()));
     d.preferLocal(localUrls::contains);

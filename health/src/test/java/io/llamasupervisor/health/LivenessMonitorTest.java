@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llamasupervisor.health.testing.FakeHealthProbe;
-import io.llamasupervisor.health.testing.ManualScheduler;
-import io.llamasupervisor.health.testing.MutableClock;
+import io.llamasupervisor.testing.ManualScheduler;
+import io.llamasupervisor.testing.MutableClock;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;

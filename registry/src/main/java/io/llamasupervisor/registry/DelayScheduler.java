@@ -1,6 +1,7 @@
 package io.llamasupervisor.registry;
 
 import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -18,6 +19,18 @@ public interface DelayScheduler {
   interface Cancellable {
     /** Prevents the task from running if it has not started; idempotent. */
     void cancel();
+  }
+
+  /**
+   * Schedules on {@code executor} (one heap entry per task); cancelling a handle cancels the
+   * executor's future without interrupting a task that has started. The executor's own removal
+   * policy decides whether a cancelled task leaves its queue at once.
+   */
+  static DelayScheduler on(ScheduledExecutorService executor) {
+    return (delay, task) -> {
+      var future = executor.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+      return () -> future.cancel(false);
+    };
   }
 
   /**
@@ -46,8 +59,7 @@ public interface DelayScheduler {
 
     @Override
     public Cancellable schedule(Duration delay, Runnable task) {
-      var future = executor.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
-      return () -> future.cancel(false);
+      return on(executor).schedule(delay, task);
     }
 
     /** Number of tasks waiting to run (for metrics and tests). */

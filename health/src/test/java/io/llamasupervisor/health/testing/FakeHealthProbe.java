@@ -48,7 +48,8 @@ public final class FakeHealthProbe implements HealthProbe {
   private Step fallback;
 
   /**
-   * @param scheduler used for {@link #timeOut()} answers (give the test's {@link ManualScheduler})
+   * @param scheduler used for {@link #timeOut()} answers (give the test's {@link
+   *     io.llamasupervisor.testing.ManualScheduler})
    */
   public FakeHealthProbe(Clock clock, ScheduledExecutorService scheduler, ProbeResult fallback) {
     this.clock = Objects.requireNonNull(clock, "clock");

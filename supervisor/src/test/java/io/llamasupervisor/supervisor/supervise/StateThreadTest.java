@@ -2,8 +2,8 @@ package io.llamasupervisor.supervisor.supervise;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.llamasupervisor.health.testing.ManualScheduler;
-import io.llamasupervisor.health.testing.MutableClock;
+import io.llamasupervisor.testing.ManualScheduler;
+import io.llamasupervisor.testing.MutableClock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;

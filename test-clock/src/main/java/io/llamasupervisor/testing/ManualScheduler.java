@@ -1,4 +1,4 @@
-package io.llamasupervisor.health.testing;
+package io.llamasupervisor.testing;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.llamasupervisor.health.testing;
+package io.llamasupervisor.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
