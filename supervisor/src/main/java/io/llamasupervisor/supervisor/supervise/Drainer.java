@@ -4,6 +4,7 @@ import io.llamasupervisor.health.SlotsProbe;
 import io.llamasupervisor.health.SlotsResult;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -94,13 +95,22 @@ final class Drainer {
   /**
    * Reads {@code /slots} of every ready instance and publishes changed idle-slot counts. Runs at
    * the resync interval, so a busy fleet makes at most one table version per interval for it.
+   *
+   * <p>With an in-process gateway ({@link Traffic} other than {@link Traffic#NONE}) an instance is
+   * not asked while it is quiet: its last reading found every slot idle and since that probe began
+   * the gateway has had no request for its model and has none in flight to it. An idle fleet then
+   * costs no slots requests at all, and {@code /slots} (which llama-server answers from its
+   * inference loop) does not keep waking a server that sleeps when idle ({@code
+   * --sleep-idle-seconds}). Requests sent straight to a backend's port, past the gateway, are then
+   * seen at the next refresh after gateway traffic for that model.
    */
   void refreshSlots() {
     for (ModelRuntime m : List.copyOf(state.models.values())) {
       for (InstanceRuntime i : List.copyOf(m.instances)) {
-        if (i.state != InstanceState.READY || i.slotsProbeInFlight) {
+        if (i.state != InstanceState.READY || i.slotsProbeInFlight || quiet(m, i)) {
           continue;
         }
+        Instant began = state.now();
         StateThread.guarded(
                 "slots refresh of model " + m.id,
                 () -> {
@@ -111,12 +121,20 @@ final class Drainer {
                               thread.post(
                                   () -> {
                                     i.slotsProbeInFlight = false;
-                                    onRefresh(i, r);
+                                    onRefresh(i, r, began);
                                   }));
                 })
             .run();
       }
     }
+  }
+
+  private boolean quiet(ModelRuntime m, InstanceRuntime i) {
+    Traffic traffic = state.traffic();
+    if (traffic == Traffic.NONE || i.allIdleSince == null || traffic.inFlight(i.url()) > 0) {
+      return false;
+    }
+    return traffic.lastActive(m.id).map(last -> last.isBefore(i.allIdleSince)).orElse(true);
   }
 
   /** Probes {@code i}'s slots; when the probe throws, {@code undo} runs and it is asked again. */
@@ -130,10 +148,12 @@ final class Drainer {
     }
   }
 
-  private void onRefresh(InstanceRuntime i, SlotsResult r) {
+  private void onRefresh(InstanceRuntime i, SlotsResult r, Instant began) {
+    i.allIdleSince = null; // set again below when this reading found every slot idle
     if (r instanceof SlotsResult.Known k && i.state == InstanceState.READY) {
       int total = k.totalSlots().orElse(i.plan.parallel());
       int idle = Math.max(0, total - k.busySlots());
+      i.allIdleSince = idle == total ? began : null;
       if (idle != i.slotsIdle) {
         i.slotsIdle = idle;
         state.publish();

@@ -38,6 +38,9 @@ final class InstanceRuntime {
   boolean slotsProbeInFlight;
   int slotsIdle = -1;
 
+  /** When the probe of the last slots reading that found every slot idle began; else null. */
+  Instant allIdleSince;
+
   /** The {@link SafeMode} level it was started with (0 = the plan as it is). */
   int safeLevel;
 

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,5 +115,51 @@ class DrainerTest {
     f.slotsAnswer.set(IDLE);
     f.advance(Duration.ofMillis(400));
     assertFalse(old.isAlive(), "checks went on after the failures");
+  }
+
+  /**
+   * An idle fleet behind the gateway costs no {@code /slots} requests (which also wake a sleeping
+   * llama-server); gateway traffic for the model makes the next refresh read them again.
+   */
+  @Test
+  void aQuietInstanceIsNotAskedForItsSlotsUntilTheGatewayHasTrafficForIt() throws Exception {
+    f.slotsAnswer.set(IDLE);
+    f.start();
+    AtomicReference<Instant> lastActive = new AtomicReference<>();
+    f.fleet.setTraffic(
+        new Traffic() {
+          @Override
+          public int inFlight(String backendUrl) {
+            return 0;
+          }
+
+          @Override
+          public Optional<Instant> lastActive(String modelId) {
+            return Optional.ofNullable(lastActive.get());
+          }
+
+          @Override
+          public int queued(String modelId) {
+            return 0;
+          }
+        });
+    f.advance(Duration.ofSeconds(5)); // one resync: the first reading finds every slot idle
+    int afterFirstReading = slotsCalls();
+    assertTrue(afterFirstReading >= 1, "the first refresh reads the slots");
+
+    f.advance(Duration.ofSeconds(30));
+    assertEquals(afterFirstReading, slotsCalls(), "no slots request while quiet");
+
+    lastActive.set(f.clock.instant());
+    f.advance(Duration.ofSeconds(5));
+    assertEquals(afterFirstReading + 1, slotsCalls(), "traffic: the next refresh reads again");
+    f.advance(Duration.ofSeconds(10));
+    assertEquals(afterFirstReading + 1, slotsCalls(), "and then it is quiet again");
+  }
+
+  private int slotsCalls() {
+    synchronized (f.slotsCalls) {
+      return f.slotsCalls.size();
+    }
   }
 }
