@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -224,13 +223,16 @@ final class SemanticIndex implements Closeable {
     if (b == null) {
       return List.of();
     }
-    List<Candidate> out = new ArrayList<>();
+    if (k <= 0) {
+      return List.of();
+    }
+    TopK out = new TopK(k);
     Graph graph;
     synchronized (b) {
       graph = b.graph;
       if (graph == null) {
         for (Slot s : b.slots.values()) {
-          out.add(new Candidate(s.entry, Vectors.dot(query, s.entry.vector())));
+          out.offer(s.entry, Vectors.dot(query, s.entry.vector()));
         }
       } else {
         long visible = graph.visibleSeq;
@@ -239,7 +241,7 @@ final class SemanticIndex implements Closeable {
         }
         for (Slot s : b.pending) {
           if (b.slots.get(s.entry.key()) == s) {
-            out.add(new Candidate(s.entry, Vectors.dot(query, s.entry.vector())));
+            out.offer(s.entry, Vectors.dot(query, s.entry.vector()));
           }
         }
       }
@@ -247,12 +249,49 @@ final class SemanticIndex implements Closeable {
     if (graph != null) {
       searchGraph(b, graph, query, k, out);
     }
-    out.sort(Comparator.comparingDouble((Candidate c) -> c.similarity()).reversed());
-    return out.size() > k ? List.copyOf(out.subList(0, k)) : out;
+    return out.list();
   }
 
-  private static void searchGraph(
-      Bucket b, Graph graph, float[] query, int k, List<Candidate> out) {
+  /** The {@code k} most similar entries offered so far, each once (a flat scan keeps no more). */
+  private static final class TopK {
+    private final VectorEntry[] entries;
+    private final float[] similarities;
+    private int size;
+
+    TopK(int k) {
+      entries = new VectorEntry[k];
+      similarities = new float[k];
+    }
+
+    void offer(VectorEntry e, float similarity) {
+      if (size == entries.length && similarity <= similarities[size - 1]) {
+        return;
+      }
+      for (int i = 0; i < size; i++) {
+        if (entries[i] == e) {
+          return;
+        }
+      }
+      int i = size < entries.length ? size++ : size - 1;
+      while (i > 0 && similarities[i - 1] < similarity) {
+        entries[i] = entries[i - 1];
+        similarities[i] = similarities[i - 1];
+        i--;
+      }
+      entries[i] = e;
+      similarities[i] = similarity;
+    }
+
+    List<Candidate> list() {
+      List<Candidate> out = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        out.add(new Candidate(entries[i], similarities[i]));
+      }
+      return out;
+    }
+  }
+
+  private static void searchGraph(Bucket b, Graph graph, float[] query, int k, TopK out) {
     IndexSearcher searcher;
     try {
       searcher = graph.searchers.acquire();
@@ -269,8 +308,8 @@ final class SemanticIndex implements Closeable {
       synchronized (b) {
         for (String key : keys) {
           Slot s = b.slots.get(key);
-          if (s != null && out.stream().noneMatch(c -> c.entry() == s.entry)) {
-            out.add(new Candidate(s.entry, Vectors.dot(query, s.entry.vector())));
+          if (s != null) {
+            out.offer(s.entry, Vectors.dot(query, s.entry.vector()));
           }
         }
       }
