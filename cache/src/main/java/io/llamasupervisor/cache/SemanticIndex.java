@@ -407,9 +407,8 @@ final class SemanticIndex implements Closeable {
     IOException failed = null;
     for (Bucket b : buckets.values()) {
       Graph graph;
-      synchronized (b) {
+      synchronized (b) { // left in place: a late add or search then fails as closed
         graph = b.graph;
-        b.graph = null;
       }
       if (graph != null) {
         try {
