@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
@@ -23,12 +21,12 @@ import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
-import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.ByteBuffersDirectory;
 
@@ -37,15 +35,21 @@ import org.apache.lucene.store.ByteBuffersDirectory;
  *
  * <p>Each scope is a bucket. A bucket of up to {@code flatLimit} vectors is searched by a flat scan
  * (exact, and faster than a graph at that size: see docs/benchmarks.md); a bucket that grows past
- * it is also put into one Lucene HNSW index shared by all large buckets, searched with the scope as
- * a filter. Vectors added since the index's last refresh are scanned flat, so a vector is findable
- * as soon as {@link #add} returns. Thread-safe.
+ * it also gets its own Lucene HNSW index, which holds that scope's vectors only, so a search never
+ * filters by scope and never walks another scope's graph or segments. Vectors added since the
+ * index's last refresh are scanned flat, so a vector is findable as soon as {@link #add} returns.
+ * Thread-safe.
  */
 final class SemanticIndex implements Closeable {
   static final int DEFAULT_FLAT_LIMIT = 1000;
   private static final String F_VECTOR = "v";
-  private static final String F_SCOPE = "scope";
   private static final String F_KEY = "key";
+
+  /**
+   * Segments per tier of a scope's index: every refresh that found new vectors writes a segment,
+   * and each segment is a graph of its own that every search walks, so they are merged early.
+   */
+  private static final int SEGMENTS_PER_TIER = 4;
 
   /** A stored prompt and its similarity to the query. */
   record Candidate(VectorEntry entry, float similarity) {}
@@ -62,7 +66,43 @@ final class SemanticIndex implements Closeable {
   private static final class Bucket {
     final Map<String, Slot> slots = new LinkedHashMap<>();
     final Deque<Slot> pending = new ArrayDeque<>();
-    boolean inLucene;
+
+    /** The scope's own Lucene index once it outgrew the flat scan; null before. */
+    Graph graph;
+  }
+
+  /**
+   * One scope's HNSW index in memory. Written only under its bucket's lock; searched through a
+   * {@link SearcherManager} without it.
+   */
+  private static final class Graph implements Closeable {
+    final ByteBuffersDirectory directory = new ByteBuffersDirectory();
+    final IndexWriter writer;
+    final SearcherManager searchers;
+    final AtomicBoolean dirty = new AtomicBoolean();
+
+    /** Slots with a sequence number up to this one are in the searchers' current view. */
+    volatile long visibleSeq;
+
+    Graph() {
+      TieredMergePolicy merges = new TieredMergePolicy();
+      merges.setSegmentsPerTier(SEGMENTS_PER_TIER);
+      try {
+        this.writer =
+            new IndexWriter(
+                directory, new IndexWriterConfig().setCommitOnClose(false).setMergePolicy(merges));
+        this.searchers = new SearcherManager(writer, null);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open an in-memory index", e);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      searchers.close();
+      writer.close();
+      directory.close();
+    }
   }
 
   private final int flatLimit;
@@ -74,24 +114,12 @@ final class SemanticIndex implements Closeable {
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong count = new AtomicLong();
   private final AtomicLong seq = new AtomicLong();
-  private final AtomicBoolean dirty = new AtomicBoolean();
-  private final ReentrantReadWriteLock luceneLock = new ReentrantReadWriteLock();
-  private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
-  private final IndexWriter writer;
-  private final SearcherManager searchers;
-  private volatile long visibleSeq;
 
   SemanticIndex(int flatLimit) {
     if (flatLimit < 0) {
       throw new IllegalArgumentException("flatLimit must not be negative, was " + flatLimit);
     }
     this.flatLimit = flatLimit;
-    try {
-      this.writer = new IndexWriter(directory, new IndexWriterConfig().setCommitOnClose(false));
-      this.searchers = new SearcherManager(writer, null);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open an in-memory index", e);
-    }
   }
 
   /** Adds {@code e} to its scope; a key that is already present is left as it is. */
@@ -105,10 +133,10 @@ final class SemanticIndex implements Closeable {
     synchronized (b) {
       Slot slot = new Slot(e);
       b.slots.put(e.key(), slot);
-      if (b.inLucene) {
+      if (b.graph != null) {
         index(b, slot);
       } else if (b.slots.size() > flatLimit) {
-        b.inLucene = true;
+        b.graph = new Graph();
         for (Slot s : b.slots.values()) {
           index(b, s);
         }
@@ -118,25 +146,22 @@ final class SemanticIndex implements Closeable {
     count.incrementAndGet();
   }
 
+  /** Puts {@code slot} into the bucket's graph; the caller holds the bucket's lock. */
   private void index(Bucket b, Slot slot) {
     Document doc = new Document();
     doc.add(
         new KnnFloatVectorField(
             F_VECTOR, slot.entry.vector(), VectorSimilarityFunction.DOT_PRODUCT));
-    doc.add(new StringField(F_SCOPE, slot.entry.scope(), Field.Store.NO));
     doc.add(new StringField(F_KEY, slot.entry.key(), Field.Store.NO));
     doc.add(new StoredField(F_KEY, slot.entry.key()));
-    luceneLock.readLock().lock();
+    slot.seq = seq.incrementAndGet();
     try {
-      slot.seq = seq.incrementAndGet();
-      writer.addDocument(doc);
+      b.graph.writer.addDocument(doc);
     } catch (IOException ex) {
       throw new UncheckedIOException("in-memory index write failed", ex);
-    } finally {
-      luceneLock.readLock().unlock();
     }
     b.pending.addLast(slot);
-    dirty.set(true);
+    b.graph.dirty.set(true);
   }
 
   /** Removes the entry of {@code key}, if present. */
@@ -160,15 +185,15 @@ final class SemanticIndex implements Closeable {
       }
       bytes.addAndGet(-s.entry.weight());
       count.decrementAndGet();
-      if (b.inLucene) {
+      if (b.graph != null) {
         try {
-          writer.deleteDocuments(new Term(F_KEY, key));
-          dirty.set(true);
+          b.graph.writer.deleteDocuments(new Term(F_KEY, key));
+          b.graph.dirty.set(true);
         } catch (IOException ex) {
           throw new UncheckedIOException("in-memory index delete failed", ex);
         }
       }
-      if (b.slots.isEmpty() && !b.inLucene) {
+      if (b.slots.isEmpty() && b.graph == null) {
         buckets.remove(scope, b);
       }
     }
@@ -198,45 +223,83 @@ final class SemanticIndex implements Closeable {
     if (b == null) {
       return List.of();
     }
-    List<Candidate> out = new ArrayList<>();
-    boolean lucene;
+    if (k <= 0) {
+      return List.of();
+    }
+    TopK out = new TopK(k);
+    Graph graph;
     synchronized (b) {
-      lucene = b.inLucene;
-      if (!lucene) {
+      graph = b.graph;
+      if (graph == null) {
         for (Slot s : b.slots.values()) {
-          out.add(new Candidate(s.entry, Vectors.dot(query, s.entry.vector())));
+          out.offer(s.entry, Vectors.dot(query, s.entry.vector()));
         }
       } else {
-        long visible = visibleSeq;
+        long visible = graph.visibleSeq;
         while (!b.pending.isEmpty() && b.pending.peekFirst().seq <= visible) {
           b.pending.pollFirst();
         }
         for (Slot s : b.pending) {
           if (b.slots.get(s.entry.key()) == s) {
-            out.add(new Candidate(s.entry, Vectors.dot(query, s.entry.vector())));
+            out.offer(s.entry, Vectors.dot(query, s.entry.vector()));
           }
         }
       }
     }
-    if (lucene) {
-      searchLucene(b, scope, query, k, out);
+    if (graph != null) {
+      searchGraph(b, graph, query, k, out);
     }
-    out.sort(Comparator.comparingDouble((Candidate c) -> c.similarity()).reversed());
-    return out.size() > k ? List.copyOf(out.subList(0, k)) : out;
+    return out.list();
   }
 
-  private void searchLucene(Bucket b, String scope, float[] query, int k, List<Candidate> out) {
+  /** The {@code k} most similar entries offered so far, each once (a flat scan keeps no more). */
+  private static final class TopK {
+    private final VectorEntry[] entries;
+    private final float[] similarities;
+    private int size;
+
+    TopK(int k) {
+      entries = new VectorEntry[k];
+      similarities = new float[k];
+    }
+
+    void offer(VectorEntry e, float similarity) {
+      if (size == entries.length && similarity <= similarities[size - 1]) {
+        return;
+      }
+      for (int i = 0; i < size; i++) {
+        if (entries[i] == e) {
+          return;
+        }
+      }
+      int i = size < entries.length ? size++ : size - 1;
+      while (i > 0 && similarities[i - 1] < similarity) {
+        entries[i] = entries[i - 1];
+        similarities[i] = similarities[i - 1];
+        i--;
+      }
+      entries[i] = e;
+      similarities[i] = similarity;
+    }
+
+    List<Candidate> list() {
+      List<Candidate> out = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        out.add(new Candidate(entries[i], similarities[i]));
+      }
+      return out;
+    }
+  }
+
+  private static void searchGraph(Bucket b, Graph graph, float[] query, int k, TopK out) {
     IndexSearcher searcher;
     try {
-      searcher = searchers.acquire();
+      searcher = graph.searchers.acquire();
     } catch (IOException e) {
       throw new UncheckedIOException("in-memory index read failed", e);
     }
     try {
-      TopDocs top =
-          searcher.search(
-              new KnnFloatVectorQuery(F_VECTOR, query, k, new TermQuery(new Term(F_SCOPE, scope))),
-              k);
+      TopDocs top = searcher.search(new KnnFloatVectorQuery(F_VECTOR, query, k), k);
       var stored = searcher.storedFields();
       List<String> keys = new ArrayList<>(top.scoreDocs.length);
       for (ScoreDoc sd : top.scoreDocs) {
@@ -245,8 +308,8 @@ final class SemanticIndex implements Closeable {
       synchronized (b) {
         for (String key : keys) {
           Slot s = b.slots.get(key);
-          if (s != null && out.stream().noneMatch(c -> c.entry() == s.entry)) {
-            out.add(new Candidate(s.entry, Vectors.dot(query, s.entry.vector())));
+          if (s != null) {
+            out.offer(s.entry, Vectors.dot(query, s.entry.vector()));
           }
         }
       }
@@ -254,7 +317,7 @@ final class SemanticIndex implements Closeable {
       throw new UncheckedIOException("in-memory index search failed", e);
     } finally {
       try {
-        searchers.release(searcher);
+        graph.searchers.release(searcher);
       } catch (IOException e) {
         // an in-memory reader cannot fail to close in a way that matters here
       }
@@ -266,23 +329,24 @@ final class SemanticIndex implements Closeable {
    * Cheap when nothing changed; called periodically.
    */
   void refresh() {
-    if (!dirty.getAndSet(false)) {
-      return;
+    for (Bucket b : buckets.values()) {
+      Graph graph;
+      long upTo;
+      synchronized (b) { // every slot numbered up to here is in the writer (index() runs locked)
+        graph = b.graph;
+        if (graph == null || !graph.dirty.getAndSet(false)) {
+          continue;
+        }
+        upTo = seq.get();
+      }
+      try {
+        graph.searchers.maybeRefreshBlocking();
+      } catch (IOException e) {
+        graph.dirty.set(true);
+        throw new UncheckedIOException("in-memory index refresh failed", e);
+      }
+      graph.visibleSeq = upTo;
     }
-    long upTo;
-    luceneLock.writeLock().lock();
-    try {
-      upTo = seq.get();
-    } finally {
-      luceneLock.writeLock().unlock();
-    }
-    try {
-      searchers.maybeRefreshBlocking();
-    } catch (IOException e) {
-      dirty.set(true);
-      throw new UncheckedIOException("in-memory index refresh failed", e);
-    }
-    visibleSeq = upTo;
   }
 
   /**
@@ -340,8 +404,22 @@ final class SemanticIndex implements Closeable {
 
   @Override
   public void close() throws IOException {
-    searchers.close();
-    writer.close();
-    directory.close();
+    IOException failed = null;
+    for (Bucket b : buckets.values()) {
+      Graph graph;
+      synchronized (b) { // left in place: a late add or search then fails as closed
+        graph = b.graph;
+      }
+      if (graph != null) {
+        try {
+          graph.close();
+        } catch (IOException e) {
+          failed = e;
+        }
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
   }
 }

@@ -34,6 +34,32 @@ class SemanticIndexTest {
   }
 
   @Test
+  void aGraphSearchStaysInsideTheScopeWhenOtherScopesHoldTheSameVectors() throws Exception {
+    Random r = new Random(11);
+    try (SemanticIndex index = new SemanticIndex(2)) {
+      for (int i = 0; i < 6; i++) {
+        float[] v = random(r, 32);
+        index.add(entry("s1", "a" + i, v));
+        index.add(entry("s2", "b" + i, v)); // the very same vector in the other scope
+      }
+      for (boolean refreshed : new boolean[] {false, true}) {
+        if (refreshed) {
+          index.refresh();
+        }
+        for (int i = 0; i < 6; i++) {
+          float[] q = index.get("s1", "a" + i).orElseThrow().vector();
+          List<SemanticIndex.Candidate> found = index.search("s1", q, 4);
+          assertEquals(4, found.size());
+          assertEquals("a" + i, found.get(0).entry().key());
+          assertTrue(
+              found.stream().allMatch(c -> c.entry().scope().equals("s1")),
+              "refreshed=" + refreshed + ": " + found);
+        }
+      }
+    }
+  }
+
+  @Test
   void theGraphFindsWhatTheFlatScanFindsBeforeAndAfterARefresh() throws Exception {
     Random r = new Random(7);
     float[][] vs = new float[500][];
