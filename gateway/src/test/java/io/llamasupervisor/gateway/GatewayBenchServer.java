@@ -1,5 +1,7 @@
 package io.llamasupervisor.gateway;
 
+import io.llamasupervisor.cache.CacheConfig;
+import io.llamasupervisor.cache.ResponseCache;
 import io.llamasupervisor.registry.BackendRoute;
 import io.llamasupervisor.registry.BackendState;
 import io.llamasupervisor.registry.ModelRoute;
@@ -10,13 +12,16 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * A gateway in front of fixed backends, for benchmarks: {@code java … GatewayBenchServer --port
  * 8080 --model tiny --slots 4 --backend http://127.0.0.1:39001 [--backend …] [--affinity]
- * [--io-threads N] [--route NAME=URL …]}; each {@code --route} adds one more model with one backend
- * of the same slots. Prints {@code gateway listening on PORT} when ready and runs until killed.
+ * [--io-threads N] [--route NAME=URL …] [--exact-cache]}; each {@code --route} adds one more model
+ * with one backend of the same slots; {@code --exact-cache} turns the exact response cache on for
+ * every model (in memory, the defaults). Prints {@code gateway listening on PORT} when ready and
+ * runs until killed.
  */
 public final class GatewayBenchServer {
   private GatewayBenchServer() {}
@@ -26,6 +31,7 @@ public final class GatewayBenchServer {
     String model = "model";
     int slots = 4;
     boolean affinity = false;
+    boolean exactCache = false;
     int ioThreads = 0;
     List<String> backends = new ArrayList<>();
     List<String> extra = new ArrayList<>();
@@ -38,6 +44,7 @@ public final class GatewayBenchServer {
         case "--affinity" -> affinity = true;
         case "--io-threads" -> ioThreads = Integer.parseInt(args[++i]);
         case "--route" -> extra.add(args[++i]);
+        case "--exact-cache" -> exactCache = true;
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -76,13 +83,16 @@ public final class GatewayBenchServer {
         });
     GatewayOptions options =
         GatewayOptions.builder().port(port).affinity(affinity).ioThreads(ioThreads).build();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    ResponseCache cache =
+        exactCache
+            ? ResponseCache.create(
+                CacheConfig.parse(Map.of("defaults", Map.of("cache", Map.of("exact", true)))),
+                meters)
+            : null;
     GatewayServer gw =
         new GatewayServer(
-            options,
-            registry::subscribe,
-            ModelDirectory.NONE,
-            ModelStarter.NONE,
-            new SimpleMeterRegistry());
+            options, registry::subscribe, ModelDirectory.NONE, ModelStarter.NONE, meters, cache);
     gw.start();
     System.out.println("gateway listening on " + gw.port());
     Runtime.getRuntime().addShutdownHook(new Thread(gw::close));
