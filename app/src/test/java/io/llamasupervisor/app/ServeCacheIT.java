@@ -11,20 +11,16 @@ import io.llamasupervisor.testkit.FakeLlamaServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,7 +56,8 @@ class ServeCacheIT {
 
   private Path dir;
   private Path config;
-  private final List<Process> started = new ArrayList<>();
+  private JarLauncher jar;
+  private Process redisServer;
   private int api;
   private int gateway;
   private int standalone;
@@ -71,8 +68,9 @@ class ServeCacheIT {
         onPath("redis-server") || "true".equals(System.getenv("CI")),
         "redis-server (Debian package redis-server) is not installed");
     dir = Files.createTempDirectory("serve-cache-it");
-    int redis = freePort();
-    started.add(
+    jar = new JarLauncher(dir);
+    int redis = JarLauncher.freePort();
+    redisServer =
         new ProcessBuilder(
                 "redis-server",
                 "--port",
@@ -87,7 +85,7 @@ class ServeCacheIT {
                 dir.toString())
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("redis.log").toFile())
-            .start());
+            .start();
     await().atMost(Duration.ofSeconds(10)).until(() -> listening(redis));
 
     Path models = Files.createDirectories(dir.resolve("models"));
@@ -119,30 +117,17 @@ class ServeCacheIT {
                 semantic: true
         """
             .formatted(ALICE, BOB, OPS, redis));
-    api = freePort();
-    gateway = freePort();
-    standalone = freePort();
-    int first = 20000 + ThreadLocalRandom.current().nextInt(120) * 100;
-    run(
-        "serve",
-        List.of(
-            "serve",
-            "--models-dir",
-            models.toString(),
-            "--llama-server",
-            binary.toString(),
-            "--state-dir",
-            dir.resolve("state").toString(),
-            "--config",
-            config.toString(),
-            "--port",
-            Integer.toString(api),
-            "--gateway-port",
-            Integer.toString(gateway),
-            "--supervisor.ports=" + first + "-" + (first + 50),
-            "--supervisor.catalog.poll-interval=100ms",
-            "--supervisor.catalog.stable-after=100ms"));
-    run(
+    gateway = JarLauncher.freePort();
+    standalone = JarLauncher.freePort();
+    api =
+        jar.serve(
+                "serve",
+                models,
+                binary,
+                dir.resolve("state"),
+                List.of("--config", config.toString(), "--gateway-port", Integer.toString(gateway)))
+            .apiPort();
+    jar.run(
         "gateway",
         List.of(
             "gateway",
@@ -165,12 +150,13 @@ class ServeCacheIT {
 
   @AfterAll
   void stop() throws Exception {
-    for (Process p : started) {
-      p.destroy();
+    if (jar != null) {
+      jar.close();
     }
-    for (Process p : started) {
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
+    if (redisServer != null) {
+      redisServer.destroy();
+      if (!redisServer.waitFor(20, TimeUnit.SECONDS)) {
+        redisServer.destroyForcibly();
       }
     }
   }
@@ -438,27 +424,6 @@ class ServeCacheIT {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private void run(String name, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.add("-jar");
-    cmd.add(Path.of("target/llama-supervisor.jar").toAbsolutePath().toString());
-    cmd.addAll(args);
-    started.add(
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve(name + ".log").toFile())
-            .start());
-  }
-
-  String log(String name) {
-    try {
-      return Files.readString(dir.resolve(name + ".log"), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
-  }
-
   private static boolean onPath(String tool) {
     for (String p : System.getenv().getOrDefault("PATH", "").split(":")) {
       if (Files.isExecutable(Path.of(p, tool))) {
@@ -474,12 +439,6 @@ class ServeCacheIT {
       return true;
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

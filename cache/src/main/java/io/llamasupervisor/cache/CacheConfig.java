@@ -19,9 +19,10 @@ import java.util.regex.PatternSyntaxException;
  * Settings of the response caches: the global {@code supervisor.cache.*} keys and the per-model
  * {@code supervisor.models."<glob>".cache.*} switches.
  *
- * <p>Both caches are off unless a model turns them on. {@link #forModel(String)} applies every
- * matching model rule in order (a later rule wins for the fields it sets), like the launch
- * overrides do.
+ * <p>Immutable; made with {@link #defaults()}, {@link #builder()}, {@link #toBuilder()} or {@link
+ * #parse(Map, Units)}. Both caches are off unless a model turns them on. {@link #forModel(String)}
+ * applies every matching model rule in order (a later rule wins for the fields it sets), like the
+ * launch overrides do.
  *
  * @param maxBytes bound of all cached responses and vectors together (Caffeine weigher); default
  *     256 MiB
@@ -94,94 +95,139 @@ public record CacheConfig(
 
   /** Defaults: everything off, memory backend. */
   public static CacheConfig defaults() {
-    return new CacheConfig(
-        DEFAULT_MAX_BYTES,
-        DEFAULT_TTL,
-        Backend.MEMORY,
-        DEFAULT_REDIS_URL,
-        DEFAULT_REDIS_TIMEOUT,
-        DEFAULT_SEMANTIC_TIMEOUT,
-        DEFAULT_SEMANTIC_THRESHOLD,
-        null,
-        false,
-        List.of());
+    return builder().build();
+  }
+
+  /** A builder with every field at its default (see {@link #defaults()}). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder that starts from these settings. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.maxBytes = maxBytes;
+    b.ttl = ttl;
+    b.backend = backend;
+    b.redisUrl = redisUrl;
+    b.redisTimeout = redisTimeout;
+    b.semanticTimeout = semanticTimeout;
+    b.semanticThreshold = semanticThreshold;
+    b.embedderModel = embedderModel;
+    b.shareAcrossKeys = shareAcrossKeys;
+    b.models.addAll(models);
+    return b;
   }
 
   /** A copy with one more model rule at the end. */
   public CacheConfig withModel(String glob, Boolean exact, Boolean semantic, Double threshold) {
-    List<ModelRule> rules = new ArrayList<>(models);
-    rules.add(new ModelRule(glob, exact, semantic, threshold));
-    return new CacheConfig(
-        maxBytes,
-        ttl,
-        backend,
-        redisUrl,
-        redisTimeout,
-        semanticTimeout,
-        semanticThreshold,
-        embedderModel,
-        shareAcrossKeys,
-        rules);
+    return toBuilder().model(glob, exact, semantic, threshold).build();
   }
 
   /** A copy with another backend. */
   public CacheConfig withBackend(Backend newBackend, URI url) {
-    return new CacheConfig(
-        maxBytes,
-        ttl,
-        newBackend,
-        url,
-        redisTimeout,
-        semanticTimeout,
-        semanticThreshold,
-        embedderModel,
-        shareAcrossKeys,
-        models);
+    return toBuilder().backend(newBackend).redisUrl(url).build();
   }
 
   /** A copy with another byte bound and TTL. */
   public CacheConfig withBounds(long newMaxBytes, Duration newTtl) {
-    return new CacheConfig(
-        newMaxBytes,
-        newTtl,
-        backend,
-        redisUrl,
-        redisTimeout,
-        semanticTimeout,
-        semanticThreshold,
-        embedderModel,
-        shareAcrossKeys,
-        models);
-  }
-
-  /** A copy whose prompts are embedded by the fleet model {@code modelId} (null: in-process). */
-  public CacheConfig withEmbedderModel(String modelId) {
-    return new CacheConfig(
-        maxBytes,
-        ttl,
-        backend,
-        redisUrl,
-        redisTimeout,
-        semanticTimeout,
-        semanticThreshold,
-        modelId,
-        shareAcrossKeys,
-        models);
+    return toBuilder().maxBytes(newMaxBytes).ttl(newTtl).build();
   }
 
   /** A copy with another embedder time budget. */
   public CacheConfig withSemanticTimeout(Duration timeout) {
-    return new CacheConfig(
-        maxBytes,
-        ttl,
-        backend,
-        redisUrl,
-        redisTimeout,
-        timeout,
-        semanticThreshold,
-        embedderModel,
-        shareAcrossKeys,
-        models);
+    return toBuilder().semanticTimeout(timeout).build();
+  }
+
+  /** Collects fields; {@link #build()} checks them. Not thread-safe. */
+  public static final class Builder {
+    private long maxBytes = DEFAULT_MAX_BYTES;
+    private Duration ttl = DEFAULT_TTL;
+    private Backend backend = Backend.MEMORY;
+    private URI redisUrl = DEFAULT_REDIS_URL;
+    private Duration redisTimeout = DEFAULT_REDIS_TIMEOUT;
+    private Duration semanticTimeout = DEFAULT_SEMANTIC_TIMEOUT;
+    private double semanticThreshold = DEFAULT_SEMANTIC_THRESHOLD;
+    private String embedderModel;
+    private boolean shareAcrossKeys;
+    private final List<ModelRule> models = new ArrayList<>();
+
+    private Builder() {}
+
+    public Builder maxBytes(long value) {
+      maxBytes = value;
+      return this;
+    }
+
+    public Builder ttl(Duration value) {
+      ttl = value;
+      return this;
+    }
+
+    public Builder backend(Backend value) {
+      backend = value;
+      return this;
+    }
+
+    public Builder redisUrl(URI value) {
+      redisUrl = value;
+      return this;
+    }
+
+    public Builder redisTimeout(Duration value) {
+      redisTimeout = value;
+      return this;
+    }
+
+    /** The embedder's time budget per lookup. */
+    public Builder semanticTimeout(Duration value) {
+      semanticTimeout = value;
+      return this;
+    }
+
+    public Builder semanticThreshold(double value) {
+      semanticThreshold = value;
+      return this;
+    }
+
+    /** Prompts are embedded by the fleet model {@code modelId} (null: in-process). */
+    public Builder embedderModel(String modelId) {
+      embedderModel = modelId;
+      return this;
+    }
+
+    public Builder shareAcrossKeys(boolean value) {
+      shareAcrossKeys = value;
+      return this;
+    }
+
+    /** One more model rule after those already added. */
+    public Builder model(ModelRule rule) {
+      models.add(rule);
+      return this;
+    }
+
+    /** One more model rule after those already added; a null field keeps what earlier rules say. */
+    public Builder model(String glob, Boolean exact, Boolean semantic, Double threshold) {
+      return model(new ModelRule(glob, exact, semantic, threshold));
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the first invalid field
+     */
+    public CacheConfig build() {
+      return new CacheConfig(
+          maxBytes,
+          ttl,
+          backend,
+          redisUrl,
+          redisTimeout,
+          semanticTimeout,
+          semanticThreshold,
+          embedderModel,
+          shareAcrossKeys,
+          models);
+    }
   }
 
   /** What the caches do for {@code modelId}: every matching rule applied in order. */
@@ -291,64 +337,56 @@ public record CacheConfig(
    * @throws CacheConfigException naming the key, the value and what is allowed
    */
   public static CacheConfig parse(Map<String, ?> supervisor, Units units) {
-    CacheConfig c = defaults();
+    Builder c = builder();
     if (supervisor == null) {
-      return c;
+      return c.build();
     }
     Map<String, ?> cache = map(supervisor.get("cache"), "supervisor.cache");
-    long maxBytes = c.maxBytes();
-    Duration ttl = c.ttl();
-    Backend backend = c.backend();
-    URI redisUrl = c.redisUrl();
-    Duration redisTimeout = c.redisTimeout();
-    Duration semTimeout = c.semanticTimeout();
-    double threshold = c.semanticThreshold();
-    String embedderModel = c.embedderModel();
-    boolean share = c.shareAcrossKeys();
     if (cache != null) {
       unknownKeys(cache, GLOBAL_KEYS, "supervisor.cache");
       if (cache.get("max-bytes") != null) {
-        maxBytes = bytes(cache.get("max-bytes"), "supervisor.cache.max-bytes", units);
+        c.maxBytes(bytes(cache.get("max-bytes"), "supervisor.cache.max-bytes", units));
       }
       if (cache.get("ttl") != null) {
-        ttl = positiveDuration(cache.get("ttl"), "supervisor.cache.ttl", units);
+        c.ttl(positiveDuration(cache.get("ttl"), "supervisor.cache.ttl", units));
       }
       if (cache.get("backend") != null) {
-        backend = backend(cache.get("backend"));
+        c.backend(backend(cache.get("backend")));
       }
       if (cache.get("share-across-keys") != null) {
-        share = bool(cache.get("share-across-keys"), "supervisor.cache.share-across-keys");
+        c.shareAcrossKeys(
+            bool(cache.get("share-across-keys"), "supervisor.cache.share-across-keys"));
       }
       Map<String, ?> redis = map(cache.get("redis"), "supervisor.cache.redis");
       if (redis != null) {
         unknownKeys(redis, REDIS_KEYS, "supervisor.cache.redis");
         if (redis.get("url") != null) {
-          redisUrl = redisUrl(redis.get("url"));
+          c.redisUrl(redisUrl(redis.get("url")));
         }
         if (redis.get("timeout") != null) {
-          redisTimeout =
-              positiveDuration(redis.get("timeout"), "supervisor.cache.redis.timeout", units);
+          c.redisTimeout(
+              positiveDuration(redis.get("timeout"), "supervisor.cache.redis.timeout", units));
         }
       }
       Map<String, ?> sem = map(cache.get("semantic"), "supervisor.cache.semantic");
       if (sem != null) {
         unknownKeys(sem, SEMANTIC_KEYS, "supervisor.cache.semantic");
         if (sem.get("timeout") != null) {
-          semTimeout =
-              positiveDuration(sem.get("timeout"), "supervisor.cache.semantic.timeout", units);
+          c.semanticTimeout(
+              positiveDuration(sem.get("timeout"), "supervisor.cache.semantic.timeout", units));
         }
         if (sem.get("threshold") != null) {
-          threshold = threshold(sem.get("threshold"), "supervisor.cache.semantic.threshold");
+          c.semanticThreshold(
+              threshold(sem.get("threshold"), "supervisor.cache.semantic.threshold"));
         }
         if (sem.get("embedder") != null) {
-          embedderModel = embedder(sem.get("embedder"));
+          c.embedderModel(embedder(sem.get("embedder")));
         }
       }
     }
-    List<ModelRule> rules = new ArrayList<>();
     Map<String, ?> defaults = map(supervisor.get("defaults"), "supervisor.defaults");
     if (defaults != null) {
-      rule("**", defaults.get("cache"), "supervisor.defaults").ifPresent(rules::add);
+      rule("**", defaults.get("cache"), "supervisor.defaults").ifPresent(c::model);
     }
     Map<String, ?> models = map(supervisor.get("models"), "supervisor.models");
     if (models != null) {
@@ -356,21 +394,11 @@ public record CacheConfig(
         String where = "supervisor.models.\"" + e.getKey() + "\"";
         Map<String, ?> model = map(e.getValue(), where);
         if (model != null) {
-          rule(e.getKey(), model.get("cache"), where).ifPresent(rules::add);
+          rule(e.getKey(), model.get("cache"), where).ifPresent(c::model);
         }
       }
     }
-    return new CacheConfig(
-        maxBytes,
-        ttl,
-        backend,
-        redisUrl,
-        redisTimeout,
-        semTimeout,
-        threshold,
-        embedderModel,
-        share,
-        rules);
+    return c.build();
   }
 
   /** The rule of a {@code cache} section under {@code where}, if there is one. */

@@ -16,6 +16,7 @@ import io.llamasupervisor.cluster.Etcd.EtcdUnavailableException;
 import io.llamasupervisor.registry.BackendRoute;
 import io.llamasupervisor.registry.ModelRoute;
 import io.llamasupervisor.registry.RoutingTable;
+import io.llamasupervisor.registry.client.Backoff;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -59,7 +60,7 @@ public final class ClusterFollower implements AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService executor;
   private final ClusterRoutes routes;
-  private final RetryBackoff backoff;
+  private final Backoff backoff;
 
   // only touched on the executor thread
   private final Map<String, Entry> entries = new HashMap<>();
@@ -94,7 +95,7 @@ public final class ClusterFollower implements AutoCloseable {
     this.executor = Objects.requireNonNull(executor, "executor");
     this.routes = Objects.requireNonNull(routes, "routes");
     this.backoff =
-        new RetryBackoff(
+        new Backoff(
             Duration.ofMillis(Math.min(200, settings.maxBackoff().toMillis())),
             settings.maxBackoff(),
             () -> ThreadLocalRandom.current().nextDouble());

@@ -17,6 +17,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.llamasupervisor.cluster.Etcd.EtcdUnavailableException;
 import io.llamasupervisor.registry.ModelRoute;
 import io.llamasupervisor.registry.RoutingTable;
+import io.llamasupervisor.registry.client.Backoff;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,7 +65,7 @@ public final class ClusterPublisher implements AutoCloseable {
   private final ClusterKeys keys;
   private final Clock clock;
   private final ScheduledExecutorService executor;
-  private final RetryBackoff backoff;
+  private final Backoff backoff;
 
   // state below is only touched on the executor thread, except the volatile fields
   private volatile RoutingTable desired;
@@ -96,7 +97,7 @@ public final class ClusterPublisher implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.executor = Objects.requireNonNull(executor, "executor");
     this.backoff =
-        new RetryBackoff(
+        new Backoff(
             Duration.ofMillis(Math.min(200, settings.maxBackoff().toMillis())),
             settings.maxBackoff(),
             () -> ThreadLocalRandom.current().nextDouble());

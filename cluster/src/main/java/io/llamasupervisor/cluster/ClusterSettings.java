@@ -8,7 +8,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * How a node takes part in a cluster.
+ * How a node takes part in a cluster. Immutable; made with {@link #of}, {@link #builder} or {@link
+ * #toBuilder()}.
  *
  * @param endpoints etcd client URLs ({@code http://host:port}), at least one
  * @param cluster names the cluster: every key lives under {@code /llama-supervisor/<cluster>/}
@@ -77,27 +78,82 @@ public record ClusterSettings(
   /** Settings with the defaults: 10 s lease, renewed every 3 s, 2 s requests, 5 s backoff cap. */
   public static ClusterSettings of(
       List<URI> endpoints, String cluster, String node, String advertiseHost) {
-    return new ClusterSettings(
-        endpoints,
-        cluster,
-        node,
-        advertiseHost,
-        DEFAULT_LEASE_TTL,
-        DEFAULT_KEEP_ALIVE,
-        Duration.ofSeconds(2),
-        Duration.ofSeconds(5));
+    return builder(endpoints, cluster).node(node).advertiseHost(advertiseHost).build();
   }
 
-  /** A copy with another lease TTL and renewal interval. */
-  public ClusterSettings withLease(Duration ttl, Duration keepAlive) {
-    return new ClusterSettings(
-        endpoints, cluster, node, advertiseHost, ttl, keepAlive, requestTimeout, maxBackoff);
+  /**
+   * A builder for a follower of {@code cluster} through {@code endpoints}, with no node name, no
+   * advertise host and the defaults of {@link #of}.
+   */
+  public static Builder builder(List<URI> endpoints, String cluster) {
+    return new Builder(endpoints, cluster);
   }
 
-  /** A copy with another node name (null: follow only). */
-  public ClusterSettings withNode(String name, String host) {
-    return new ClusterSettings(
-        endpoints, cluster, name, host, leaseTtl, keepAliveInterval, requestTimeout, maxBackoff);
+  /** A builder that starts from these settings. */
+  public Builder toBuilder() {
+    Builder b = new Builder(endpoints, cluster);
+    b.node = node;
+    b.advertiseHost = advertiseHost;
+    b.leaseTtl = leaseTtl;
+    b.keepAliveInterval = keepAliveInterval;
+    b.requestTimeout = requestTimeout;
+    b.maxBackoff = maxBackoff;
+    return b;
+  }
+
+  /** Collects fields; {@link #build()} checks them. Not thread-safe. */
+  public static final class Builder {
+    private List<URI> endpoints;
+    private final String cluster;
+    private String node;
+    private String advertiseHost;
+    private Duration leaseTtl = DEFAULT_LEASE_TTL;
+    private Duration keepAliveInterval = DEFAULT_KEEP_ALIVE;
+    private Duration requestTimeout = Duration.ofSeconds(2);
+    private Duration maxBackoff = Duration.ofSeconds(5);
+
+    private Builder(List<URI> endpoints, String cluster) {
+      this.endpoints = endpoints;
+      this.cluster = cluster;
+    }
+
+    public Builder endpoints(List<URI> value) {
+      endpoints = value;
+      return this;
+    }
+
+    /** This node's name; null: follow only. */
+    public Builder node(String value) {
+      node = value;
+      return this;
+    }
+
+    public Builder advertiseHost(String value) {
+      advertiseHost = value;
+      return this;
+    }
+
+    /** A lease of {@code ttl}, renewed every {@code keepAlive}. */
+    public Builder lease(Duration ttl, Duration keepAlive) {
+      leaseTtl = ttl;
+      keepAliveInterval = keepAlive;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the first invalid field
+     */
+    public ClusterSettings build() {
+      return new ClusterSettings(
+          endpoints,
+          cluster,
+          node,
+          advertiseHost,
+          leaseTtl,
+          keepAliveInterval,
+          requestTimeout,
+          maxBackoff);
+    }
   }
 
   /**
@@ -137,35 +193,25 @@ public record ClusterSettings(
         hp = hp.substring(0, hp.length() - 1);
       }
       if (hp.isEmpty() || hp.contains("/") || hp.contains("@")) {
-        throw new IllegalArgumentException(
-            "invalid cluster endpoint '"
-                + part.strip()
-                + "' in '"
-                + text
-                + "': expected host:port");
+        throw badEndpoint(part, text);
       }
       URI uri;
       try {
         uri = URI.create(scheme + "://" + hp);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            "invalid cluster endpoint '"
-                + part.strip()
-                + "' in '"
-                + text
-                + "': expected host:port");
+        throw badEndpoint(part, text);
       }
       if (uri.getHost() == null) {
-        throw new IllegalArgumentException(
-            "invalid cluster endpoint '"
-                + part.strip()
-                + "' in '"
-                + text
-                + "': expected host:port");
+        throw badEndpoint(part, text);
       }
       out.add(uri.getPort() < 0 ? URI.create(scheme + "://" + hp + ":2379") : uri);
     }
     return List.copyOf(out);
+  }
+
+  private static IllegalArgumentException badEndpoint(String part, String text) {
+    return new IllegalArgumentException(
+        "invalid cluster endpoint '" + part.strip() + "' in '" + text + "': expected host:port");
   }
 
   private static void requireName(String value, String what) {

@@ -44,13 +44,13 @@ class ClusterSettingsTest {
     var e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> s.withLease(Duration.ofSeconds(1), Duration.ofMillis(500)));
+            () -> s.toBuilder().lease(Duration.ofSeconds(1), Duration.ofMillis(500)).build());
     assertEquals(
         "cluster lease TTL must be whole seconds, at least 2s (etcd's minimum), was PT1S",
         e.getMessage());
     assertThrows(
         IllegalArgumentException.class,
-        () -> s.withLease(Duration.ofSeconds(3), Duration.ofSeconds(3)));
+        () -> s.toBuilder().lease(Duration.ofSeconds(3), Duration.ofSeconds(3)).build());
   }
 
   @Test

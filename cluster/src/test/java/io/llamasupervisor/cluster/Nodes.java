@@ -35,8 +35,11 @@ final class Nodes implements AutoCloseable {
   }
 
   ClusterSettings settings(String node) {
-    return ClusterSettings.of(endpoints, cluster, node, node == null ? null : node + ".test")
-        .withLease(ttl, Duration.ofMillis(Math.max(500, ttl.toMillis() / 4)));
+    return ClusterSettings.builder(endpoints, cluster)
+        .node(node)
+        .advertiseHost(node == null ? null : node + ".test")
+        .lease(ttl, Duration.ofMillis(Math.max(500, ttl.toMillis() / 4)))
+        .build();
   }
 
   Client client(ClusterSettings s) {
@@ -51,17 +54,7 @@ final class Nodes implements AutoCloseable {
 
   /** A publisher that reaches etcd through {@code via} only. */
   ClusterPublisher publisher(String node, List<URI> via) {
-    ClusterSettings base = settings(node);
-    ClusterSettings s =
-        new ClusterSettings(
-            via,
-            base.cluster(),
-            base.node(),
-            base.advertiseHost(),
-            base.leaseTtl(),
-            base.keepAliveInterval(),
-            base.requestTimeout(),
-            base.maxBackoff());
+    ClusterSettings s = settings(node).toBuilder().endpoints(via).build();
     ScheduledExecutorService exec = executor("publisher-" + node);
     ClusterPublisher p = new ClusterPublisher(client(s), s, Clock.systemUTC(), exec);
     open.add(0, p);

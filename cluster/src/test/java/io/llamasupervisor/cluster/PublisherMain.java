@@ -21,9 +21,11 @@ public final class PublisherMain {
 
   public static void main(String[] args) throws Exception {
     ClusterSettings s =
-        ClusterSettings.of(
-                ClusterSettings.parseEndpoints(args[0]), args[1], args[2], args[2] + ".test")
-            .withLease(Duration.ofSeconds(Long.parseLong(args[3])), Duration.ofMillis(500));
+        ClusterSettings.builder(ClusterSettings.parseEndpoints(args[0]), args[1])
+            .node(args[2])
+            .advertiseHost(args[2] + ".test")
+            .lease(Duration.ofSeconds(Long.parseLong(args[3])), Duration.ofMillis(500))
+            .build();
     Client client = Etcd.client(s);
     var exec = Executors.newSingleThreadScheduledExecutor();
     ClusterPublisher p = new ClusterPublisher(client, s, Clock.systemUTC(), exec);

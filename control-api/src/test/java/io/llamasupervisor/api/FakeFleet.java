@@ -221,23 +221,14 @@ final class FakeFleet implements Fleet {
                     T0,
                     false,
                     plan.withPort(port).argv()));
-    return new ModelStatus(
+    return status(
         id,
         alias,
         state,
-        0,
-        0,
-        null,
-        null,
         Decision.of(ReasonCode.READY, "ready after 3000 ms", T0.plusSeconds(3)),
-        null,
         instances,
         entry,
         plan,
-        "always",
-        null,
-        1,
-        List.of(),
         new io.llamasupervisor.supervisor.memory.ModelMemory(
             plan.memory().totalBytes(), null, 0, false, 0, null, null, null));
   }
@@ -259,19 +250,48 @@ final class FakeFleet implements Fleet {
             0,
             0,
             List.of());
-    return new ModelStatus(
+    return status(
         id,
         null,
         "rejected",
-        0,
-        0,
-        null,
-        null,
         Decision.of(ReasonCode.REJECTED, "TRUNCATED: file ends inside tensor data", T0),
-        null,
         List.of(),
         entry,
+        null,
         null);
+  }
+
+  /**
+   * A status without restarts, rollout or warnings, started {@code always} with one replica and no
+   * ttl.
+   */
+  private static ModelStatus status(
+      String id,
+      String alias,
+      String state,
+      Decision lastDecision,
+      List<ModelStatus.InstanceStatus> instances,
+      CatalogEntry entry,
+      LaunchPlan plan,
+      io.llamasupervisor.supervisor.memory.ModelMemory memory) {
+    return new ModelStatus(
+        id,
+        alias,
+        state,
+        0,
+        0,
+        null,
+        null,
+        lastDecision,
+        null,
+        instances,
+        entry,
+        plan,
+        "always",
+        null,
+        1,
+        List.of(),
+        memory);
   }
 
   // ---------------------------------------------------------------- events

@@ -20,19 +20,13 @@ public record GatewayError(
 
   /** 404: no model has this id or alias. */
   public static GatewayError modelNotFound(String name) {
-    return new GatewayError(
-        404,
-        "invalid_request_error",
-        "model_not_found",
-        "The model '" + name + "' does not exist",
-        null);
+    return error(404, "model_not_found", "The model '" + name + "' does not exist", null);
   }
 
   /** 400: the body names no model and the gateway serves more than one. */
   public static GatewayError modelRequired(int served) {
-    return new GatewayError(
+    return error(
         400,
-        "invalid_request_error",
         "model_required",
         "The request names no 'model' and this gateway serves " + served + " models",
         null);
@@ -40,21 +34,15 @@ public record GatewayError(
 
   /** 400: the body is not a JSON object, so no model can be read from it. */
   public static GatewayError invalidBody(String detail) {
-    return new GatewayError(
-        400,
-        "invalid_request_error",
-        "invalid_json",
-        "Request body is not valid JSON: " + detail,
-        null);
+    return error(400, "invalid_json", "Request body is not valid JSON: " + detail, null);
   }
 
   /** 503: the model cannot serve now; {@code reason} is the supervisor's reason code. */
   public static GatewayError modelUnavailable(
       String id, String state, String reason, String message) {
     String why = message == null || message.isBlank() ? "" : ": " + message;
-    return new GatewayError(
+    return error(
         503,
-        "unavailable_error",
         reason == null || reason.isBlank() ? "model_" + state : reason,
         "The model '" + id + "' is " + state + why,
         null);
@@ -62,9 +50,8 @@ public record GatewayError(
 
   /** 429: the model's queue holds {@code max} requests already. */
   public static GatewayError queueFull(String id, int max, Duration retryAfter) {
-    return new GatewayError(
+    return error(
         429,
-        "rate_limit_error",
         "queue_full",
         "Every slot of the model '" + id + "' is busy and " + max + " requests are waiting",
         retryAfter);
@@ -72,9 +59,8 @@ public record GatewayError(
 
   /** 503: the request waited {@code waited} in the queue without getting a slot. */
   public static GatewayError queueTimeout(String id, Duration waited, Duration retryAfter) {
-    return new GatewayError(
+    return error(
         503,
-        "unavailable_error",
         "queue_timeout",
         "No slot of the model '" + id + "' became free within " + seconds(waited),
         retryAfter);
@@ -82,9 +68,8 @@ public record GatewayError(
 
   /** 503: the model did not become ready within its startup deadline. */
   public static GatewayError startTimeout(String id, Duration waited, Duration retryAfter) {
-    return new GatewayError(
+    return error(
         503,
-        "unavailable_error",
         "start_timeout",
         "The model '" + id + "' did not become ready within " + seconds(waited),
         retryAfter);
@@ -92,19 +77,13 @@ public record GatewayError(
 
   /** 413: the body is larger than {@code max} bytes. */
   public static GatewayError bodyTooLarge(long max) {
-    return new GatewayError(
-        413,
-        "invalid_request_error",
-        "request_too_large",
-        "Request body is larger than " + max + " bytes",
-        null);
+    return error(413, "request_too_large", "Request body is larger than " + max + " bytes", null);
   }
 
   /** 401: no key, or a key the gateway does not know. */
   public static GatewayError unauthorized() {
-    return new GatewayError(
+    return error(
         401,
-        "authentication_error",
         "invalid_api_key",
         "Missing or invalid API key (send Authorization: Bearer <key>)",
         null);
@@ -112,9 +91,8 @@ public record GatewayError(
 
   /** 403: the key may not use this model. */
   public static GatewayError forbidden(String keyName, String model) {
-    return new GatewayError(
+    return error(
         403,
-        "permission_error",
         "model_not_allowed",
         "The API key '" + keyName + "' may not use the model '" + model + "'",
         null);
@@ -122,9 +100,8 @@ public record GatewayError(
 
   /** 502: no backend could be reached (after the retry). */
   public static GatewayError backendUnavailable(String id, String detail) {
-    return new GatewayError(
+    return error(
         502,
-        "server_error",
         "backend_unavailable",
         "No backend of the model '" + id + "' could be reached: " + detail,
         null);
@@ -132,28 +109,18 @@ public record GatewayError(
 
   /** 404: the gateway has no such endpoint. */
   public static GatewayError unknownUrl(String method, String path) {
-    return new GatewayError(
-        404,
-        "invalid_request_error",
-        "unknown_url",
-        "Invalid URL (" + method + " " + path + ")",
-        null);
+    return error(404, "unknown_url", "Invalid URL (" + method + " " + path + ")", null);
   }
 
   /** 405: the endpoint exists with another method. */
   public static GatewayError methodNotAllowed(String method, String path) {
-    return new GatewayError(
-        405,
-        "invalid_request_error",
-        "method_not_allowed",
-        "Method " + method + " is not allowed on " + path,
-        null);
+    return error(
+        405, "method_not_allowed", "Method " + method + " is not allowed on " + path, null);
   }
 
   /** 503: the gateway is shutting down. */
   public static GatewayError shuttingDown() {
-    return new GatewayError(
-        503, "unavailable_error", "shutting_down", "The gateway is shutting down", null);
+    return error(503, "shutting_down", "The gateway is shutting down", null);
   }
 
   /** {@code Retry-After} in whole seconds (at least 1), or null. */
@@ -175,6 +142,21 @@ public record GatewayError(
         + "\",\"code\":\""
         + new String(enc.quoteAsString(code))
         + "\"}}";
+  }
+
+  /** An error of {@code status} with OpenAI's type for it. */
+  private static GatewayError error(int status, String code, String message, Duration retryAfter) {
+    String type =
+        switch (status) {
+          case 400, 404, 405, 413 -> "invalid_request_error";
+          case 401 -> "authentication_error";
+          case 403 -> "permission_error";
+          case 429 -> "rate_limit_error";
+          case 502 -> "server_error";
+          case 503 -> "unavailable_error";
+          default -> throw new IllegalArgumentException("no error type for status " + status);
+        };
+    return new GatewayError(status, type, code, message, retryAfter);
   }
 
   private static String seconds(Duration d) {

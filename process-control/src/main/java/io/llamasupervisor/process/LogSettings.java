@@ -5,7 +5,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Where a process's combined stdout/stderr goes and how much of it we keep.
+ * Where a process's combined stdout/stderr goes and how much of it we keep. Immutable; made with
+ * {@link #defaults(Path)}, {@link #builder(Path)} or {@link #toBuilder()}.
  *
  * @param directory the log directory; each instance writes {@link #logFileFor(String)} there
  * @param maxLines the ring buffer keeps at most this many recent lines
@@ -54,69 +55,84 @@ public record LogSettings(
    * output arrives.
    */
   public static LogSettings defaults(Path directory) {
-    return new LogSettings(
-        directory,
-        DEFAULT_MAX_LINES,
-        DEFAULT_MAX_BYTES,
-        DEFAULT_MAX_LINE_BYTES,
-        DEFAULT_MAX_FILE_BYTES,
-        DEFAULT_POLL_INTERVAL,
-        DEFAULT_MAX_LOGGED_LINES_PER_POLL);
+    return builder(directory).build();
   }
 
-  public LogSettings withBuffer(int maxLines, int maxBytes) {
-    return new LogSettings(
-        directory,
-        maxLines,
-        maxBytes,
-        Math.min(maxLineBytes, maxBytes),
-        maxFileBytes,
-        pollInterval,
-        maxLoggedLinesPerPoll);
+  /** A builder for logs in {@code directory} with every other field at its default. */
+  public static Builder builder(Path directory) {
+    return new Builder(directory);
   }
 
-  public LogSettings withMaxLineBytes(int maxLineBytes) {
-    return new LogSettings(
-        directory,
-        maxLines,
-        maxBytes,
-        maxLineBytes,
-        maxFileBytes,
-        pollInterval,
-        maxLoggedLinesPerPoll);
+  /** A builder that starts from these settings. */
+  public Builder toBuilder() {
+    Builder b = new Builder(directory);
+    b.maxLines = maxLines;
+    b.maxBytes = maxBytes;
+    b.maxLineBytes = maxLineBytes;
+    b.maxFileBytes = maxFileBytes;
+    b.pollInterval = pollInterval;
+    b.maxLoggedLinesPerPoll = maxLoggedLinesPerPoll;
+    return b;
   }
 
-  public LogSettings withMaxFileBytes(long maxFileBytes) {
-    return new LogSettings(
-        directory,
-        maxLines,
-        maxBytes,
-        maxLineBytes,
-        maxFileBytes,
-        pollInterval,
-        maxLoggedLinesPerPoll);
-  }
+  /** Collects fields; {@link #build()} checks them. Not thread-safe. */
+  public static final class Builder {
+    private final Path directory;
+    private int maxLines = DEFAULT_MAX_LINES;
+    private int maxBytes = DEFAULT_MAX_BYTES;
+    private int maxLineBytes = DEFAULT_MAX_LINE_BYTES;
+    private long maxFileBytes = DEFAULT_MAX_FILE_BYTES;
+    private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private int maxLoggedLinesPerPoll = DEFAULT_MAX_LOGGED_LINES_PER_POLL;
 
-  public LogSettings withPollInterval(Duration pollInterval) {
-    return new LogSettings(
-        directory,
-        maxLines,
-        maxBytes,
-        maxLineBytes,
-        maxFileBytes,
-        pollInterval,
-        maxLoggedLinesPerPoll);
-  }
+    private Builder(Path directory) {
+      this.directory = directory;
+    }
 
-  public LogSettings withMaxLoggedLinesPerPoll(int maxLoggedLinesPerPoll) {
-    return new LogSettings(
-        directory,
-        maxLines,
-        maxBytes,
-        maxLineBytes,
-        maxFileBytes,
-        pollInterval,
-        maxLoggedLinesPerPoll);
+    /**
+     * Keep at most {@code lines} lines and {@code bytes} bytes; lines longer than {@code bytes} are
+     * cut to it.
+     */
+    public Builder buffer(int lines, int bytes) {
+      maxLines = lines;
+      maxBytes = bytes;
+      maxLineBytes = Math.min(maxLineBytes, bytes);
+      return this;
+    }
+
+    public Builder maxLineBytes(int value) {
+      maxLineBytes = value;
+      return this;
+    }
+
+    public Builder maxFileBytes(long value) {
+      maxFileBytes = value;
+      return this;
+    }
+
+    public Builder pollInterval(Duration value) {
+      pollInterval = value;
+      return this;
+    }
+
+    public Builder maxLoggedLinesPerPoll(int value) {
+      maxLoggedLinesPerPoll = value;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the first invalid field
+     */
+    public LogSettings build() {
+      return new LogSettings(
+          directory,
+          maxLines,
+          maxBytes,
+          maxLineBytes,
+          maxFileBytes,
+          pollInterval,
+          maxLoggedLinesPerPoll);
+    }
   }
 
   /**

@@ -43,9 +43,12 @@ class LaunchSpecTest {
     assertThrows(IllegalArgumentException.class, () -> LaunchSpec.of(" ", List.of("x"), log));
     assertThrows(IllegalArgumentException.class, () -> LaunchSpec.of("m", List.of(), log));
     assertThrows(IllegalArgumentException.class, () -> LaunchSpec.of("m", List.of(""), log));
-    assertThrows(IllegalArgumentException.class, () -> log.withBuffer(0, 100));
-    assertThrows(IllegalArgumentException.class, () -> log.withMaxLineBytes(log.maxBytes() + 1));
-    assertThrows(IllegalArgumentException.class, () -> log.withMaxFileBytes(100));
-    assertThrows(IllegalArgumentException.class, () -> log.withPollInterval(Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> log.toBuilder().buffer(0, 100).build());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> log.toBuilder().maxLineBytes(log.maxBytes() + 1).build());
+    assertThrows(IllegalArgumentException.class, () -> log.toBuilder().maxFileBytes(100).build());
+    assertThrows(
+        IllegalArgumentException.class, () -> log.toBuilder().pollInterval(Duration.ZERO).build());
   }
 }

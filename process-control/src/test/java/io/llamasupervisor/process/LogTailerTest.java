@@ -87,7 +87,7 @@ class LogTailerTest {
 
   @Test
   void longLinesAreCutAndMarked() throws IOException {
-    LogTailer t = tailer(settings.withMaxLineBytes(10));
+    LogTailer t = tailer(settings.toBuilder().maxLineBytes(10).build());
     append("x".repeat(25) + "\nnext\n");
     t.poll();
     assertEquals(List.of("xxxxxxxxxx" + LogTailer.CUT_MARKER, "next"), t.lastLines(10));
@@ -95,7 +95,7 @@ class LogTailerTest {
 
   @Test
   void aLineLongerThanOneReadIsCutToo() throws IOException {
-    LogTailer t = tailer(settings.withMaxLineBytes(10).withMaxFileBytes(1 << 20));
+    LogTailer t = tailer(settings.toBuilder().maxLineBytes(10).maxFileBytes(1 << 20).build());
     append("y".repeat(200_000) + "\nend\n");
     t.poll();
     assertEquals(List.of("yyyyyyyyyy" + LogTailer.CUT_MARKER, "end"), t.lastLines(10));
@@ -142,7 +142,7 @@ class LogTailerTest {
 
   @Test
   void aBacklogLargerThanTheFileLimitIsSkippedNotRead() throws IOException {
-    LogSettings s = settings.withBuffer(100, 1024);
+    LogSettings s = settings.toBuilder().buffer(100, 1024).build();
     LogTailer t = tailer(s);
     String sb = lines(0, 100_000);
     append(sb);
@@ -169,7 +169,7 @@ class LogTailerTest {
 
   @Test
   void linesGoToTheLoggerWithTheModelInTheMdcAndAtMostTheLimitPerPoll() throws IOException {
-    LogTailer t = tailer(settings.withMaxLoggedLinesPerPoll(2));
+    LogTailer t = tailer(settings.toBuilder().maxLoggedLinesPerPoll(2).build());
     append("a\nb\nc\nd\ne\n");
     t.poll();
     List<String> logged =

@@ -39,7 +39,7 @@ class ProcessLauncherIT {
   @BeforeEach
   void setUp() {
     launcher = new DefaultProcessLauncher(Clock.systemUTC());
-    settings = LogSettings.defaults(logDir).withPollInterval(Duration.ofMillis(50));
+    settings = LogSettings.builder(logDir).pollInterval(Duration.ofMillis(50)).build();
   }
 
   @AfterEach
@@ -159,7 +159,7 @@ class ProcessLauncherIT {
     ManagedProcess p =
         start(
             "dying",
-            settings.withPollInterval(Duration.ofSeconds(10)),
+            settings.toBuilder().pollInterval(Duration.ofSeconds(10)).build(),
             "bash",
             "-c",
             "for i in 1 2 3 4 5; do echo \"line $i\"; done; echo 'fatal: cannot load model' >&2;"
@@ -266,7 +266,7 @@ class ProcessLauncherIT {
   @Test
   void aStderrFloodNeitherBlocksTheChildNorGrowsMemoryOrTheFile() throws Exception {
     long maxFile = 4L * 1024 * 1024;
-    LogSettings log = settings.withBuffer(200, 64 * 1024).withMaxFileBytes(maxFile);
+    LogSettings log = settings.toBuilder().buffer(200, 64 * 1024).maxFileBytes(maxFile).build();
     String line = "flood 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz";
     long t0 = System.nanoTime();
     ManagedProcess p =
@@ -307,7 +307,7 @@ class ProcessLauncherIT {
   @Test
   void aSustainedFloodKeepsTheFileNearItsLimit() throws Exception {
     long maxFile = 4L * 1024 * 1024;
-    LogSettings log = settings.withBuffer(100, 16 * 1024).withMaxFileBytes(maxFile);
+    LogSettings log = settings.toBuilder().buffer(100, 16 * 1024).maxFileBytes(maxFile).build();
     ManagedProcess p =
         start(
             "burst",

@@ -52,9 +52,11 @@ final class ClusterHandle {
 
   private static ClusterSettings of(ClusterConfig c, String node, String advertise) {
     try {
-      return ClusterSettings.of(
-              ClusterSettings.parseEndpoints(c.endpoints()), c.name(), node, advertise)
-          .withLease(c.leaseTtl(), c.keepAlive());
+      return ClusterSettings.builder(ClusterSettings.parseEndpoints(c.endpoints()), c.name())
+          .node(node)
+          .advertiseHost(advertise)
+          .lease(c.leaseTtl(), c.keepAlive())
+          .build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException("supervisor.cluster", e.getMessage());
     }

@@ -80,41 +80,10 @@ public record LaunchSettings(
     }
   }
 
-  /** Settings of one always-started instance without ttl. */
-  public LaunchSettings(
-      int ctxSize,
-      KvCacheType cacheTypeK,
-      KvCacheType cacheTypeV,
-      FlashAttn flashAttn,
-      int parallel,
-      int threads,
-      String host,
-      String nGpuLayers,
-      boolean metrics,
-      boolean webui,
-      List<String> extraArgs,
-      Map<String, String> env) {
-    this(
-        ctxSize,
-        cacheTypeK,
-        cacheTypeV,
-        flashAttn,
-        parallel,
-        threads,
-        host,
-        nGpuLayers,
-        metrics,
-        webui,
-        extraArgs,
-        env,
-        1,
-        StartMode.ALWAYS,
-        null,
-        false,
-        0);
-  }
-
-  /** The built-in defaults: 4096 per slot, K q8_0, V q4_0, flash-attn auto, 4 slots. */
+  /**
+   * The built-in defaults: 4096 per slot, K q8_0, V q4_0, flash-attn auto, 4 slots, one
+   * always-started instance without ttl. Other settings are these {@link #with} an override.
+   */
   public static LaunchSettings defaults() {
     return new LaunchSettings(
         4096,
@@ -128,7 +97,12 @@ public record LaunchSettings(
         true,
         false,
         List.of(),
-        Map.of());
+        Map.of(),
+        1,
+        StartMode.ALWAYS,
+        null,
+        false,
+        0);
   }
 
   /**

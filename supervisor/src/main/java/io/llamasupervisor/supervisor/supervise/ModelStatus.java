@@ -58,67 +58,6 @@ public record ModelStatus(
     memory = memory == null ? ModelMemory.UNKNOWN : memory;
   }
 
-  /** A status of an always-started model with one replica and no ttl. */
-  public ModelStatus(
-      String id,
-      String alias,
-      String state,
-      int restarts,
-      int failures,
-      Instant nextAttempt,
-      String lastExit,
-      Decision lastDecision,
-      Rollout rollout,
-      List<InstanceStatus> instances,
-      CatalogEntry entry,
-      LaunchPlan plan) {
-    this(
-        id,
-        alias,
-        state,
-        restarts,
-        failures,
-        nextAttempt,
-        lastExit,
-        lastDecision,
-        rollout,
-        instances,
-        entry,
-        plan,
-        "always",
-        null,
-        1,
-        List.of(),
-        null);
-  }
-
-  /** A status without catalog entry and plan. */
-  public ModelStatus(
-      String id,
-      String alias,
-      String state,
-      int restarts,
-      int failures,
-      Instant nextAttempt,
-      String lastExit,
-      Decision lastDecision,
-      Rollout rollout,
-      List<InstanceStatus> instances) {
-    this(
-        id,
-        alias,
-        state,
-        restarts,
-        failures,
-        nextAttempt,
-        lastExit,
-        lastDecision,
-        rollout,
-        instances,
-        null,
-        null);
-  }
-
   /**
    * One instance.
    *

@@ -12,7 +12,6 @@ import io.llamasupervisor.supervisor.testing.Fixtures;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,19 +35,13 @@ class KvCacheEstimateTest {
   @Test
   void planReproducesTheLoggedKvCacheSizeWithinTwoPercent() throws Exception {
     LaunchSettings s =
-        new LaunchSettings(
-            256,
-            KvCacheType.Q8_0,
-            KvCacheType.Q8_0,
-            FlashAttn.AUTO,
-            4,
-            2,
-            "127.0.0.1",
-            null,
-            true,
-            false,
-            List.of(),
-            Map.of());
+        LaunchSettings.defaults()
+            .with(
+                LaunchOverride.builder("*")
+                    .ctxSize(256)
+                    .cacheTypeV(KvCacheType.Q8_0)
+                    .threads(2)
+                    .build());
     LaunchPlanner planner = new LaunchPlanner(new LaunchConfig("llama-server", s, List.of()), 2);
     LaunchPlan plan = planner.plan(ModelSpec.of("tiny", tiny()), OptionalInt.empty());
 

@@ -31,8 +31,7 @@ class LaunchPlannerTest {
   }
 
   private static LaunchOverride override(String glob) {
-    return new LaunchOverride(
-        glob, null, null, null, null, null, null, null, null, null, null, null, null);
+    return LaunchOverride.builder(glob).build();
   }
 
   @Test
@@ -122,9 +121,7 @@ class LaunchPlannerTest {
 
   @Test
   void quantizedVWithFlashAttentionOffFallsBackForVOnly() throws Exception {
-    LaunchOverride off =
-        new LaunchOverride(
-            "**", null, null, null, FlashAttn.OFF, null, null, null, null, null, null, null, null);
+    LaunchOverride off = LaunchOverride.builder("**").flashAttn(FlashAttn.OFF).build();
     LaunchConfig c = new LaunchConfig("llama-server", LaunchSettings.defaults(), List.of(off));
     LaunchPlan p = new LaunchPlanner(c, 2).plan(ModelSpec.of("m", tiny()), NO_PORT);
     assertEquals(KvCacheType.Q8_0, p.cacheTypeK(), "quantized K alone works without FA");
@@ -135,35 +132,22 @@ class LaunchPlannerTest {
   @Test
   void overridesApplyByGlobInOrder() throws Exception {
     LaunchOverride lmstudio =
-        new LaunchOverride(
-            "lmstudio-community/**",
-            8192,
-            null,
-            null,
-            null,
-            2,
-            null,
-            null,
-            "all",
-            null,
-            null,
-            List.of("--mlock"),
-            Map.of("A", "1"));
+        LaunchOverride.builder("lmstudio-community/**")
+            .ctxSize(8192)
+            .parallel(2)
+            .nGpuLayers("all")
+            .extraArgs(List.of("--mlock"))
+            .env(Map.of("A", "1"))
+            .build();
     LaunchOverride qwen =
-        new LaunchOverride(
-            "**/Qwen2.5-*",
-            null,
-            KvCacheType.F16,
-            null,
-            null,
-            1,
-            3,
-            null,
-            null,
-            false,
-            true,
-            null,
-            Map.of("B", "2"));
+        LaunchOverride.builder("**/Qwen2.5-*")
+            .cacheTypeK(KvCacheType.F16)
+            .parallel(1)
+            .threads(3)
+            .metrics(false)
+            .webui(true)
+            .env(Map.of("B", "2"))
+            .build();
     LaunchConfig c =
         new LaunchConfig(
             "/opt/llama/llama-server", LaunchSettings.defaults(), List.of(lmstudio, qwen));
@@ -215,28 +199,12 @@ class LaunchPlannerTest {
     assertEquals(p.planHash(), onPort.planHash());
     assertEquals(p.planHash(), defaults.plan(ModelSpec.of("m", h), OptionalInt.of(5)).planHash());
 
-    LaunchOverride two =
-        new LaunchOverride(
-            "m", null, null, null, null, 2, null, null, null, null, null, null, null);
+    LaunchOverride two = LaunchOverride.builder("m").parallel(2).build();
     LaunchConfig c2 = new LaunchConfig("llama-server", LaunchSettings.defaults(), List.of(two));
     assertNotEquals(
         p.planHash(), new LaunchPlanner(c2, 6).plan(ModelSpec.of("m", h), NO_PORT).planHash());
 
-    LaunchOverride env =
-        new LaunchOverride(
-            "m",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            Map.of("X", "1"));
+    LaunchOverride env = LaunchOverride.builder("m").env(Map.of("X", "1")).build();
     LaunchConfig c3 = new LaunchConfig("llama-server", LaunchSettings.defaults(), List.of(env));
     assertNotEquals(
         p.planHash(), new LaunchPlanner(c3, 6).plan(ModelSpec.of("m", h), NO_PORT).planHash());
@@ -253,8 +221,7 @@ class LaunchPlannerTest {
 
   @Test
   void zeroContextUsesTheTrainingContextWithoutWarning() throws Exception {
-    LaunchOverride zero =
-        new LaunchOverride("**", 0, null, null, null, 1, null, null, null, null, null, null, null);
+    LaunchOverride zero = LaunchOverride.builder("**").ctxSize(0).parallel(1).build();
     LaunchConfig c = new LaunchConfig("llama-server", LaunchSettings.defaults(), List.of(zero));
     LaunchPlan p = new LaunchPlanner(c, 2).plan(ModelSpec.of("m", tiny()), NO_PORT);
     assertEquals(2048, p.ctxSize());

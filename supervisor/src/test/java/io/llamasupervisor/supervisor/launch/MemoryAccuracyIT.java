@@ -74,19 +74,15 @@ class MemoryAccuracyIT {
           continue; // a quantized V cache needs flash attention
         }
         LaunchSettings s =
-            new LaunchSettings(
-                4096,
-                type,
-                type,
-                fa,
-                4,
-                2,
-                "127.0.0.1",
-                null,
-                true,
-                false,
-                List.of("--no-repack"),
-                Map.of());
+            LaunchSettings.defaults()
+                .with(
+                    LaunchOverride.builder("*")
+                        .cacheTypeK(type)
+                        .cacheTypeV(type)
+                        .flashAttn(fa)
+                        .threads(2)
+                        .extraArgs(List.of("--no-repack"))
+                        .build());
         LaunchPlan plan =
             new LaunchPlanner(new LaunchConfig("llama-server", s, List.of()), 2)
                 .plan(spec, OptionalInt.of(FakeServerProcess.freePort()));

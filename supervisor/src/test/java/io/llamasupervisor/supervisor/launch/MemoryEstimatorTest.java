@@ -46,19 +46,18 @@ class MemoryEstimatorTest {
       String v,
       List<String> extra,
       String nGpuLayers) {
-    return new LaunchSettings(
-        ctxPerSlot,
-        KvCacheType.parse(k).orElseThrow(),
-        KvCacheType.parse(v).orElseThrow(),
-        FlashAttn.parse(fa).orElseThrow(),
-        parallel,
-        2,
-        "127.0.0.1",
-        nGpuLayers,
-        true,
-        false,
-        extra,
-        Map.of());
+    return LaunchSettings.defaults()
+        .with(
+            LaunchOverride.builder("*")
+                .ctxSize(ctxPerSlot)
+                .cacheTypeK(KvCacheType.parse(k).orElseThrow())
+                .cacheTypeV(KvCacheType.parse(v).orElseThrow())
+                .flashAttn(FlashAttn.parse(fa).orElseThrow())
+                .parallel(parallel)
+                .threads(2)
+                .nGpuLayers(nGpuLayers)
+                .extraArgs(extra)
+                .build());
   }
 
   private static LaunchPlan plan(GgufFile h, LaunchSettings s, List<Device> gpus) {

@@ -6,37 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llamasupervisor.registry.RoutingTable;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Blue-green replacement triggered by a changed file, a changed config, and its failure modes. */
-class BlueGreenIT {
-  private static final Duration LONG = Duration.ofSeconds(30);
-  private static final String ID = "pub/repo/m";
-
-  @TempDir Path dir;
-  FleetHarness h;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    h = new FleetHarness(dir);
-    h.model(ID);
-  }
-
-  @AfterEach
-  void tearDown() {
-    h.close();
-  }
-
+class BlueGreenIT extends FleetHarness.OneModel {
   private static boolean alive(long pid) {
     return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }

@@ -8,29 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** What catalog events do to the tracked models, on manual time. */
-class CatalogChangesTest {
-  private static final String ID = "pub/repo/m";
-
-  @TempDir Path dir;
-  ManualFleet f;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    f = new ManualFleet(dir);
-    f.model(ID);
-  }
-
-  @AfterEach
-  void tearDown() {
-    f.close();
-  }
-
+class CatalogChangesTest extends ManualFleet.OneModel {
   @Test
   void aNewModelStartsAndARemovedOneIsStoppedAndForgotten() throws Exception {
     f.start();

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llamasupervisor.health.SlotsResult;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -13,33 +12,16 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A replaced generation drains until its work is done, on manual time. */
-class DrainerTest {
-  private static final String ID = "pub/repo/m";
+class DrainerTest extends ManualFleet.OneModel {
   private static final SlotsResult BUSY =
       new SlotsResult.Known(1, OptionalInt.of(2), SlotsResult.Source.SLOTS);
   private static final SlotsResult IDLE =
       new SlotsResult.Known(0, OptionalInt.of(2), SlotsResult.Source.SLOTS);
 
-  @TempDir Path dir;
-  ManualFleet f;
   FakeProcesses.FakeProcess old;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    f = new ManualFleet(dir);
-    f.model(ID);
-  }
-
-  @AfterEach
-  void tearDown() {
-    f.close();
-  }
 
   /** Starts the model, restarts it and lets the new generation become ready: the old drains. */
   private void swap() throws Exception {

@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real {@link FleetSupervisor} over a temporary models directory, with fake llama-server
@@ -194,6 +197,39 @@ public final class FleetHarness implements AutoCloseable {
     }
     if (routes != null) {
       routes.close();
+    }
+  }
+
+  /**
+   * The base of tests that run each test on a fresh harness: before each test {@link #h} is a
+   * harness over the test's own temporary directory {@link #dir}, not started and without models;
+   * after the test it is closed.
+   */
+  abstract static class PerTest {
+    /** How long a test waits for the fleet to get where it should. */
+    static final Duration LONG = Duration.ofSeconds(30);
+
+    @TempDir Path dir;
+    FleetHarness h;
+
+    @BeforeEach
+    final void createHarness() throws IOException {
+      h = new FleetHarness(dir);
+    }
+
+    @AfterEach
+    final void closeHarness() {
+      h.close();
+    }
+  }
+
+  /** A {@link PerTest} whose harness holds one model, {@link #ID}, before each test. */
+  abstract static class OneModel extends PerTest {
+    static final String ID = "pub/repo/m";
+
+    @BeforeEach
+    final void writeModel() throws IOException {
+      h.model(ID);
     }
   }
 }

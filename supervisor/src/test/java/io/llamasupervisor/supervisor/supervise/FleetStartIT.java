@@ -3,33 +3,19 @@ package io.llamasupervisor.supervisor.supervise;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A fleet of many models starts as fast as its start slots allow. */
-class FleetStartIT {
-  @TempDir Path dir;
-  FleetHarness h;
-
-  @AfterEach
-  void tearDown() {
-    if (h != null) {
-      h.close();
-    }
-  }
-
+class FleetStartIT extends FleetHarness.PerTest {
   /**
    * 20 models with 2 start slots: each freed slot starts the next pending model at once. The resync
    * is set to an hour, so if any start waited for it, that model would never become ready here.
    */
   @Test
   void aFreedStartSlotStartsTheNextPendingModelAtOnce() throws Exception {
-    h = new FleetHarness(dir);
     List<String> ids = IntStream.range(0, 20).mapToObj(n -> "pub/fleet/m" + n).toList();
     for (String id : ids) {
       h.model(id);

@@ -17,36 +17,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The supervision behaviour a user sees, with real fake-llama-server processes. */
-class FleetSupervisorIT {
-  private static final Duration LONG = Duration.ofSeconds(30);
-  private static final String ID = "pub/repo/m";
-
-  @TempDir Path dir;
-  FleetHarness h;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    h = new FleetHarness(dir);
-    h.model(ID);
-  }
-
-  @AfterEach
-  void tearDown() {
-    h.close();
-  }
-
+class FleetSupervisorIT extends FleetHarness.OneModel {
   private static String env(String name, Object value) {
     return "supervisor.models.\"**\".env." + name + "=" + value;
   }

@@ -7,31 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.llamasupervisor.health.ProbeResult;
 import io.llamasupervisor.process.ExitStatus;
 import io.llamasupervisor.registry.BackendState;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Readiness, exits and liveness of instances, on manual time. */
-class InstanceLifecycleTest {
-  private static final String ID = "pub/repo/m";
-
-  @TempDir Path dir;
-  ManualFleet f;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    f = new ManualFleet(dir);
-    f.model(ID);
-  }
-
-  @AfterEach
-  void tearDown() {
-    f.close();
-  }
-
+class InstanceLifecycleTest extends ManualFleet.OneModel {
   @Test
   void anInstanceIsReadyAtTheFirstHealthyProbeAndPublishedThen() throws Exception {
     f.health.otherwise(ProbeResult.loading());

@@ -26,6 +26,9 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real {@link FleetSupervisor} on manual time: its state thread, probes, spawns and catalog polls
@@ -164,5 +167,35 @@ final class ManualFleet implements AutoCloseable {
       fleet.close();
     }
     routes.close();
+  }
+
+  /**
+   * The base of tests that run each test on a fresh manual fleet: before each test {@link #f} is a
+   * fleet over the test's own temporary directory {@link #dir}, not started and without models;
+   * after the test it is closed.
+   */
+  abstract static class PerTest {
+    @TempDir Path dir;
+    ManualFleet f;
+
+    @BeforeEach
+    final void createFleet() throws IOException {
+      f = new ManualFleet(dir);
+    }
+
+    @AfterEach
+    final void closeFleet() {
+      f.close();
+    }
+  }
+
+  /** A {@link PerTest} whose fleet holds one model, {@link #ID}, before each test. */
+  abstract static class OneModel extends PerTest {
+    static final String ID = "pub/repo/m";
+
+    @BeforeEach
+    final void writeModel() throws IOException {
+      f.model(ID);
+    }
   }
 }

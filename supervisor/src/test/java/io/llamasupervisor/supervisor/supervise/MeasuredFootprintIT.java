@@ -5,27 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llamasupervisor.supervisor.memory.MeasuredFootprint;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** After each load the buffers the instance logged at -lv 4 become the model's footprint. */
-class MeasuredFootprintIT {
-  @TempDir Path dir;
-  FleetHarness h;
-
-  @AfterEach
-  void tearDown() {
-    if (h != null) {
-      h.close();
-    }
-  }
-
+class MeasuredFootprintIT extends FleetHarness.PerTest {
   @Test
   void aReadyModelCarriesTheFootprintItsServerLogged() throws Exception {
-    h = new FleetHarness(dir);
     h.model("pub/repo/a");
     h.model("pub/repo/quiet");
     // an -lv in extra-args comes after the plan's and wins: that server logs no buffer sizes

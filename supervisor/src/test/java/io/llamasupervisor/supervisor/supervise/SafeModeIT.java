@@ -4,35 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A server that crashes by signal while loading gets a second chance with conservative flags. */
-class SafeModeIT {
-  private static final Duration LONG = Duration.ofSeconds(30);
-  private static final String ID = "pub/repo/m";
-
-  @TempDir Path dir;
-  FleetHarness h;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    h = new FleetHarness(dir);
-    h.model(ID);
-  }
-
-  @AfterEach
-  void tearDown() {
-    h.close();
-  }
-
+class SafeModeIT extends FleetHarness.OneModel {
   private static String segvUnless(String value) {
     return "supervisor.models.\"**\".env.FAKE_LLAMA_SEGV_UNLESS=" + value;
   }

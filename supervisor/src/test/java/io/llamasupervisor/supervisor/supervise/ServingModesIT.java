@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.llamasupervisor.registry.BackendRoute;
 import io.llamasupervisor.registry.ModelRoute;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,18 +19,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** On-demand start, idle stop by ttl, replicas and drains that wait for the gateway's traffic. */
-class ServingModesIT {
-  private static final Duration LONG = Duration.ofSeconds(30);
-  private static final String ID = "pub/repo/m";
-
-  @TempDir Path dir;
-  FleetHarness h;
+class ServingModesIT extends FleetHarness.OneModel {
   final TestTraffic traffic = new TestTraffic();
 
   /** A gateway's counts, set by the test. */
@@ -58,17 +49,6 @@ class ServingModesIT {
     public int queued(String modelId) {
       return queued.get();
     }
-  }
-
-  @BeforeEach
-  void setUp() throws IOException {
-    h = new FleetHarness(dir);
-    h.model(ID);
-  }
-
-  @AfterEach
-  void tearDown() {
-    h.close();
   }
 
   private FleetHarness start(String... overrides) throws IOException {

@@ -4,30 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llamasupervisor.health.ProbeResult;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Starting instances: ports, generations, start slots, launcher failures, on manual time. */
-class SpawnerTest {
+class SpawnerTest extends ManualFleet.PerTest {
   private static final String ID = "pub/repo/m";
-
-  @TempDir Path dir;
-  ManualFleet f;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    f = new ManualFleet(dir);
-  }
-
-  @AfterEach
-  void tearDown() {
-    f.close();
-  }
 
   @Test
   void aLauncherFailureIsASpawnFailureRetriedAfterTheBackoff() throws Exception {
