@@ -1,7 +1,6 @@
 package io.llamasupervisor.registry.client;
 
 import io.llamasupervisor.registry.RegistryApi;
-import io.llamasupervisor.registry.RoutingJson;
 import io.llamasupervisor.registry.RoutingTable;
 import io.llamasupervisor.registry.WaitParam;
 import java.io.IOException;
@@ -24,6 +23,9 @@ import java.util.function.Consumer;
  * <p>{@link #routes()} fetches the table, revalidating with {@code If-None-Match} once it has one.
  * {@link #watch} follows the table with blocking queries and reconnects with capped, jittered
  * exponential backoff. {@link #close()} stops every watch of this client. Thread-safe.
+ *
+ * <p>Clients in one process share by default one JDK HTTP client, and a table body that several of
+ * them receive (a change waking many watches) is parsed once and its immutable table shared.
  */
 public final class RegistryClient implements AutoCloseable {
   private final URI routesUri;
@@ -44,13 +46,7 @@ public final class RegistryClient implements AutoCloseable {
         URI.create(
             (base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
                 + RegistryApi.ROUTES_PATH);
-    this.http =
-        b.httpClient != null
-            ? b.httpClient
-            : HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .build();
+    this.http = b.httpClient != null ? b.httpClient : SharedHttp.CLIENT;
     this.apiKey = b.apiKey;
     this.wait = b.wait;
     this.requestTimeout = b.requestTimeout;
@@ -166,7 +162,7 @@ public final class RegistryClient implements AutoCloseable {
     }
     RoutingTable table;
     try {
-      table = RoutingJson.readTable(r.body());
+      table = TableDecoder.SHARED.decode(r.body());
     } catch (IOException e) {
       throw new IOException("invalid routing table from " + r.request().uri() + ": " + e, e);
     }
@@ -187,6 +183,18 @@ public final class RegistryClient implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("registry client is closed");
     }
+  }
+
+  /**
+   * The HTTP client of every {@link RegistryClient} given none: one selector thread and one
+   * connection pool for all the watches of a process instead of one per client (made on first use).
+   */
+  private static final class SharedHttp {
+    static final HttpClient CLIENT =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
   }
 
   /** Options of a {@link RegistryClient}. */
@@ -214,7 +222,9 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     /**
-     * The HTTP client to use (default: a private HTTP/1.1 client); several clients may share one.
+     * The HTTP client to use. Default: one HTTP/1.1 client (5 s connect timeout) shared by every
+     * {@code RegistryClient} of the process that was given none, so that many watches in one
+     * process share its selector thread and connection pool.
      */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = Objects.requireNonNull(httpClient, "httpClient");

@@ -16,7 +16,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A thread of its own (rather than {@code HttpClient.sendAsync}) because the JDK completes
  * asynchronous sends on the common fork-join pool, which on a machine with two cores or fewer
- * starts a new thread for every response; a blocking send runs inline.
+ * starts a new thread for every response; a blocking send runs inline. A parked thread per watch is
+ * cheap next to the exchange itself: with 100 watches in one process, waking 100 such threads over
+ * plain sockets costs less CPU per change than the JDK client's exchanges or the JSON parsing did
+ * (see the watch fan-out section of {@code docs/benchmarks.md}).
  */
 public final class RegistryWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RegistryWatch.class);

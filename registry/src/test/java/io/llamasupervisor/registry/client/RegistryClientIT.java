@@ -223,6 +223,29 @@ class RegistryClientIT {
     return c;
   }
 
+  /** Watches of one process that receive the same change get one parsed table between them. */
+  @Test
+  void watchesOfSeveralClientsShareTheDecodedTable() throws Exception {
+    RoutingRegistry registry = registry();
+    RegistryTestServer server = server(registry, 0, null);
+    List<List<RoutingTable>> seen = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      List<RoutingTable> mine = new CopyOnWriteArrayList<>();
+      seen.add(mine);
+      client(RegistryClient.builder(server.uri())).watch(mine::add);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().allMatch(s -> !s.isEmpty()));
+
+    long version = registry.update(b -> b.put(model("qwen", 8081, 1))).version();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> seen.stream().allMatch(s -> s.get(s.size() - 1).version() == version));
+    RoutingTable first = seen.get(0).get(seen.get(0).size() - 1);
+    for (List<RoutingTable> s : seen) {
+      assertSame(first, s.get(s.size() - 1));
+    }
+  }
+
   static ModelRoute model(String id, int port, long generation) {
     return new ModelRoute(
         id,
