@@ -2,7 +2,9 @@
 # Exact-cache hits through the gateway: one client and 8 clients (wrk, closed loop), the same
 # deterministic chat completion (temperature 0) every time, so every request after the first is a
 # hit answered by the gateway without the backend. For comparison, the same request straight to the
-# backend (the testkit fake, 1 ms per token) in the same run.
+# backend (the testkit fake, 1 ms per token) in the same run. Then misses: deterministic requests
+# (a seed) that are all different, through the gateway with the cache and through a second gateway
+# without one, with each gateway's CPU per request: what the cache costs a request it cannot answer.
 #
 #   bench/cache-hit-bench.sh [--duration S] [--skip-build]
 #
@@ -39,7 +41,7 @@ for m in registry cache testkit gguf; do
 done
 cp="$classes:$(cat "$cp_file")"
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-fake_port=$(free_port); gw_port=$(free_port)
+fake_port=$(free_port); gw_port=$(free_port); plain_port=$(free_port)
 cp gguf/src/test/resources/fixtures/tiny-llama-f16.gguf "$work/m.gguf"
 java -XX:+UseSerialGC -Xmx256m -cp "$cp" io.llamasupervisor.testkit.FakeLlamaServer \
   -m "$work/m.gguf" --host 127.0.0.1 --port "$fake_port" -np 8 -c 2048 \
@@ -48,9 +50,16 @@ pids+=($!)
 java -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m \
   -Xss512k -cp "$cp" io.llamasupervisor.gateway.GatewayBenchServer --port "$gw_port" --model m \
   --slots 8 --backend "http://127.0.0.1:$fake_port" --exact-cache >"$work/gateway.log" 2>&1 &
-pids+=($!)
+gw_pid=$!
+pids+=($gw_pid)
+java -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m \
+  -Xss512k -cp "$cp" io.llamasupervisor.gateway.GatewayBenchServer --port "$plain_port" --model m \
+  --slots 8 --backend "http://127.0.0.1:$fake_port" >"$work/plain.log" 2>&1 &
+plain_pid=$!
+pids+=($plain_pid)
 for _ in $(seq 1 600); do
-  curl -sf "http://127.0.0.1:$fake_port/health" >/dev/null 2>&1 && grep -q 'gateway listening' "$work/gateway.log" && break
+  curl -sf "http://127.0.0.1:$fake_port/health" >/dev/null 2>&1 && grep -q 'gateway listening' "$work/gateway.log" \
+    && grep -q 'gateway listening' "$work/plain.log" && break
   sleep 0.1
 done
 body='{"model":"m","messages":[{"role":"user","content":"What is the capital of France?"}],"max_tokens":16,"temperature":0}'
@@ -80,6 +89,47 @@ for c in 1 8; do
     read -r _ reqs errs p50 p99 max < <(wrk -t"$((c < 2 ? 1 : 2))" -c"$c" -d"${duration}s" \
       -s "$work/hit.lua" "http://127.0.0.1:$port" | grep '^RESULT')
     printf '%-8s %3s %10.0f %6s %8s %8s %8s\n' "$path" "$c" "$(awk -v r="$reqs" -v d="$duration" 'BEGIN{print r/d}')" "$errs" "$p50" "$p99" "$max"
+  done
+done
+
+# misses: every request different and deterministic (seed), so each is looked up, missed, recorded
+# and stored by the cached gateway; the other gateway has no cache
+cat >"$work/miss.lua" <<'LUA'
+local n = 0
+local threads = 0
+function setup(thread) -- a prefix of its own for every thread of every run
+  threads = threads + 1
+  thread:set("tid", os.time() .. "-" .. threads)
+end
+function request()
+  n = n + 1
+  local body = '{"model":"m","messages":[{"role":"user","content":"question ' .. tid .. '-' .. n
+    .. '"}],"max_tokens":4,"seed":1}'
+  return wrk.format("POST", "/v1/chat/completions", {["Content-Type"] = "application/json"}, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.3f %.3f %.3f\n", summary.requests,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status
+      + summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000))
+end
+LUA
+ticks() { read -r -a f < <(sed 's/^.*) //' "/proc/$1/stat"); echo $((f[11] + f[12])); }
+hz=$(getconf CLK_TCK)
+wrk -t2 -c8 -d10s -s "$work/miss.lua" "http://127.0.0.1:$plain_port" >/dev/null
+wrk -t2 -c8 -d10s -s "$work/miss.lua" "http://127.0.0.1:$gw_port" >/dev/null
+printf '%-16s %3s %10s %6s %8s %8s %8s %10s\n' 'misses via' c 'req/s' errors 'p50 ms' 'p99 ms' 'max ms' 'CPU µs/req'
+for round in 1 2; do
+  for path in no-cache cache; do
+    port=$plain_port; pid=$plain_pid
+    [[ $path == cache ]] && { port=$gw_port; pid=$gw_pid; }
+    t0=$(ticks "$pid")
+    read -r _ reqs errs p50 p99 max < <(wrk -t2 -c8 -d"${duration}s" -s "$work/miss.lua" \
+      "http://127.0.0.1:$port" | grep '^RESULT')
+    t1=$(ticks "$pid")
+    printf '%-16s %3s %10.0f %6s %8s %8s %8s %10.1f\n' "gateway $path" 8 \
+      "$(awk -v r="$reqs" -v d="$duration" 'BEGIN{print r/d}')" "$errs" "$p50" "$p99" "$max" \
+      "$(awk -v t=$((t1 - t0)) -v r="$reqs" -v hz="$hz" 'BEGIN{print t*1e6/hz/r}')"
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -209,6 +209,15 @@ public final class ResponseCache implements AutoCloseable {
     return settings(modelId).enabled();
   }
 
+  /**
+   * Whether a {@link #lookup} for {@code modelId} may wait: on the semantic embedder, or on Redis.
+   * When not (an exact cache in memory), a lookup is parsing, hashing and one in-memory get — tens
+   * of microseconds — and may run on the caller's event loop instead of being handed to a thread.
+   */
+  public boolean lookupMayWait(String modelId) {
+    return config.backend() == CacheConfig.Backend.REDIS || settings(modelId).semantic();
+  }
+
   private ModelCacheSettings settings(String modelId) {
     ModelCacheSettings s = settingsByModel.get(modelId);
     if (s == null) {

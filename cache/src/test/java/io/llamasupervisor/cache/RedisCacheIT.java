@@ -81,6 +81,7 @@ class RedisCacheIT {
     ResponseCache a = connected(true, false);
     ResponseCache b = connected(true, false);
     assertEquals("redis", a.backend());
+    assertTrue(a.lookupMayWait("m"), "a Redis lookup waits on the network: never on an event loop");
     ObjectNode body = chat("What is 2+2?");
     assertInstanceOf(Miss.class, b.lookup(request(body)));
     answer(a.lookup(request(body)), chatJson("4"));

@@ -9,6 +9,7 @@ import static io.llamasupervisor.cache.Fixtures.request;
 import static io.llamasupervisor.cache.Fixtures.stream;
 import static io.llamasupervisor.cache.Fixtures.streaming;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -425,5 +426,14 @@ class ResponseCacheTest {
     flush(cache);
     assertInstanceOf(Miss.class, cache.lookup(request(chat("hi"))));
     assertNull(registry.find("llama.gateway.cache.stores").counter());
+  }
+
+  /** The gateway looks up on its event loop only where nothing can wait (Redis: RedisCacheIT). */
+  @Test
+  void onlyASemanticOrRedisLookupMayWait() {
+    assertFalse(exact().lookupMayWait("m"), "exact in memory");
+    ResponseCache both = cache(CacheConfig.defaults().withModel("sem/**", true, true, null));
+    assertTrue(both.lookupMayWait("sem/a"), "semantic: the embedder");
+    assertFalse(both.lookupMayWait("other"), "not cached at all");
   }
 }

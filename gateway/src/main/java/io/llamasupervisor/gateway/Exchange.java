@@ -167,6 +167,11 @@ final class Exchange implements Waiter {
             request.headers().get("X-Cache-Scope"),
             caller);
     cachedGeneration = serving.get().generation();
+    if (!g.cache().lookupMayWait(model)) {
+      // an exact lookup in memory: cheaper here than two thread hand-offs
+      onLookup(g.cache().lookup(req));
+      return;
+    }
     try {
       g.cacheLookups()
           .execute(
