@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 
 /** A replaced generation drains until its work is done, on manual time. */
@@ -54,23 +56,7 @@ class DrainerTest extends ManualFleet.OneModel {
     swap();
     String url = f.status(ID).instances().get(0).url();
     inFlight.put(url, 1);
-    f.fleet.setTraffic(
-        new Traffic() {
-          @Override
-          public int inFlight(String backendUrl) {
-            return inFlight.getOrDefault(backendUrl, 0);
-          }
-
-          @Override
-          public Optional<Instant> lastActive(String modelId) {
-            return Optional.empty();
-          }
-
-          @Override
-          public int queued(String modelId) {
-            return 0;
-          }
-        });
+    f.fleet.setTraffic(traffic(u -> inFlight.getOrDefault(u, 0), Optional::empty));
     f.advance(Duration.ofSeconds(10));
     assertTrue(old.isAlive(), "the gateway still has a request in flight to it");
     inFlight.put(url, 0);
@@ -108,23 +94,7 @@ class DrainerTest extends ManualFleet.OneModel {
     f.slotsAnswer.set(IDLE);
     f.start();
     AtomicReference<Instant> lastActive = new AtomicReference<>();
-    f.fleet.setTraffic(
-        new Traffic() {
-          @Override
-          public int inFlight(String backendUrl) {
-            return 0;
-          }
-
-          @Override
-          public Optional<Instant> lastActive(String modelId) {
-            return Optional.ofNullable(lastActive.get());
-          }
-
-          @Override
-          public int queued(String modelId) {
-            return 0;
-          }
-        });
+    f.fleet.setTraffic(traffic(u -> 0, () -> Optional.ofNullable(lastActive.get())));
     f.advance(Duration.ofSeconds(5)); // one resync: the first reading finds every slot idle
     int afterFirstReading = slotsCalls();
     assertTrue(afterFirstReading >= 1, "the first refresh reads the slots");
@@ -137,6 +107,27 @@ class DrainerTest extends ManualFleet.OneModel {
     assertEquals(afterFirstReading + 1, slotsCalls(), "traffic: the next refresh reads again");
     f.advance(Duration.ofSeconds(10));
     assertEquals(afterFirstReading + 1, slotsCalls(), "and then it is quiet again");
+  }
+
+  /** A gateway's traffic: in flight per backend URL, and when the model was last active. */
+  private static Traffic traffic(
+      ToIntFunction<String> inFlight, Supplier<Optional<Instant>> lastActive) {
+    return new Traffic() {
+      @Override
+      public int inFlight(String backendUrl) {
+        return inFlight.applyAsInt(backendUrl);
+      }
+
+      @Override
+      public Optional<Instant> lastActive(String modelId) {
+        return lastActive.get();
+      }
+
+      @Override
+      public int queued(String modelId) {
+        return 0;
+      }
+    };
   }
 
   private int slotsCalls() {
