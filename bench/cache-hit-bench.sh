@@ -30,17 +30,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-cp_file=gateway/target/bench-classpath.txt
-if $build || [[ ! -f $cp_file ]]; then
-  mvn -B -q -o -pl gateway -am -DskipTests -Dspotless.check.skip=true test-compile \
-    dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
-fi
-classes="gateway/target/test-classes:gateway/target/classes"
-for m in registry cache testkit gguf; do
-  classes="$classes:$m/target/classes:$m/target/test-classes"
-done
-cp="$classes:$(cat "$cp_file")"
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# shellcheck source=bench/bench-lib.sh
+source bench/bench-lib.sh
+cp=$(bench_classpath "$build")
 fake_port=$(free_port); gw_port=$(free_port); plain_port=$(free_port)
 cp gguf/src/test/resources/fixtures/tiny-llama-f16.gguf "$work/m.gguf"
 java -XX:+UseSerialGC -Xmx256m -cp "$cp" io.llamasupervisor.testkit.FakeLlamaServer \
@@ -67,11 +59,8 @@ first=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -d "$body"
 second=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$gw_port/v1/chat/completions" | tr -d '\r' | grep -i '^x-cache:' || true)
 echo "first: ${first:-no X-Cache}; second: ${second:-no X-Cache}"
 [[ ${second,,} == *hit* ]] || { echo "the second request was not a hit" >&2; exit 1; }
-cat >"$work/hit.lua" <<LUA
-wrk.method = "POST"
-wrk.path = "/v1/chat/completions"
-wrk.body = '$body'
-wrk.headers["Content-Type"] = "application/json"
+# wrk's summary of a run, one line: RESULT requests errors p50 p99 max (ms)
+cat >"$work/done.lua" <<'LUA'
 function done(summary, latency, requests)
   io.write(string.format("RESULT %d %d %.3f %.3f %.3f\n", summary.requests,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status
@@ -79,6 +68,13 @@ function done(summary, latency, requests)
     latency.max / 1000))
 end
 LUA
+cat >"$work/hit.lua" <<LUA
+wrk.method = "POST"
+wrk.path = "/v1/chat/completions"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+cat "$work/done.lua" >>"$work/hit.lua"
 echo "load $(cut -d' ' -f1-3 /proc/loadavg); wrk -t2 -d${duration}s"
 printf '%-8s %3s %10s %6s %8s %8s %8s\n' path c 'req/s' errors 'p50 ms' 'p99 ms' 'max ms'
 # warm-up (JIT)
@@ -107,13 +103,8 @@ function request()
     .. '"}],"max_tokens":4,"seed":1}'
   return wrk.format("POST", "/v1/chat/completions", {["Content-Type"] = "application/json"}, body)
 end
-function done(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %.3f %.3f %.3f\n", summary.requests,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status
-      + summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000))
-end
 LUA
+cat "$work/done.lua" >>"$work/miss.lua"
 ticks() { read -r -a f < <(sed 's/^.*) //' "/proc/$1/stat"); echo $((f[11] + f[12])); }
 hz=$(getconf CLK_TCK)
 wrk -t2 -c8 -d10s -s "$work/miss.lua" "http://127.0.0.1:$plain_port" >/dev/null

@@ -49,20 +49,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cp_file=gateway/target/bench-classpath.txt
-if $build || [[ ! -f $cp_file ]]; then
-  mvn -B -q -o -pl gateway -am -DskipTests -Dspotless.check.skip=true test-compile \
-    dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
-fi
-classes="gateway/target/test-classes:gateway/target/classes"
-for m in registry cache testkit gguf; do
-  classes="$classes:$m/target/classes:$m/target/test-classes"
-done
-cp="$classes:$(cat "$cp_file")"
+# shellcheck source=bench/bench-lib.sh
+source bench/bench-lib.sh
+cp=$(bench_classpath "$build")
 # GATEWAY_CLASSES: the gateway's classes of another build (e.g. an older commit) to compare with
 gw_cp="${GATEWAY_CLASSES:+$GATEWAY_CLASSES:}$cp"
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 fake_port=$(free_port); gw_port=$(free_port); nginx_port=$(free_port); tick_port=$(free_port)
 tick_nginx_port=$(free_port)
 model=$work/tiny-llama-f16.gguf

@@ -44,6 +44,7 @@ public interface DelayScheduler {
   /** The default implementation: one daemon thread, a heap of pending tasks. */
   final class Daemon implements DelayScheduler, AutoCloseable {
     private final ScheduledThreadPoolExecutor executor;
+    private final DelayScheduler delegate;
 
     private Daemon(String threadName) {
       executor =
@@ -55,11 +56,12 @@ public interface DelayScheduler {
                 return t;
               });
       executor.setRemoveOnCancelPolicy(true);
+      delegate = on(executor);
     }
 
     @Override
     public Cancellable schedule(Duration delay, Runnable task) {
-      return on(executor).schedule(delay, task);
+      return delegate.schedule(delay, task);
     }
 
     /** Number of tasks waiting to run (for metrics and tests). */
