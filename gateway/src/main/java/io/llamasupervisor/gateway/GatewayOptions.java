@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param insecure {@code --insecure}: allow a non-loopback address without keys
  * @param affinity whether requests with the same conversation prefix prefer the same backend
  * @param ejection when failing backends are taken out of rotation
- * @param ioThreads network threads, 0 for one per core
+ * @param ioThreads network threads (event loops), 0 for {@link #defaultIoThreads}
  */
 public record GatewayOptions(
     String host,
@@ -34,6 +34,16 @@ public record GatewayOptions(
     boolean affinity,
     EjectionPolicy ejection,
     int ioThreads) {
+
+  /**
+   * The event loops used when {@code ioThreads} is 0: one per four cores, at least 1 and at most 4.
+   * One loop relays about 20,000 short requests a second on one core; more loops spread the same
+   * traffic thinner, so each wakes more often per request and the gateway spends more CPU on it
+   * (measured on 2 cores: 49–54 µs per short request with one loop, 61–72 µs with two).
+   */
+  public static int defaultIoThreads(int cores) {
+    return Math.max(1, Math.min(4, cores / 4));
+  }
 
   /** 32 MiB. */
   public static final long DEFAULT_MAX_BODY = 32L * 1024 * 1024;

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway's HTTP/1.1 listener: {@link #start()} binds and follows the routing tables of its
  * {@link RouteSource}, {@link #close()} stops listening, closes every connection and the feed.
- * Epoll when available, one event loop per core (or {@code ioThreads}); no thread per request.
+ * Epoll when available, {@link GatewayOptions#defaultIoThreads} event loops (or {@code ioThreads});
+ * no thread per request.
  *
  * <p>Netty's buffer leak detector is turned off for the whole process unless the system property
  * {@code io.netty.leakDetection.level} sets a level: at its default level it records a stack trace
@@ -140,7 +141,9 @@ public final class GatewayServer implements AutoCloseable {
     this.routes = routes;
     checkBinding(options);
     int threads =
-        options.ioThreads() > 0 ? options.ioThreads() : Runtime.getRuntime().availableProcessors();
+        options.ioThreads() > 0
+            ? options.ioThreads()
+            : GatewayOptions.defaultIoThreads(Runtime.getRuntime().availableProcessors());
     this.group = transport.group(threads, "gateway");
     DelayScheduler scheduler =
         (delay, task) -> {

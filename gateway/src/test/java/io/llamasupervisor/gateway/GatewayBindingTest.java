@@ -1,6 +1,7 @@
 package io.llamasupervisor.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,5 +49,13 @@ class GatewayBindingTest {
     assertTrue(copy.equals(o));
     assertTrue(o.queueMax() == 256 && o.maxBody() == GatewayOptions.DEFAULT_MAX_BODY);
     assertThrows(IllegalArgumentException.class, () -> o.toBuilder().port(70000).build());
+  }
+
+  @Test
+  void withoutAnIoThreadCountTheGatewayRunsOneEventLoopPerFourCores() {
+    assertEquals(1, GatewayOptions.defaultIoThreads(1));
+    assertEquals(1, GatewayOptions.defaultIoThreads(2));
+    assertEquals(2, GatewayOptions.defaultIoThreads(8));
+    assertEquals(4, GatewayOptions.defaultIoThreads(64));
   }
 }

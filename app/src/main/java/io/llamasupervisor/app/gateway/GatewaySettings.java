@@ -56,6 +56,7 @@ public final class GatewaySettings {
             .queue(gateway.queueMax(), gateway.queueTimeout())
             .startTimeout(gateway.startTimeout())
             .affinity(gateway.affinity())
+            .ioThreads(gateway.ioThreads())
             .keys(keys)
             .insecure(insecure)
             .build();

@@ -19,6 +19,8 @@ import java.util.Map;
  *     when its startup deadline is unknown (default 5 min)
  * @param affinity {@code supervisor.gateway.affinity}: prefer the backend that served a
  *     conversation prefix (default false)
+ * @param ioThreads {@code supervisor.gateway.io-threads}: event loops, 0 for one per four cores (at
+ *     least 1, at most 4; the default)
  */
 public record GatewayConfig(
     boolean enabled,
@@ -28,7 +30,8 @@ public record GatewayConfig(
     int queueMax,
     Duration queueTimeout,
     Duration startTimeout,
-    boolean affinity) {
+    boolean affinity,
+    int ioThreads) {
 
   /** The section's name under {@code supervisor}. */
   static final String SECTION = "gateway";
@@ -42,10 +45,14 @@ public record GatewayConfig(
           "queue",
           "start-timeout",
           "affinity",
+          "io-threads",
           ConversationsConfig.SECTION);
   static final List<String> QUEUE = List.of("max", "timeout");
 
-  /** 127.0.0.1:8080, 32 MiB, 256 queued for at most 60 s, 5 min to start, no affinity. */
+  /**
+   * 127.0.0.1:8080, 32 MiB, 256 queued for at most 60 s, 5 min to start, no affinity, event loops
+   * by core count.
+   */
   public static GatewayConfig defaults() {
     return new GatewayConfig(
         true,
@@ -55,7 +62,8 @@ public record GatewayConfig(
         256,
         Duration.ofSeconds(60),
         Duration.ofMinutes(5),
-        false);
+        false,
+        0);
   }
 
   /**
@@ -83,7 +91,8 @@ public record GatewayConfig(
         has(q, "max") ? q.get("max").integer(0, 1_000_000) : d.queueMax(),
         positive(q, "timeout", d.queueTimeout()),
         positive(g, "start-timeout", d.startTimeout()),
-        has(g, "affinity") ? g.get("affinity").bool() : d.affinity());
+        has(g, "affinity") ? g.get("affinity").bool() : d.affinity(),
+        has(g, "io-threads") ? g.get("io-threads").integer(0, 256) : d.ioThreads());
   }
 
   private static boolean has(Map<String, ConfigNode> m, String k) {

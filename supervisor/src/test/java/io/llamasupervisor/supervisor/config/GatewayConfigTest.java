@@ -39,7 +39,8 @@ class GatewayConfigTest {
             "supervisor.gateway.queue.max=8",
             "supervisor.gateway.queue.timeout=5s",
             "supervisor.gateway.start-timeout=2m",
-            "supervisor.gateway.affinity=true");
+            "supervisor.gateway.affinity=true",
+            "supervisor.gateway.io-threads=3");
     assertFalse(c.enabled());
     assertEquals("0.0.0.0", c.host());
     assertEquals(9090, c.port());
@@ -48,6 +49,7 @@ class GatewayConfigTest {
     assertEquals(Duration.ofSeconds(5), c.queueTimeout());
     assertEquals(Duration.ofMinutes(2), c.startTimeout());
     assertTrue(c.affinity());
+    assertEquals(3, c.ioThreads());
   }
 
   @Test
@@ -61,5 +63,9 @@ class GatewayConfigTest {
     ConfigException zero =
         assertThrows(ConfigException.class, () -> bind("supervisor.gateway.queue.timeout=0s"));
     assertTrue(zero.getMessage().contains("queue.timeout"), zero.getMessage());
+    ConfigException threads =
+        assertThrows(ConfigException.class, () -> bind("supervisor.gateway.io-threads=-1"));
+    assertTrue(
+        threads.getMessage().contains("supervisor.gateway.io-threads"), threads.getMessage());
   }
 }
