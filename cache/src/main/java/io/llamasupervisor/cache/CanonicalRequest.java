@@ -1,6 +1,5 @@
 package io.llamasupervisor.cache;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,11 +11,10 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * A request body reduced to what decides its answer.
@@ -67,8 +65,16 @@ final class CanonicalRequest {
     this.semanticScopeForm = semanticScopeForm;
   }
 
-  /** Parses {@code body}; empty when it is not a JSON object. */
+  /** Parses {@code body} with its semantic part; empty when it is not a JSON object. */
   static Optional<CanonicalRequest> parse(Endpoint endpoint, byte[] body) {
+    return parse(endpoint, body, true);
+  }
+
+  /**
+   * Parses {@code body}; empty when it is not a JSON object. Without {@code semantic} the semantic
+   * prompt and scope form are not made (both empty): the exact cache needs neither.
+   */
+  static Optional<CanonicalRequest> parse(Endpoint endpoint, byte[] body, boolean semantic) {
     JsonNode root;
     try {
       root = JSON.readTree(body);
@@ -89,7 +95,9 @@ final class CanonicalRequest {
 
     String prompt = null;
     String scopeForm = null;
-    if (endpoint == Endpoint.CHAT_COMPLETIONS && obj.get("messages") instanceof ArrayNode msgs) {
+    if (semantic
+        && endpoint == Endpoint.CHAT_COMPLETIONS
+        && obj.get("messages") instanceof ArrayNode msgs) {
       int last = msgs.size() - 1;
       if (last >= 0 && msgs.get(last) instanceof ObjectNode lastMsg) {
         String text = userText(lastMsg);
@@ -159,18 +167,20 @@ final class CanonicalRequest {
 
   private static void write(JsonNode n, StringBuilder sb) {
     if (n.isObject()) {
-      Map<String, JsonNode> sorted = new TreeMap<>();
-      n.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue()));
+      String[] names = new String[n.size()];
+      int i = 0;
+      for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+        names[i++] = it.next();
+      }
+      Arrays.sort(names);
       sb.append('{');
-      boolean first = true;
-      for (Map.Entry<String, JsonNode> e : sorted.entrySet()) {
-        if (!first) {
+      for (int k = 0; k < names.length; k++) {
+        if (k > 0) {
           sb.append(',');
         }
-        first = false;
-        quote(e.getKey(), sb);
+        quote(names[k], sb);
         sb.append(':');
-        write(e.getValue(), sb);
+        write(n.get(names[k]), sb);
       }
       sb.append('}');
     } else if (n.isArray()) {
@@ -192,12 +202,36 @@ final class CanonicalRequest {
     }
   }
 
-  private static void quote(String s, StringBuilder sb) {
-    try {
-      sb.append(JSON.writeValueAsString(s));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write a string", e);
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  /**
+   * {@code s} as a JSON string, escaped exactly as Jackson's default writer does (so keys made
+   * before stay the same): a quote and a backslash get a backslash, backspace, tab, newline, form
+   * feed and carriage return their short escapes, the other characters below U+0020 a six-character
+   * escape with upper-case hex digits, everything else is written as it is.
+   */
+  static void quote(String s, StringBuilder sb) {
+    sb.append('"');
+    int from = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        continue;
+      }
+      sb.append(s, from, i);
+      from = i + 1;
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\b' -> sb.append("\\b");
+        case '\t' -> sb.append("\\t");
+        case '\n' -> sb.append("\\n");
+        case '\f' -> sb.append("\\f");
+        case '\r' -> sb.append("\\r");
+        default -> sb.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+      }
     }
+    sb.append(s, from, s.length()).append('"');
   }
 
   /** The canonical body (keys sorted, without stream, stream_options, user). */

@@ -8,12 +8,13 @@ import io.llamasupervisor.cache.CacheLookup.Hit;
 import io.llamasupervisor.cache.CacheLookup.Miss;
 import io.llamasupervisor.cache.CacheLookup.SemanticHit;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -59,6 +60,7 @@ public final class ResponseCache implements AutoCloseable {
   private static final int CANDIDATES = 4;
   private static final long MAX_ENTRY_BYTES = 8L * 1024 * 1024;
   private static final Duration STORE_EMBED_TIMEOUT = Duration.ofSeconds(10);
+  private static final byte[] EMPTY = new byte[0];
 
   private final CacheConfig config;
   private final Clock clock;
@@ -239,7 +241,8 @@ public final class ResponseCache implements AutoCloseable {
     if (noCache && noStore) {
       return new Bypass(BypassReason.NO_CACHE_NO_STORE, ResponseRecorder.NONE);
     }
-    Optional<CanonicalRequest> parsed = CanonicalRequest.parse(r.endpoint(), r.body());
+    Optional<CanonicalRequest> parsed =
+        CanonicalRequest.parse(r.endpoint(), r.body(), settings.semantic());
     if (parsed.isEmpty()) {
       return new Bypass(BypassReason.INVALID_BODY, ResponseRecorder.NONE);
     }
@@ -255,7 +258,7 @@ public final class ResponseCache implements AutoCloseable {
             r.planHash(),
             config.shareAcrossKeys() || r.caller() == null ? "" : r.caller(),
             r.cacheScope() == null ? "" : r.cacheScope().trim());
-    String key = sha256(prefix + "\u0000exact\u0000" + req.canonical());
+    String key = sha256(prefix, "\u0000exact\u0000", req.canonical());
     String prompt = null;
     String scope = null;
     if (settings.semantic() && req.semanticPrompt().isPresent()) {
@@ -263,11 +266,11 @@ public final class ResponseCache implements AutoCloseable {
       // vectors of different embedders are not comparable: each has its own scopes
       scope =
           sha256(
-              prefix
-                  + "\u0000semantic\u0000"
-                  + embedder.name()
-                  + "\u0000"
-                  + req.semanticScopeForm().orElseThrow());
+              prefix,
+              "\u0000semantic\u0000",
+              embedder.name(),
+              "\u0000",
+              req.semanticScopeForm().orElseThrow());
     }
 
     CompletableFuture<float[]> embedding = null;
@@ -383,7 +386,8 @@ public final class ResponseCache implements AutoCloseable {
     private final String prompt;
     private final CompletableFuture<float[]> embedding;
     private final long limit = Math.min(MAX_ENTRY_BYTES, Math.max(1, config.maxBytes()));
-    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private byte[] body = new byte[1024];
+    private int size;
     private boolean ok = true;
     private boolean started;
     private boolean streamed;
@@ -415,15 +419,37 @@ public final class ResponseCache implements AutoCloseable {
 
     @Override
     public void chunk(byte[] bytes, int offset, int length) {
+      if (room(length)) {
+        System.arraycopy(bytes, offset, body, size, length);
+        size += length;
+      }
+    }
+
+    @Override
+    public void chunk(ByteBuffer bytes) {
+      int length = bytes.remaining();
+      if (room(length)) {
+        bytes.duplicate().get(body, size, length);
+        size += length;
+      }
+    }
+
+    /** Whether {@code length} more bytes are kept; past the entry limit nothing is stored. */
+    private boolean room(int length) {
       if (!ok || ended) {
-        return;
+        return false;
       }
-      if (body.size() + (long) length > limit) {
+      if (size + (long) length > limit) {
         ok = false;
-        body.reset();
-        return;
+        body = EMPTY;
+        size = 0;
+        return false;
       }
-      body.write(bytes, offset, length);
+      if (size + length > body.length) {
+        body =
+            Arrays.copyOf(body, (int) Math.min(limit, Math.max(size + length, 2L * body.length)));
+      }
+      return true;
     }
 
     @Override
@@ -435,7 +461,14 @@ public final class ResponseCache implements AutoCloseable {
       if (!ok || !started) {
         return;
       }
-      byte[] bytes = body.toByteArray();
+      byte[] bytes = Arrays.copyOf(body, size);
+      body = EMPTY;
+      if (!streamed && scope == null && config.backend() == CacheConfig.Backend.MEMORY) {
+        // one JSON body into memory: a pass of the parser and a map put, cheaper here than
+        // waking the worker
+        store(bytes);
+        return;
+      }
       try {
         worker.execute(() -> store(bytes));
       } catch (RejectedExecutionException e) {
@@ -446,7 +479,8 @@ public final class ResponseCache implements AutoCloseable {
     @Override
     public void abort() {
       ended = true;
-      body.reset();
+      body = EMPTY;
+      size = 0;
     }
 
     private void store(byte[] bytes) {
@@ -549,13 +583,18 @@ public final class ResponseCache implements AutoCloseable {
     }
   }
 
-  static String sha256(String s) {
+  /** The SHA-256 of the UTF-8 of {@code parts} one after the other, in hex. */
+  static String sha256(String... parts) {
+    MessageDigest md;
     try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(md.digest(s.getBytes(StandardCharsets.UTF_8)));
+      md = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JRE", e);
     }
+    for (String p : parts) {
+      md.update(p.getBytes(StandardCharsets.UTF_8));
+    }
+    return HexFormat.of().formatHex(md.digest());
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

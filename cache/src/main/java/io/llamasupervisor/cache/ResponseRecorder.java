@@ -1,5 +1,7 @@
 package io.llamasupervisor.cache;
 
+import java.nio.ByteBuffer;
+
 /**
  * Takes an upstream response as it passes through the gateway, and stores it when it completed.
  *
@@ -8,9 +10,11 @@ package io.llamasupervisor.cache;
  * upstream body ended normally) or {@link #abort()} (the client went away, the upstream failed or
  * was cut, a retry goes elsewhere). A response is stored only if the status was 200 and the body is
  * a whole JSON completion or an SSE stream that ended with {@code data: [DONE]} and carried no
- * error; anything else is dropped. Methods never throw and return quickly: the store itself (and
- * waiting for a pending embedding) happens on the cache's own thread. Not thread-safe: one thread
- * (or one ordered pipeline) feeds a recorder.
+ * error; anything else is dropped. Methods never throw and return quickly: a JSON body kept in
+ * memory is stored by {@link #complete()} itself (one pass of a parser and a map put); a stream, an
+ * entry for the semantic cache (which may wait for its embedding) and anything for Redis are stored
+ * on the cache's own thread. Not thread-safe: one thread (or one ordered pipeline) feeds a
+ * recorder.
  */
 public interface ResponseRecorder {
   /** A recorder that stores nothing. */
@@ -21,6 +25,9 @@ public interface ResponseRecorder {
 
         @Override
         public void chunk(byte[] bytes, int offset, int length) {}
+
+        @Override
+        public void chunk(ByteBuffer bytes) {}
 
         @Override
         public void complete() {}
@@ -35,6 +42,13 @@ public interface ResponseRecorder {
 
   default void chunk(byte[] bytes) {
     chunk(bytes, 0, bytes.length);
+  }
+
+  /** The remaining bytes of {@code bytes} (its position is left as it was). */
+  default void chunk(ByteBuffer bytes) {
+    byte[] copy = new byte[bytes.remaining()];
+    bytes.duplicate().get(copy);
+    chunk(copy);
   }
 
   void complete();

@@ -1,6 +1,8 @@
 package io.llamasupervisor.cache;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -72,12 +74,33 @@ final class Responses {
 
   /** The body if it is a complete JSON completion ({@code choices}, no {@code error}). */
   static Optional<String> completeJson(byte[] body) {
-    String text = new String(body, StandardCharsets.UTF_8);
-    JsonNode n = parse(text);
-    if (n == null || !n.isObject() || n.has("error") || !n.path("choices").isArray()) {
+    // one pass of the streaming parser over the bytes: no tree for a body that is stored as text
+    boolean choices = false;
+    try (JsonParser p = JSON.getFactory().createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return Optional.empty();
+      }
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken v = p.nextToken();
+        if (field.equals("error")) {
+          return Optional.empty();
+        }
+        if (field.equals("choices")) {
+          choices = v == JsonToken.START_ARRAY;
+        }
+        p.skipChildren();
+      }
+      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+        return Optional.empty(); // cut short, or something after the object
+      }
+    } catch (IOException e) {
       return Optional.empty();
     }
-    return Optional.of(text.strip());
+    return choices
+        ? Optional.of(new String(body, StandardCharsets.UTF_8).strip())
+        : Optional.empty();
   }
 
   private static JsonNode parse(String s) {

@@ -115,4 +115,32 @@ class CanonicalRequestTest {
     assertEquals(Optional.of(Endpoint.COMPLETIONS), Endpoint.ofPath("/v1/completions?x=1"));
     assertEquals(Optional.empty(), Endpoint.ofPath("/v1/embeddings"));
   }
+
+  @Test
+  void stringsAreEscapedAsJacksonEscapesThemSoKeysOfEarlierVersionsStillMatch() throws Exception {
+    StringBuilder all = new StringBuilder();
+    for (char c = 0; c < 0x3100; c++) {
+      all.append(c);
+    }
+    all.append("\uD83D\uDE00 \uD800 end");
+    for (String s : new String[] {"", "plain", "a\"b\\c\n\t\u0001", all.toString()}) {
+      StringBuilder ours = new StringBuilder();
+      CanonicalRequest.quote(s, ours);
+      assertEquals(CanonicalRequest.JSON.writeValueAsString(s), ours.toString());
+    }
+  }
+
+  @Test
+  void withoutTheSemanticPartTheCanonicalFormIsTheSame() {
+    byte[] body =
+        "{\"model\":\"m\",\"seed\":1,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+            .getBytes(StandardCharsets.UTF_8);
+    CanonicalRequest full = CanonicalRequest.parse(Endpoint.CHAT_COMPLETIONS, body).orElseThrow();
+    CanonicalRequest exact =
+        CanonicalRequest.parse(Endpoint.CHAT_COMPLETIONS, body, false).orElseThrow();
+    assertEquals(full.canonical(), exact.canonical());
+    assertEquals(Optional.of("hi"), full.semanticPrompt());
+    assertEquals(Optional.empty(), exact.semanticPrompt());
+    assertEquals(Optional.empty(), exact.semanticScopeForm());
+  }
 }

@@ -25,6 +25,7 @@ import io.llamasupervisor.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -227,10 +228,41 @@ class ResponseCacheTest {
     half.recorder().start(200, "application/json");
     half.recorder().chunk(chatJson("x").substring(0, 40).getBytes(StandardCharsets.UTF_8));
     half.recorder().complete();
+
+    CacheLookup error200 = cache.lookup(request(body));
+    error200.recorder().start(200, "application/json");
+    error200.recorder().chunk("{\"choices\":[],\"error\":{}}".getBytes(StandardCharsets.UTF_8));
+    error200.recorder().complete();
+
+    CacheLookup trailing = cache.lookup(request(body));
+    trailing.recorder().start(200, "application/json");
+    trailing.recorder().chunk((chatJson("x") + " {}").getBytes(StandardCharsets.UTF_8));
+    trailing.recorder().complete();
     flush(cache);
 
     assertInstanceOf(Miss.class, cache.lookup(request(body)));
     assertInstanceOf(Miss.class, cache.lookup(request(streaming(body, false))));
+  }
+
+  @Test
+  void anAnswerFedInDirectBufferPiecesIsStoredWhole() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode body = chat("Say hello");
+    byte[] json = chatJson("Hello").getBytes(StandardCharsets.UTF_8);
+    CacheLookup miss = cache.lookup(request(body));
+    miss.recorder().start(200, "application/json");
+    for (int at = 0; at < json.length; at += 7) {
+      int n = Math.min(7, json.length - at);
+      ByteBuffer piece = ByteBuffer.allocateDirect(n).put(json, at, n).flip();
+      miss.recorder().chunk(piece);
+      assertEquals(n, piece.remaining(), "the caller's buffer is left as it was");
+    }
+    miss.recorder().complete();
+    flush(cache);
+    Hit hit = assertInstanceOf(Hit.class, cache.lookup(request(body)));
+    assertEquals(
+        new String(json, StandardCharsets.UTF_8),
+        new String(hit.replay().body(), StandardCharsets.UTF_8));
   }
 
   @Test

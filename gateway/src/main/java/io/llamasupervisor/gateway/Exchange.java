@@ -423,7 +423,7 @@ final class Exchange implements Waiter {
     }
     tail.add(content);
     if (recorder != ResponseRecorder.NONE && content.isReadable()) {
-      recorder.chunk(ByteBufUtil.getBytes(content));
+      recorder.chunk(content.nioBuffer());
     }
     if (tap != null && content.isReadable()) {
       tap.chunk(content.nioBuffer());
