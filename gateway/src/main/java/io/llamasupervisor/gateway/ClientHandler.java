@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -68,6 +69,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private boolean preparing;
 
   private HttpRequest head;
+
+  /** The request is a HEAD: answers carry their headers but no body. */
+  private boolean headOnly;
+
   private Mode mode;
   private GatewayError error;
   private GatewayKey key;
@@ -112,6 +117,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private void onHead(ChannelHandlerContext ctx, HttpRequest r) {
     head = r;
+    headOnly = r.method().equals(HttpMethod.HEAD);
     arrived = System.nanoTime();
     error = null;
     key = null;
@@ -514,10 +520,22 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   private ChannelHandlerContext contextOrNull;
+  private ChannelHandlerContext raw;
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     contextOrNull = ctx;
+  }
+
+  /**
+   * Where bytes that already are an HTTP response go: the response encoder's context, so a write
+   * from it skips the encoder (which is idle between the responses it encodes itself).
+   */
+  ChannelHandlerContext rawOut(ChannelHandlerContext ctx) {
+    if (raw == null) {
+      raw = ctx.pipeline().context(HttpResponseEncoder.class);
+    }
+    return raw;
   }
 
   /** Writes {@code error}; returns whether the connection stays open. */
@@ -558,14 +576,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static FullHttpResponse full(
-      int status, CharSequence type, String text, boolean keepAlive) {
+  private FullHttpResponse full(int status, CharSequence type, String text, boolean keepAlive) {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     FullHttpResponse res =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
             HttpResponseStatus.valueOf(status),
-            Unpooled.wrappedBuffer(bytes));
+            headOnly ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
     res.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, type)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);

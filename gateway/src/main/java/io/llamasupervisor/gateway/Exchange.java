@@ -21,12 +21,10 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -57,6 +55,10 @@ final class Exchange implements Waiter {
   private final Shared g;
   private final ClientHandler owner;
   private final ChannelHandlerContext ctx;
+
+  /** Writes bytes that are already HTTP (past the response encoder): a relayed response. */
+  private final ChannelHandlerContext out;
+
   private final EventLoop loop;
   private final HttpRequest request;
   private final ByteBuf body;
@@ -94,6 +96,13 @@ final class Exchange implements Waiter {
   private boolean reconnected;
   private boolean headReceived;
   private boolean upstreamReusable;
+
+  /** The body goes to the client as the backend framed it (its length, or its chunks). */
+  private boolean relayRaw;
+
+  /** The gateway frames the body in chunks itself (a rewritten answer, or one ended by a close). */
+  private boolean selfFramed;
+
   private boolean firstContent;
   private boolean finished;
   private long sent;
@@ -113,6 +122,7 @@ final class Exchange implements Waiter {
     this.caller = caller;
     this.owner = owner;
     this.ctx = ctx;
+    this.out = owner.rawOut(ctx);
     this.loop = ctx.channel().eventLoop();
     this.request = request;
     this.body = body;
@@ -226,26 +236,26 @@ final class Exchange implements Waiter {
 
   /** Serves a cached answer: no backend, no queue. */
   private void replay(Replay r, String header, String similarity) {
-    HttpHeaders out = new DefaultHttpHeaders();
-    out.set(HttpHeaderNames.CONTENT_TYPE, r.stream() ? Replay.SSE : Replay.JSON);
+    HttpHeaders headers = new DefaultHttpHeaders();
+    headers.set(HttpHeaderNames.CONTENT_TYPE, r.stream() ? Replay.SSE : Replay.JSON);
     if (r.stream()) {
-      out.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-      out.set("X-Accel-Buffering", "no");
-      out.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+      headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      headers.set("X-Accel-Buffering", "no");
+      headers.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
     } else {
-      out.setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
+      headers.setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
     }
-    out.set("X-Cache", header);
+    headers.set("X-Cache", header);
     if (similarity != null) {
-      out.set("X-Cache-Similarity", similarity);
+      headers.set("X-Cache-Similarity", similarity);
     }
     if (!keepAlive) {
-      out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-      out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
     ctx.write(
-        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, out),
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, headers),
         ctx.voidPromise());
     if (r.stream()) {
       for (byte[] chunk : r.chunks()) {
@@ -355,40 +365,27 @@ final class Exchange implements Waiter {
                 });
   }
 
-  void upstreamHead(HttpResponse r) {
+  void upstreamHead(ResponseParser.ResponseHead h) {
     if (finished) {
       return;
     }
     headReceived = true;
     long ttfb = System.nanoTime() - sent;
-    status = r.status().code();
-    HttpHeaders in = r.headers();
-    String type = in.get(HttpHeaderNames.CONTENT_TYPE, "");
+    status = h.status();
+    String type = h.contentType();
     boolean sse = type.regionMatches(true, 0, "text/event-stream", 0, 17);
-    boolean hasLength = in.contains(HttpHeaderNames.CONTENT_LENGTH);
-    upstreamReusable =
-        HttpUtil.isKeepAlive(r) && !sse && (hasLength || HttpUtil.isTransferEncodingChunked(r));
-    HttpHeaders out = in;
-    Hop.strip(out);
+    upstreamReusable = h.keepAlive() && !sse;
     if (rewrite != null && status != 200) {
       rewrite = null; // errors pass through as the backend gave them
     }
+    boolean body = h.framing() != ResponseParser.Framing.NONE;
+    relayRaw =
+        rewrite == null
+            && (h.framing() == ResponseParser.Framing.LENGTH
+                || h.framing() == ResponseParser.Framing.CHUNKED);
+    selfFramed = body && !relayRaw;
     if (rewrite != null) {
-      out.remove(HttpHeaderNames.CONTENT_LENGTH);
-      out.set(HttpHeaderNames.CONTENT_TYPE, rewrite.contentType());
-      hasLength = false;
       rewrite.begin(lease.queued());
-    }
-    if (!hasLength) {
-      out.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-    }
-    if (sse) {
-      out.set("X-Accel-Buffering", "no");
-      out.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
-    }
-    out.set("X-Backend-Generation", Long.toString(lease.generation()));
-    if (xCache != null) {
-      out.set("X-Cache", xCache);
     }
     if (recorder != ResponseRecorder.NONE && lease.generation() != cachedGeneration) {
       recorder.abort(); // another generation answered than the one the key was made for
@@ -398,95 +395,126 @@ final class Exchange implements Waiter {
     if (tap != null) {
       tap.start(status, type);
     }
-    out.set(
+    ResponseHeadWriter w = new ResponseHeadWriter(ctx.alloc(), h.status(), h.reason());
+    boolean dropLength = rewrite != null || selfFramed;
+    for (int i = 0; i < h.names().size(); i++) {
+      String name = h.names().get(i);
+      if (!ResponseHeadWriter.replaced(name, sse, dropLength, rewrite != null)) {
+        w.header(name, h.values().get(i));
+      }
+    }
+    if (rewrite != null) {
+      w.header("Content-Type", rewrite.contentType());
+    }
+    if (selfFramed || (relayRaw && h.framing() == ResponseParser.Framing.CHUNKED)) {
+      w.header("Transfer-Encoding", "chunked");
+    }
+    if (sse) {
+      w.header("X-Accel-Buffering", "no");
+      w.header("Cache-Control", "no-cache");
+    }
+    w.header("X-Backend-Generation", Long.toString(lease.generation()));
+    if (xCache != null) {
+      w.header("X-Cache", xCache);
+    }
+    w.header(
         "Server-Timing",
         "queue;dur=" + millis(lease.queued().toNanos()) + ", upstream;dur=" + millis(ttfb));
     if (!keepAlive) {
-      out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      w.header("Connection", "close");
     } else if (http10) {
-      out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      w.header("Connection", "keep-alive");
     }
-    r.setProtocolVersion(HttpVersion.HTTP_1_1);
-    ctx.write(r, ctx.voidPromise());
+    out.write(w.finish(), ctx.voidPromise());
   }
 
-  void upstreamContent(HttpContent received) {
-    HttpContent c = received;
-    if (finished || !headReceived) {
-      c.release();
+  /** A piece of the response body as the backend meant it (no chunk framing). */
+  void upstreamData(ByteBuf data) {
+    if (finished || !headReceived || !data.isReadable()) {
       return;
     }
-    ByteBuf content = c.content();
-    if (!firstContent && content.isReadable()) {
+    if (!firstContent) {
       firstContent = true;
       meters.timeToFirstToken(System.nanoTime() - arrived);
     }
-    tail.add(content);
-    if (recorder != ResponseRecorder.NONE && content.isReadable()) {
-      recorder.chunk(content.nioBuffer());
+    tail.add(data);
+    if (recorder != ResponseRecorder.NONE) {
+      recorder.chunk(data.nioBuffer());
     }
-    if (tap != null && content.isReadable()) {
-      tap.chunk(content.nioBuffer());
+    if (tap != null) {
+      tap.chunk(data.nioBuffer());
     }
     if (rewrite != null) {
-      byte[] reshaped = content.isReadable() ? rewrite.chunk(content.nioBuffer()) : new byte[0];
-      boolean last = received instanceof LastHttpContent;
-      received.release();
+      byte[] reshaped = rewrite.chunk(data.nioBuffer());
       if (reshaped.length > 0) {
-        ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(reshaped)), ctx.voidPromise());
+        out.write(ResponseHeadWriter.chunk(ctx.alloc(), reshaped), ctx.voidPromise());
       }
-      if (!last) {
-        if (!ctx.channel().isWritable() && upstream != null) {
-          upstream.config().setAutoRead(false);
-        }
-        return;
-      }
-      c = LastHttpContent.EMPTY_LAST_CONTENT;
+    } else if (selfFramed) {
+      out.write(ResponseHeadWriter.chunk(ctx.alloc(), data), ctx.voidPromise());
     }
-    if (c instanceof LastHttpContent) {
-      Channel ch = upstream;
-      upstream = null;
-      handler.detach();
-      handler = null;
-      if (upstreamReusable) {
-        ch.config().setAutoRead(true);
-        g.pool().offer(lease.url(), ch);
-      } else {
-        ch.close();
-      }
-      if (tap != null) {
-        // the end of the answer waits until the conversation turn is stored
-        ResponseTap t = tap;
-        tap = null;
-        HttpContent end = c;
-        t.complete(lease.url(), () -> loop.execute(() -> lastContent(end)));
-        return;
-      }
-      lastContent(c);
+    pauseUpstreamIfClientIsFull();
+  }
+
+  /** The same bytes as received, framing included: relayed as they are when the framing fits. */
+  void upstreamRaw(ByteBuf raw) {
+    if (finished || !relayRaw) {
+      raw.release();
       return;
     }
-    ctx.write(c, ctx.voidPromise());
+    out.write(raw, ctx.voidPromise());
+    pauseUpstreamIfClientIsFull();
+  }
+
+  private void pauseUpstreamIfClientIsFull() {
     if (!ctx.channel().isWritable() && upstream != null) {
       upstream.config().setAutoRead(false);
     }
   }
 
-  private void lastContent(HttpContent c) {
-    if (finished) {
-      c.release(); // the client left meanwhile
+  /** The backend's response is complete. */
+  void upstreamEnd() {
+    if (finished || !headReceived) {
       return;
     }
-    if (rewrite != null) {
-      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(rewrite.end())), ctx.voidPromise());
+    Channel ch = upstream;
+    upstream = null;
+    handler.detach();
+    handler = null;
+    if (upstreamReusable) {
+      ch.config().setAutoRead(true);
+      g.pool().offer(lease.url(), ch);
+    } else {
+      ch.close();
     }
-    ChannelFuture done = ctx.writeAndFlush(c);
+    if (tap != null) {
+      // the end of the answer waits until the conversation turn is stored
+      ResponseTap t = tap;
+      tap = null;
+      t.complete(lease.url(), () -> loop.execute(this::lastContent));
+      return;
+    }
+    lastContent();
+  }
+
+  private void lastContent() {
+    if (finished) {
+      return; // the client left meanwhile
+    }
+    if (rewrite != null) {
+      byte[] end = rewrite.end();
+      if (end.length > 0) {
+        out.write(ResponseHeadWriter.chunk(ctx.alloc(), end), ctx.voidPromise());
+      }
+    }
+    ChannelFuture done =
+        out.writeAndFlush(selfFramed ? ResponseHeadWriter.lastChunk() : Unpooled.EMPTY_BUFFER);
     recorder.complete();
     complete(done);
   }
 
   void upstreamReadComplete() {
     if (!finished) {
-      ctx.flush();
+      out.flush();
     }
   }
 

@@ -15,7 +15,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -221,7 +223,14 @@ public final class GatewayServer implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     ch.pipeline()
-                        .addLast(new HttpServerCodec(8192, 16384, 1 << 20))
+                        .addLast(
+                            new HttpRequestDecoder(
+                                new HttpDecoderConfig()
+                                    .setMaxInitialLineLength(8192)
+                                    .setMaxHeaderSize(16384)
+                                    .setMaxChunkSize(1 << 20)))
+                        // relayed responses are written past the encoder (ClientHandler.rawOut)
+                        .addLast(new HttpResponseEncoder())
                         .addLast(new ClientHandler(shared));
                   }
                 });

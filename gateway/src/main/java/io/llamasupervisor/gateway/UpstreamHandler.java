@@ -1,17 +1,24 @@
 package io.llamasupervisor.gateway;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 
-/** Hands what a backend connection receives to the exchange currently using it. */
-final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+/**
+ * Reads a backend connection's responses with a {@link ResponseParser} and hands them to the
+ * exchange currently using the connection. Bytes that arrive while no exchange uses it (after a
+ * response ended, or before one was asked for) close it: such a backend cannot be trusted with the
+ * next request.
+ */
+final class UpstreamHandler extends ChannelInboundHandlerAdapter implements ResponseParser.Sink {
+  private final ResponseParser parser = new ResponseParser();
   private Exchange exchange;
 
+  /** {@code e} uses the connection from now on, for one request. */
   void attach(Exchange e) {
     exchange = e;
+    parser.reset();
   }
 
   void detach() {
@@ -20,19 +27,62 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    Exchange e = exchange;
-    if (e == null) {
+    if (!(msg instanceof ByteBuf in)) {
       ReferenceCountUtil.release(msg);
-      ctx.close();
       return;
     }
-    if (msg instanceof HttpResponse r) {
-      e.upstreamHead(r);
+    try {
+      if (exchange == null) {
+        ctx.close();
+        return;
+      }
+      parser.feed(in, this);
+      if (exchange == null && !parser.done()) {
+        ctx.close(); // more bytes followed the end of the response
+      }
+    } catch (ResponseParser.MalformedResponseException e) {
+      Exchange broken = exchange;
+      exchange = null;
+      ctx.close();
+      if (broken != null) {
+        broken.upstreamLost(e);
+      }
+    } finally {
+      in.release();
     }
-    if (msg instanceof HttpContent c) {
-      e.upstreamContent(c);
+  }
+
+  @Override
+  public void head(ResponseParser.ResponseHead head) {
+    Exchange e = exchange;
+    if (e != null) {
+      e.upstreamHead(head);
+    }
+  }
+
+  @Override
+  public void data(ByteBuf data) {
+    Exchange e = exchange;
+    if (e != null) {
+      e.upstreamData(data);
+    }
+  }
+
+  @Override
+  public void raw(ByteBuf raw) {
+    Exchange e = exchange;
+    if (e != null) {
+      e.upstreamRaw(raw);
     } else {
-      ReferenceCountUtil.release(msg);
+      raw.release();
+    }
+  }
+
+  @Override
+  public void end() {
+    Exchange e = exchange;
+    if (e != null) {
+      e.upstreamEnd();
     }
   }
 
@@ -46,6 +96,9 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (parser.closed(this)) {
+      return; // the close ended a body that lasts until close
+    }
     Exchange e = exchange;
     exchange = null;
     if (e != null) {

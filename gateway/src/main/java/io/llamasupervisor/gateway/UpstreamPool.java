@@ -6,7 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -79,7 +79,7 @@ final class UpstreamPool {
               protected void initChannel(Channel ch) {
                 UpstreamHandler h = new UpstreamHandler();
                 ch.attr(HANDLER).set(h);
-                ch.pipeline().addLast(new HttpClientCodec(4096, 16384, 1 << 20), h);
+                ch.pipeline().addLast(new HttpRequestEncoder(), h);
               }
             })
         .connect(address);
