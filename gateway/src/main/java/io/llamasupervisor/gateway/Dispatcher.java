@@ -132,7 +132,7 @@ public final class Dispatcher {
    * cancelled first.
    */
   public Ticket acquire(String id, long affinity, Waiter waiter) {
-    return submit(id, affinity, null, Set.of(), waiter, 1);
+    return submit(id, affinity, null, Set.of(), waiter, 1, null);
   }
 
   /**
@@ -141,16 +141,17 @@ public final class Dispatcher {
    * any prefix affinity; null prefers none.
    */
   public Ticket acquire(String id, long affinity, String preferredUrl, Waiter waiter) {
-    return submit(id, affinity, preferredUrl, Set.of(), waiter, 1);
+    return submit(id, affinity, preferredUrl, Set.of(), waiter, 1, null);
   }
 
   /**
-   * Asks for another backend after {@code failed} could not be reached; the failed lease must be
-   * released first. With no other READY backend the waiter gets 502 at once.
+   * Asks for another backend after {@code failed} could not be reached ({@code why}); the failed
+   * lease must be released first. With no other READY backend the waiter gets 502 at once, naming
+   * {@code why}.
    */
-  public Ticket retry(Lease failed, long affinity, Waiter waiter) {
+  public Ticket retry(Lease failed, long affinity, Waiter waiter, String why) {
     metrics.retry(failed.model());
-    return submit(failed.model(), affinity, null, Set.of(failed.url()), waiter, 2);
+    return submit(failed.model(), affinity, null, Set.of(failed.url()), waiter, 2, why);
   }
 
   private Ticket submit(
@@ -159,11 +160,13 @@ public final class Dispatcher {
       String preferred,
       Set<String> excluded,
       Waiter waiter,
-      int attempt) {
+      int attempt,
+      String retryOf) {
     ModelLane lane = lane(id);
     Instant now = clock.instant();
     Ticket t = new Ticket(lane, waiter, options.affinity() ? affinity : 0, excluded, now);
     t.preferred = preferred;
+    t.retryOf = retryOf;
     ModelInfo info = lane.hasReady() ? null : directory.find(id).orElseGet(() -> tableInfo(id));
     lane.acquire(t, info, attempt);
     return t;

@@ -565,7 +565,7 @@ final class Exchange implements Waiter {
     String detail = cause == null ? "connection closed before a response" : describe(cause);
     LOG.debug("Backend {} of {} failed: {}", failed.url(), model, detail);
     if (failed.attempt() == 1) {
-      ticket = g.dispatcher().retry(failed, affinity, this);
+      ticket = g.dispatcher().retry(failed, affinity, this, detail);
     } else {
       fail(GatewayError.backendUnavailable(model, detail));
     }

@@ -119,7 +119,11 @@ final class ModelLane {
       if (b != null) {
         grant(t, b, now, attempt, after);
       } else if (attempt > 1 && !hasCandidate(t)) {
-        reject(t, GatewayError.backendUnavailable(id, "no other ready backend to retry on"), after);
+        String why = t.retryOf == null ? "" : t.retryOf + "; ";
+        reject(
+            t,
+            GatewayError.backendUnavailable(id, why + "no other ready backend to retry on"),
+            after);
       } else if (readyCount == 0 && info != null && info.unavailable()) {
         reject(
             t,

@@ -25,6 +25,9 @@ public final class Ticket {
   /** The backend URL this request prefers while it is READY with a free slot; null: none. */
   String preferred;
 
+  /** For a retry: why the first backend failed (named in the 502 when no other can be tried). */
+  String retryOf;
+
   /** Queued while the model had no ready backend: its deadline is the startup deadline. */
   boolean forStart;
 

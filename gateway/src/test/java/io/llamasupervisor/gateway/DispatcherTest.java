@@ -177,7 +177,7 @@ class DispatcherTest {
     Lease first = acquire(d, "m").lease();
     first.release(Lease.Outcome.FAILED);
     RecordingWaiter again = new RecordingWaiter();
-    d.retry(first, 0, again);
+    d.retry(first, 0, again, "Connection refused");
     Lease second = again.lease();
     assertNotEquals(first.url(), second.url());
     assertEquals(2, second.attempt());
@@ -188,8 +188,11 @@ class DispatcherTest {
     Lease only = acquire(single, "m").lease();
     only.release(Lease.Outcome.FAILED);
     RecordingWaiter none = new RecordingWaiter();
-    single.retry(only, 0, none);
+    single.retry(only, 0, none, "Connection refused");
     assertEquals(502, none.error().status());
+    assertTrue(
+        none.error().message().contains("Connection refused; no other ready backend"),
+        none.error().message());
   }
 
   @Test

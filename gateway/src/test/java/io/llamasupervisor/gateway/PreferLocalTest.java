@@ -110,7 +110,7 @@ class PreferLocalTest {
     Lease failed = lease(d);
     failed.release(Lease.Outcome.FAILED);
     RecordingWaiter retry = new RecordingWaiter();
-    d.retry(failed, 0, retry);
+    d.retry(failed, 0, retry, "Connection refused");
     assertEquals(url(1002), retry.lease().url());
   }
 
