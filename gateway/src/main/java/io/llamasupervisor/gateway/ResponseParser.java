@@ -62,8 +62,12 @@ final class ResponseParser {
   private boolean lineEmpty;
   private boolean extra;
 
-  /** Ready for the next response on the same connection. */
+  /** Counts {@link #reset()}s, so {@link #feed} notices one made from a sink's {@code end()}. */
+  private int resets;
+
+  /** Ready for the next response on the same connection (also from within {@link Sink#end}). */
   void reset() {
+    resets++;
     state = State.HEAD;
     releasePartial();
     extra = false;
@@ -79,9 +83,18 @@ final class ResponseParser {
     return state == State.UNTIL_CLOSE;
   }
 
-  /** Parses what {@code in} holds; does not release it. */
+  /**
+   * Parses what {@code in} holds; does not release it. When the sink's {@code end()} already reset
+   * the parser for the next request on this connection, bytes left in {@code in} came before that
+   * request was sent: they are refused, not read as its answer.
+   */
   void feed(ByteBuf in, Sink sink) throws MalformedResponseException {
+    int resetsBefore = resets;
     while (in.isReadable()) {
+      if (resets != resetsBefore) {
+        in.skipBytes(in.readableBytes());
+        throw new MalformedResponseException("bytes after the end of a response");
+      }
       switch (state) {
         case HEAD -> {
           if (!head(in, sink)) {

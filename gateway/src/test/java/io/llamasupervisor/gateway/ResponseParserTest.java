@@ -23,7 +23,7 @@ class ResponseParserTest {
       "17;ext=1\r\ndata: {\"choices\":[1]}\n\n\r\nE\r\ndata: [DONE]\n\n\r\n0\r\nX-T: 1\r\n\r\n";
 
   /** What a sink saw. */
-  private static final class Seen implements ResponseParser.Sink {
+  private static class Seen implements ResponseParser.Sink {
     final List<ResponseHead> heads = new ArrayList<>();
     final ByteArrayOutputStream data = new ByteArrayOutputStream();
     final ByteArrayOutputStream raw = new ByteArrayOutputStream();
@@ -201,5 +201,28 @@ class ResponseParserTest {
     Seen s = feed(p, CHUNKED_HEAD + CHUNKED_BODY, 11);
     assertEquals(1, s.ends);
     assertEquals(CHUNKED_BODY, s.raw());
+  }
+
+  @Test
+  void bytesLeftAfterAnEndThatAlreadyResetTheParserAreNotReadAsTheNextAnswer() {
+    ResponseParser p = new ResponseParser();
+    Seen resetting =
+        new Seen() {
+          @Override
+          public void end() {
+            super.end();
+            p.reset(); // the connection went straight to the next request
+          }
+        };
+    ByteBuf in =
+        Unpooled.copiedBuffer(
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n\r\n",
+            StandardCharsets.ISO_8859_1);
+    try {
+      assertThrows(MalformedResponseException.class, () -> p.feed(in, resetting));
+      assertEquals(1, resetting.heads.size());
+    } finally {
+      in.release();
+    }
   }
 }
