@@ -94,7 +94,10 @@ cat >"$work/bench.py" <<'PY'
 import glob, http.client, json, os, re, signal, socket, statistics, subprocess, sys, time
 from datetime import datetime, timezone
 
-api, gw, model, rounds, work = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
+api, gw, model, rounds, work, serve = (int(sys.argv[1]), int(sys.argv[2]), sys.argv[3],
+                                       int(sys.argv[4]), sys.argv[5], int(sys.argv[6]))
+HZ = os.sysconf("SC_CLK_TCK")
+QUIET = 10  # % of the machine's CPU used by other processes during a round, at most
 BODY = json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4})
 
 def call(port, method, path, body=None, timeout=60):
@@ -118,6 +121,23 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+def machine():  # busy and total jiffies of all CPUs
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:9]]
+    busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7]
+    return busy, busy + f[3] + f[4]
+
+def ticks(pid, children):  # utime + stime (+ those of reaped children) of a process
+    try:
+        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(f[11]) + int(f[12]) + (int(f[13]) + int(f[14]) if children else 0)
+
+def ours(instance):  # CPU of serve, its live instance, this script and the direct llama-server
+    t = os.times()
+    mine = round((t.user + t.system + t.children_user + t.children_system) * HZ)
+    return ticks(serve, True) + (ticks(instance, False) if instance else 0) + mine
 
 def own_clock(log):  # llama-server's own clock (ms since it started) when it listened, began the task
     stamp = r"^(\d+)\.(\d+)\.(\d+)\.(\d+) .*"
@@ -190,54 +210,65 @@ def gateway():
     listen, task = own_clock(logs[0] if logs else None)
     return (answered * 1000, None if demanded is None else (demanded - wall) * 1000,
             (spawned - (demanded or wall)) * 1000, (ready - spawned) * 1000,
-            (wall + answered - ready) * 1000, listen, task)
+            (wall + answered - ready) * 1000, listen, task, i["pid"])
 
-def one(n):
+def one(n):  # -> idle reason, (a), (b), % of the CPU other processes used meanwhile
     reason = await_idle()
+    busy0, total0 = machine()
+    ours0 = ours(None)
     if n % 2:
         b = gateway(); a = direct()
     else:
         a = direct(); b = gateway()
-    return reason, a, b
+    busy1, total1 = machine()
+    others = (busy1 - busy0) - (ours(b[-1]) - ours0)
+    return reason, a, b[:-1], max(0, others) * 100 / max(1, total1 - total0)
 
 def ms(v):
     return "%8s" % "-" if v is None else "%8.1f" % v
 
-COLUMNS = ("round", "idle", "health", "answer", "listen", "answer", "demand", "spawned", "ready",
-           "answer", "listen", "task", "b-a", "b-a")
-print("%-5s %-9s | %-26s | %-44s | %-17s | %-17s" % ("", "", "(a) direct, from exec",
+COLUMNS = ("round", "idle", "other", "health", "answer", "listen", "answer", "demand", "spawned",
+           "ready", "answer", "listen", "task", "b-a", "b-a")
+print("%-5s %-9s %5s | %-26s | %-44s | %-17s | %-17s" % ("", "", "", "(a) direct, from exec",
       "(b) gateway: from the request, then +", "(b) llama-server", "(b) minus (a)"))
-print("%-5s %-9s | %-26s | %-44s | %-17s | %-17s" % ("", "reason", "", "", "own clock", "answer   health"))
-print("%-5s %-9s | %8s %8s %8s | %8s %8s %8s %8s %8s | %8s %8s | %8s %8s" % COLUMNS)
+print("%-5s %-9s %5s | %-26s | %-44s | %-17s | %-17s" % ("", "reason", "CPU %", "", "", "own clock",
+      "answer   health"))
+print("%-5s %-9s %5s | %8s %8s %8s | %8s %8s %8s %8s %8s | %8s %8s | %8s %8s" % COLUMNS)
 rows = []
 for n in range(rounds + 1):
-    reason, (ah, aa, al), (ba, bd, bs, br, bq, bl, bt) = one(n)
-    row = (ah, aa, al, ba, bd, bs, br, bq, bl, bt, ba - aa, ba - ah)
-    print("%-5s %-9s | %s %s %s | %s %s %s %s %s | %s %s | %s %s" % (("cold" if n == 0 else n),
-          reason, *map(ms, row)), flush=True)
+    reason, (ah, aa, al), (ba, bd, bs, br, bq, bl, bt), other = one(n)
+    row = (ah, aa, al, ba, bd, bs, br, bq, bl, bt, ba - aa, ba - ah, other)
+    print("%-5s %-9s %5.0f | %s %s %s | %s %s %s %s %s | %s %s | %s %s" % (
+          ("cold" if n == 0 else n), reason, other, *map(ms, row[:-1])), flush=True)
     if n:
         rows.append(row)
-print("all ms. (b) demand: request -> the supervisor decided to start the model; spawned: -> the\n"
-      "llama-server process exists; ready: -> the supervisor saw /health 200; answer: -> the answer\n"
-      "arrived. llama-server's own clock (its log): when it listened, when it began the request.")
+print("all ms. other CPU: what other processes used of the machine's CPU during the round.\n"
+      "(b) demand: request -> the supervisor decided to start the model; spawned: -> the llama-server\n"
+      "process exists; ready: -> the supervisor saw /health 200; answer: -> the answer arrived.\n"
+      "llama-server's own clock (its log): when it listened, when it began the request.")
 
-def summary(name, col):
-    v = [r[col] for r in rows if r[col] is not None]
-    return "%-45s p50 %7.1f  max %7.1f  min %7.1f" % (name, statistics.median(v), max(v), min(v))
+def summarize(title, rs):
+    print("\n%s: %d" % (title, len(rs)))
+    if not rs:
+        return
+    for name, col in (("(a) direct exec -> /health 200", 0), ("(a) direct exec -> answer", 1),
+                      ("(b) gateway request -> answer", 3), ("(b) - (a) answer", 10),
+                      ("(b) - (a) /health 200 (the target's measure)", 11),
+                      ("(b) request -> start decided", 4), ("(b) start decided -> spawned", 5),
+                      ("(b) spawned -> seen ready", 6), ("(b) seen ready -> answer", 7),
+                      ("(b) llama-server listening (own clock)", 8),
+                      ("(b) llama-server began the task (own clock)", 9)):
+        v = [r[col] for r in rs if r[col] is not None]
+        print("%-45s p50 %7.1f  max %7.1f  min %7.1f" % (name, statistics.median(v), max(v), min(v)))
+    over = [r[11] for r in rs]
+    print("target (b) <= llama-server's load time + 100 ms: met in %d of %d rounds (p50 %+.1f ms,"
+          " worst %+.1f ms)" % (sum(o <= 100 for o in over), len(over), statistics.median(over),
+                                max(over)))
 
-print("\n%d rounds (the cold one excluded):" % len(rows))
-for name, col in (("(a) direct exec -> /health 200", 0), ("(a) direct exec -> answer", 1),
-                  ("(b) gateway request -> answer", 3), ("(b) - (a) answer", 10),
-                  ("(b) - (a) /health 200 (the target's measure)", 11),
-                  ("(b) request -> start decided", 4), ("(b) start decided -> spawned", 5),
-                  ("(b) spawned -> seen ready", 6), ("(b) seen ready -> answer", 7),
-                  ("(b) llama-server listening (own clock)", 8),
-                  ("(b) llama-server began the task (own clock)", 9)):
-    print(summary(name, col))
-over = [r[11] for r in rows]
-print("target (b) <= llama-server's load time + 100 ms: met in %d of %d rounds (p50 %+.1f ms, worst %+.1f"
-      " ms over the load time)" % (sum(o <= 100 for o in over), len(over), statistics.median(over), max(over)))
+summarize("rounds (the cold one excluded)", rows)
+summarize("quiet rounds (other processes used at most %d %% of the CPU)" % QUIET,
+          [r for r in rows if r[12] <= QUIET])
 PY
 sleep "$settle"
-python3 "$work/bench.py" "$api_port" "$gw_port" "$model" "$rounds" "$work"
+python3 "$work/bench.py" "$api_port" "$gw_port" "$model" "$rounds" "$work" "${pids[0]}"
 echo "uptime after: $(uptime)"
