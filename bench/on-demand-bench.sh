@@ -18,7 +18,8 @@
 # so that its boot's JIT has calmed down) is printed but not summarized.
 # --extra-args (default --no-repack: llama-server b10470 can crash repacking weights on some CPUs)
 # go into the model's extra-args, so both paths run them. --keep keeps the work directory (serve's
-# log, the instance logs); SERVE_JAVA_OPTS adds JVM options to serve's. Prints one line per round,
+# log, the instance logs); SERVE_JAVA_OPTS adds JVM options to serve's, SERVE_JAR runs another
+# build's jar. Prints one line per round,
 # then p50/max/min of each figure and the target's verdict. Everything listens on 127.0.0.1 and
 # stops when the script ends.
 set -euo pipefail
@@ -42,8 +43,9 @@ done
 for tool in java python3; do
   command -v "$tool" >/dev/null || { echo "on-demand-bench: $tool is missing" >&2; exit 1; }
 done
-jar=app/target/llama-supervisor.jar
-if $build || [[ ! -f $jar ]]; then
+# SERVE_JAR: the application jar of another build (e.g. an older commit) to compare with
+jar=${SERVE_JAR:-app/target/llama-supervisor.jar}
+if [[ -z ${SERVE_JAR:-} ]] && { $build || [[ ! -f $jar ]]; }; then
   mvn -B -q -o -DskipTests -Dspotless.check.skip=true package -pl app -am >&2
 fi
 
@@ -195,10 +197,12 @@ def await_idle():  # state idle with no instance left; returns the reason
     sys.exit("the model did not become idle: %s" % s["state"])
 
 def gateway():
+    cpu0 = ticks(serve, False)
     wall = time.time()
     t0 = time.monotonic()
     code, body = call(gw, "POST", "/v1/chat/completions", BODY)
     answered = time.monotonic() - t0
+    cpu = (ticks(serve, False) - cpu0) * 1000 / HZ
     if code != 200:
         sys.exit("gateway completion: %d %s" % (code, body[:300]))
     s = status()
@@ -210,7 +214,7 @@ def gateway():
     listen, task = own_clock(logs[0] if logs else None)
     return (answered * 1000, None if demanded is None else (demanded - wall) * 1000,
             (spawned - (demanded or wall)) * 1000, (ready - spawned) * 1000,
-            (wall + answered - ready) * 1000, listen, task, i["pid"])
+            (wall + answered - ready) * 1000, listen, task, cpu, i["pid"])
 
 def one(n):  # -> idle reason, (a), (b), % of the CPU other processes used meanwhile
     reason = await_idle()
@@ -228,21 +232,23 @@ def ms(v):
     return "%8s" % "-" if v is None else "%8.1f" % v
 
 COLUMNS = ("round", "idle", "other", "health", "answer", "listen", "answer", "demand", "spawned",
-           "ready", "answer", "listen", "task", "b-a", "b-a")
-print("%-5s %-9s %5s | %-26s | %-44s | %-17s | %-17s" % ("", "", "", "(a) direct, from exec",
-      "(b) gateway: from the request, then +", "(b) llama-server", "(b) minus (a)"))
-print("%-5s %-9s %5s | %-26s | %-44s | %-17s | %-17s" % ("", "reason", "CPU %", "", "", "own clock",
+           "ready", "answer", "CPU", "listen", "task", "b-a", "b-a")
+print("%-5s %-9s %5s | %-26s | %-44s %5s | %-17s | %-17s" % ("", "", "", "(a) direct, from exec",
+      "(b) gateway: from the request, then +", "serve", "(b) llama-server", "(b) minus (a)"))
+print("%-5s %-9s %5s | %-26s | %-44s %5s | %-17s | %-17s" % ("", "reason", "CPU %", "", "", "", "own clock",
       "answer   health"))
-print("%-5s %-9s %5s | %8s %8s %8s | %8s %8s %8s %8s %8s | %8s %8s | %8s %8s" % COLUMNS)
+print("%-5s %-9s %5s | %8s %8s %8s | %8s %8s %8s %8s %8s %5s | %8s %8s | %8s %8s" % COLUMNS)
 rows = []
 for n in range(rounds + 1):
-    reason, (ah, aa, al), (ba, bd, bs, br, bq, bl, bt), other = one(n)
-    row = (ah, aa, al, ba, bd, bs, br, bq, bl, bt, ba - aa, ba - ah, other)
-    print("%-5s %-9s %5.0f | %s %s %s | %s %s %s %s %s | %s %s | %s %s" % (
-          ("cold" if n == 0 else n), reason, other, *map(ms, row[:-1])), flush=True)
+    reason, (ah, aa, al), (ba, bd, bs, br, bq, bl, bt, bc), other = one(n)
+    row = (ah, aa, al, ba, bd, bs, br, bq, bl, bt, ba - aa, ba - ah, other, bc)
+    print("%-5s %-9s %5.0f | %s %s %s | %s %s %s %s %s %5.0f | %s %s | %s %s" % (
+          ("cold" if n == 0 else n), reason, other, *map(ms, row[:8]), bc, *map(ms, row[8:12])),
+          flush=True)
     if n:
         rows.append(row)
-print("all ms. other CPU: what other processes used of the machine's CPU during the round.\n"
+print("all ms. other CPU: what other processes used of the machine's CPU during the round; serve\n"
+      "CPU: the CPU time serve used during (b), in ms (10 ms clock ticks).\n"
       "(b) demand: request -> the supervisor decided to start the model; spawned: -> the llama-server\n"
       "process exists; ready: -> the supervisor saw /health 200; answer: -> the answer arrived.\n"
       "llama-server's own clock (its log): when it listened, when it began the request.")
@@ -256,6 +262,7 @@ def summarize(title, rs):
                       ("(b) - (a) /health 200 (the target's measure)", 11),
                       ("(b) request -> start decided", 4), ("(b) start decided -> spawned", 5),
                       ("(b) spawned -> seen ready", 6), ("(b) seen ready -> answer", 7),
+                      ("(b) serve's CPU time", 13),
                       ("(b) llama-server listening (own clock)", 8),
                       ("(b) llama-server began the task (own clock)", 9)):
         v = [r[col] for r in rs if r[col] is not None]
