@@ -42,12 +42,15 @@ final class InstanceLifecycle {
   private static final int LAST_LINES = 20;
 
   /**
-   * Readiness polls: every 50 ms at first, growing 2 % per poll, so readiness is seen within about
-   * 100 ms during the first seconds of loading (where small models become ready) and the poll rate
-   * backs off to every 500 ms for long loads.
+   * Readiness polls: every 10 ms during the first 50 ms (a tiny model's llama-server listens 15-30
+   * ms after its start; with a 50 ms first poll an on-demand start waited about 35 ms for it, see
+   * {@code bench/on-demand-bench.sh}), then every 50 ms growing 2 % per poll, so readiness is seen
+   * within about 100 ms during the first seconds of loading (where small models become ready) and
+   * the poll rate backs off to every 500 ms for long loads.
    */
   static final PollSchedule READINESS_POLLS =
-      new PollSchedule(Duration.ofMillis(50), 1.02, Duration.ofMillis(500));
+      new PollSchedule(Duration.ofMillis(50), 1.02, Duration.ofMillis(500))
+          .withQuickStart(Duration.ofMillis(10));
 
   private final FleetState state;
   private final StateThread thread;
