@@ -4,6 +4,7 @@ import io.llamasupervisor.api.ApiServer;
 import io.llamasupervisor.api.ApiSettings;
 import io.llamasupervisor.api.ClusterScope;
 import io.llamasupervisor.api.FleetMeters;
+import io.llamasupervisor.app.ClassPreload;
 import io.llamasupervisor.app.gateway.CacheSettings;
 import io.llamasupervisor.app.gateway.FleetModelDirectory;
 import io.llamasupervisor.app.gateway.FleetModelStarter;
@@ -324,6 +325,7 @@ public final class ServeCommand extends CliCommand {
       return 1; // the shutdown hook stops the instances
     }
     parsed.configFile().ifPresent(f -> reloader.set(ConfigReloader.watch(f, parsed, env, fleet)));
+    ClassPreload.startInBackground();
     try {
       stopped.await();
     } catch (InterruptedException e) {
