@@ -84,12 +84,14 @@ public final class GatewayBenchServer {
     GatewayOptions options =
         GatewayOptions.builder().port(port).affinity(affinity).ioThreads(ioThreads).build();
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    ResponseCache cache =
-        exactCache
-            ? ResponseCache.create(
-                CacheConfig.parse(Map.of("defaults", Map.of("cache", Map.of("exact", true)))),
-                meters)
-            : null;
+    // as serve does: the in-memory bound within a quarter of the heap (app's HeapBound)
+    CacheConfig cacheConfig =
+        CacheConfig.parse(Map.of("defaults", Map.of("cache", Map.of("exact", true))));
+    cacheConfig =
+        cacheConfig.withBounds(
+            Math.min(cacheConfig.maxBytes(), Runtime.getRuntime().maxMemory() / 4),
+            cacheConfig.ttl());
+    ResponseCache cache = exactCache ? ResponseCache.create(cacheConfig, meters) : null;
     GatewayServer gw =
         new GatewayServer(
             options, registry::subscribe, ModelDirectory.NONE, ModelStarter.NONE, meters, cache);

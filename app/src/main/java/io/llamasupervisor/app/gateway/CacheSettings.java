@@ -77,11 +77,28 @@ public final class CacheSettings {
   @SuppressWarnings("unchecked")
   public static CacheConfig config(SupervisorConfig config) {
     Object supervisor = config.tree().get("supervisor").orElse(null);
+    CacheConfig parsed;
     try {
-      return CacheConfig.parse(
-          supervisor instanceof Map<?, ?> m ? (Map<String, ?>) m : Map.of(), UNITS);
+      parsed =
+          CacheConfig.parse(
+              supervisor instanceof Map<?, ?> m ? (Map<String, ?>) m : Map.of(), UNITS);
     } catch (CacheConfigException e) {
       throw new ConfigException(e.key(), e.problem());
     }
+    return withinHeap(parsed, HeapBound.maxHeap());
+  }
+
+  /**
+   * {@code config} with its {@code max-bytes} lowered to a quarter of {@code maxHeap} when it is
+   * more (entries, and with Redis the vectors searched in this process, live in the heap).
+   */
+  static CacheConfig withinHeap(CacheConfig config, long maxHeap) {
+    long bound =
+        HeapBound.cap(
+            "supervisor.cache.max-bytes",
+            config.maxBytes(),
+            CacheConfig.DEFAULT_MAX_BYTES,
+            maxHeap);
+    return bound == config.maxBytes() ? config : config.withBounds(bound, config.ttl());
   }
 }

@@ -23,9 +23,22 @@ public final class GatewaySettings {
    * @throws ConfigException naming the key, the value and what is allowed
    */
   public static ConversationSettings conversations(SupervisorConfig config) {
-    ConversationsConfig c = ConversationsConfig.of(config);
-    ConversationSettings s = new ConversationSettings(c.maxBytes(), c.ttl(), null, null);
-    return c.redisUrl() == null ? s : s.withRedis(c.redisUrl(), c.redisTimeout());
+    return conversations(ConversationsConfig.of(config), HeapBound.maxHeap());
+  }
+
+  /** The store's settings; in memory, {@code max-bytes} is kept within a quarter of the heap. */
+  static ConversationSettings conversations(ConversationsConfig c, long maxHeap) {
+    if (c.redisUrl() != null) {
+      return new ConversationSettings(c.maxBytes(), c.ttl(), null, null)
+          .withRedis(c.redisUrl(), c.redisTimeout());
+    }
+    long bound =
+        HeapBound.cap(
+            "supervisor.gateway.conversations.max-bytes",
+            c.maxBytes(),
+            ConversationSettings.DEFAULT_MAX_BYTES,
+            maxHeap);
+    return new ConversationSettings(bound, c.ttl(), null, null);
   }
 
   /**
