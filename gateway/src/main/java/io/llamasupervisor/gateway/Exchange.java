@@ -37,17 +37,18 @@ import org.slf4j.LoggerFactory;
 /**
  * One proxied request, from its complete body to the last byte of its response, on the client's
  * event loop. Waits for a lease from the {@link Dispatcher}, sends the head and the unchanged body
- * on a pooled (or new) connection of the same event loop, relays the response chunk by chunk with a
- * flush after each read, and retries once on another backend when the connection fails before any
- * response byte. When the client goes away the upstream connection is closed at once, so
- * llama-server cancels the task and frees its slot.
+ * on a pooled (or new) connection of the same event loop, relays the response as {@link
+ * ResponseParser} hands it on (the head rewritten once, the body's bytes and chunk framing as
+ * received) with a flush after each read, and retries once on another backend when the connection
+ * fails before any response byte. When the client goes away the upstream connection is closed at
+ * once, so llama-server cancels the task and frees its slot.
  *
- * <p>With a response cache, a request to a cacheable endpoint first asks the cache (off the event
- * loop): a hit is answered at once without a backend, a miss is forwarded and its response fed to
- * the cache's recorder as it passes; either way the response carries {@code X-Cache}. The cache key
- * holds the plan digest of the model's newest READY generation as the routing table publishes it,
- * so a new file or new flags never serve an older answer; a response from another generation than
- * the key's is not recorded.
+ * <p>With a response cache, a request to a cacheable endpoint first asks the cache (an exact lookup
+ * in memory on the event loop, a semantic or Redis one off it): a hit is answered at once without a
+ * backend, a miss is forwarded and its response fed to the cache's recorder as it passes; either
+ * way the response carries {@code X-Cache}. The cache key holds the plan digest of the model's
+ * newest READY generation as the routing table publishes it, so a new file or new flags never serve
+ * an older answer; a response from another generation than the key's is not recorded.
  */
 final class Exchange implements Waiter {
   private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);

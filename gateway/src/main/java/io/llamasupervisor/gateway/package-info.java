@@ -6,6 +6,7 @@
  * io.llamasupervisor.registry.DelayScheduler} and are tested without sockets: {@link
  * io.llamasupervisor.gateway.Dispatcher}, {@link io.llamasupervisor.gateway.KeyPolicy}, {@link
  * io.llamasupervisor.gateway.ModelField}. {@link io.llamasupervisor.gateway.GatewayServer} is the
- * Netty data path around them.
+ * Netty data path around them: requests decoded by Netty, responses relayed as the backend sent
+ * them ({@code ResponseParser}, {@code ResponseHeadWriter}).
  */
 package io.llamasupervisor.gateway;
