@@ -36,6 +36,20 @@ final class Scraped {
     return families.stream().flatMap(f -> f.find(name, wanted).stream()).findFirst();
   }
 
+  /** The sum of every sample {@code name} whose labels include {@code labels}. */
+  double total(String name, String... labels) {
+    Map<String, String> wanted = new LinkedHashMap<>();
+    for (int i = 0; i < labels.length; i += 2) {
+      wanted.put(labels[i], labels[i + 1]);
+    }
+    return families.stream()
+        .flatMap(f -> f.samples().stream())
+        .filter(x -> x.name().equals(name))
+        .filter(x -> x.labels().entrySet().containsAll(wanted.entrySet()))
+        .mapToDouble(PrometheusText.Sample::number)
+        .sum();
+  }
+
   /** The value of that sample; fails when absent. */
   double value(String name, String... labels) {
     return sample(name, labels)
