@@ -1,22 +1,39 @@
 package io.llamasupervisor.gateway;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Collections;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Hop-by-hop headers (RFC 9110 7.6.1): they describe one connection and are never forwarded. */
 final class Hop {
+  /** Their names; the set compares case-insensitively (Content-Length is not one of them). */
+  static final Set<String> NAMES =
+      Collections.unmodifiableSet(
+          caseInsensitive(
+              "connection",
+              "keep-alive",
+              "te",
+              "trailer",
+              "upgrade",
+              "transfer-encoding",
+              "proxy-connection",
+              "proxy-authorization",
+              "expect"));
+
   private Hop() {}
 
   /** Removes the hop-by-hop headers (Content-Length stays). */
   static void strip(HttpHeaders h) {
-    h.remove(HttpHeaderNames.CONNECTION)
-        .remove(HttpHeaderNames.KEEP_ALIVE)
-        .remove(HttpHeaderNames.TE)
-        .remove(HttpHeaderNames.TRAILER)
-        .remove(HttpHeaderNames.UPGRADE)
-        .remove(HttpHeaderNames.TRANSFER_ENCODING)
-        .remove(HttpHeaderNames.PROXY_CONNECTION)
-        .remove(HttpHeaderNames.PROXY_AUTHORIZATION)
-        .remove(HttpHeaderNames.EXPECT);
+    for (String name : NAMES) {
+      h.remove(name);
+    }
+  }
+
+  /** {@code names} in a set that compares them case-insensitively, without copies per lookup. */
+  static Set<String> caseInsensitive(String... names) {
+    Set<String> s = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    Collections.addAll(s, names);
+    return s;
   }
 }

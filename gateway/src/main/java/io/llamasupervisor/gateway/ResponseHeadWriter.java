@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -19,21 +18,9 @@ final class ResponseHeadWriter {
       Unpooled.unreleasableBuffer(
           Unpooled.directBuffer(5).writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
 
-  /** Hop-by-hop fields (RFC 9110 7.6.1) and those the gateway sets itself: never copied. */
-  private static final Set<String> ALWAYS_REPLACED =
-      Set.of(
-          "connection",
-          "keep-alive",
-          "te",
-          "trailer",
-          "upgrade",
-          "transfer-encoding",
-          "proxy-connection",
-          "proxy-authorization",
-          "expect",
-          "x-backend-generation",
-          "x-cache",
-          "server-timing");
+  /** The fields the gateway sets itself on every relayed answer. */
+  private static final Set<String> GATEWAYS =
+      Hop.caseInsensitive("x-backend-generation", "x-cache", "server-timing");
 
   private final ByteBuf buf;
 
@@ -52,11 +39,13 @@ final class ResponseHeadWriter {
    * Content-Type} when it rewrites the body, and the buffering fields of an event stream.
    */
   static boolean replaced(String name, boolean sse, boolean dropLength, boolean rewritten) {
-    String n = name.toLowerCase(Locale.ROOT);
-    return ALWAYS_REPLACED.contains(n)
-        || (dropLength && n.equals("content-length"))
-        || (rewritten && n.equals("content-type"))
-        || (sse && (n.equals("x-accel-buffering") || n.equals("cache-control")));
+    return Hop.NAMES.contains(name)
+        || GATEWAYS.contains(name)
+        || (dropLength && name.equalsIgnoreCase("content-length"))
+        || (rewritten && name.equalsIgnoreCase("content-type"))
+        || (sse
+            && (name.equalsIgnoreCase("x-accel-buffering")
+                || name.equalsIgnoreCase("cache-control")));
   }
 
   void header(String name, String value) {

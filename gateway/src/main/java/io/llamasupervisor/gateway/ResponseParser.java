@@ -78,11 +78,6 @@ final class ResponseParser {
     return state == State.DONE && !extra;
   }
 
-  /** Whether the current body lasts until the backend closes the connection. */
-  boolean untilClose() {
-    return state == State.UNTIL_CLOSE;
-  }
-
   /**
    * Parses what {@code in} holds; does not release it. When the sink's {@code end()} already reset
    * the parser for the next request on this connection, bytes left in {@code in} came before that
@@ -329,7 +324,6 @@ final class ResponseParser {
    * framing and reuse.
    */
   record ResponseHead(
-      boolean http11,
       int status,
       String reason,
       List<String> names,
@@ -455,7 +449,7 @@ final class ResponseParser {
         keepAlive = false;
       }
       return new ResponseHead(
-          http11, status, reason, names, values, framing, contentLength, keepAlive, contentType);
+          status, reason, names, values, framing, contentLength, keepAlive, contentType);
     }
 
     private static long parseLength(String v) throws MalformedResponseException {
