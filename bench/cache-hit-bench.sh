@@ -6,17 +6,19 @@
 # (a seed) that are all different, through the gateway with the cache and through a second gateway
 # without one, with each gateway's CPU per request: what the cache costs a request it cannot answer.
 #
-#   bench/cache-hit-bench.sh [--duration S] [--skip-build]
+#   bench/cache-hit-bench.sh [--duration S] [--miss-rounds N] [--skip-build]
 #
 # Needs wrk (Debian: apt-get install wrk) and a JDK. Everything listens on 127.0.0.1 and stops when
 # the script ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=10
+miss_rounds=2
 build=true
 while (($#)); do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
+    --miss-rounds) miss_rounds=$2; shift 2 ;;
     --skip-build) build=false; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -110,7 +112,7 @@ hz=$(getconf CLK_TCK)
 wrk -t2 -c8 -d10s -s "$work/miss.lua" "http://127.0.0.1:$plain_port" >/dev/null
 wrk -t2 -c8 -d10s -s "$work/miss.lua" "http://127.0.0.1:$gw_port" >/dev/null
 printf '%-16s %3s %10s %6s %8s %8s %8s %10s\n' 'misses via' c 'req/s' errors 'p50 ms' 'p99 ms' 'max ms' 'CPU µs/req'
-for round in 1 2; do
+for round in $(seq 1 "$miss_rounds"); do
   for path in no-cache cache; do
     port=$plain_port; pid=$plain_pid
     [[ $path == cache ]] && { port=$gw_port; pid=$gw_pid; }
@@ -121,6 +123,7 @@ for round in 1 2; do
     printf '%-16s %3s %10.0f %6s %8s %8s %8s %10.1f\n' "gateway $path" 8 \
       "$(awk -v r="$reqs" -v d="$duration" 'BEGIN{print r/d}')" "$errs" "$p50" "$p99" "$max" \
       "$(awk -v t=$((t1 - t0)) -v r="$reqs" -v hz="$hz" 'BEGIN{print t*1e6/hz/r}')"
+    [[ $path == cache ]] && echo "  $(grep '^cache:' "$work/gateway.log" | tail -1)"
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -4,27 +4,41 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Entries in this process: a Caffeine cache bounded by weight (bytes of the response plus its
- * vector) with a time-to-live after write. An entry that leaves the cache (evicted or expired)
- * leaves the semantic index with it.
+ * Entries in this process: a Caffeine cache bounded by weight (the blocks of the response, its
+ * handle and its vector) with a time-to-live after write. The responses themselves live outside the
+ * heap in a {@link BlockArena} (serialized by {@link StoredEntry#serialize()}); the heap holds a
+ * small handle per entry, so a cache that churns at its bound does not make the collector copy and
+ * compact its answers. An entry that leaves the cache (evicted, expired, replaced) gives its blocks
+ * back and leaves the semantic index with it.
  */
 final class MemoryStore implements CacheStore {
-  private record Value(StoredEntry entry, VectorEntry vector) {
+  private static final Logger LOG = LoggerFactory.getLogger(MemoryStore.class);
+
+  /** Heap bytes of one entry besides its vector: key, handle, Caffeine's node (an estimate). */
+  static final int HANDLE_BYTES = 256;
+
+  private record Value(BlockArena.Allocation bytes, VectorEntry vector) {
     int weight() {
-      return entry.weight() + (vector == null ? 0 : vector.weight());
+      return bytes.footprint() + HANDLE_BYTES + (vector == null ? 0 : vector.weight());
     }
   }
 
   private final Cache<String, Value> cache;
   private final SemanticIndex index;
+  private final BlockArena arena;
 
   MemoryStore(
       long maxBytes, Duration ttl, Ticker ticker, SemanticIndex index, CacheMetrics metrics) {
     this.index = index;
+    // one page more than the bound: the arena holds the new entry before Caffeine evicts for it
+    this.arena = BlockArena.ofBytes(maxBytes + BlockArena.PAGE);
     this.cache =
         Caffeine.newBuilder()
             .maximumWeight(maxBytes)
@@ -34,6 +48,9 @@ final class MemoryStore implements CacheStore {
             .executor(Runnable::run)
             .removalListener(
                 (String key, Value v, RemovalCause cause) -> {
+                  if (v != null) {
+                    arena.free(v.bytes());
+                  }
                   if (v != null && v.vector() != null && key != null) {
                     index.remove(key);
                   }
@@ -49,12 +66,32 @@ final class MemoryStore implements CacheStore {
   @Override
   public Optional<StoredEntry> get(String key) {
     Value v = cache.getIfPresent(key);
-    return v == null ? Optional.empty() : Optional.of(v.entry());
+    byte[] bytes = v == null ? null : arena.read(v.bytes());
+    if (bytes == null) {
+      return Optional.empty(); // absent, or evicted since the lookup
+    }
+    try {
+      return Optional.of(StoredEntry.deserialize(bytes));
+    } catch (IOException e) {
+      LOG.warn("dropping an unreadable cache entry: {}", e.getMessage());
+      cache.asMap().remove(key, v);
+      return Optional.empty();
+    }
   }
 
   @Override
   public void put(String key, StoredEntry entry, VectorEntry vector) {
-    Value old = cache.asMap().put(key, new Value(entry, vector));
+    byte[] bytes = entry.serialize();
+    BlockArena.Allocation a = arena.store(bytes);
+    if (a == null) {
+      cache.cleanUp(); // let pending evictions give their blocks back, then try once more
+      a = arena.store(bytes);
+      if (a == null) {
+        LOG.debug("not stored: no room for {} bytes", bytes.length);
+        return;
+      }
+    }
+    Value old = cache.asMap().put(key, new Value(a, vector));
     if (old != null && old.vector() != null) {
       index.remove(key);
     }
@@ -83,8 +120,14 @@ final class MemoryStore implements CacheStore {
     return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
   }
 
+  /** Bytes of the arena's blocks that hold entries (not counting their handles and vectors). */
+  long offHeapBytes() {
+    return arena.usedBytes();
+  }
+
   @Override
   public void close() {
     cache.invalidateAll();
+    arena.close();
   }
 }

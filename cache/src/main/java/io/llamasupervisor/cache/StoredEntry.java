@@ -27,15 +27,6 @@ record StoredEntry(Endpoint endpoint, List<String> events, boolean streamed, lon
     events = List.copyOf(events);
   }
 
-  /** Bytes this entry holds, roughly (UTF-16 chars count twice), for the cache's weigher. */
-  int weight() {
-    long w = 64;
-    for (String e : events) {
-      w += 40 + 2L * e.length();
-    }
-    return (int) Math.min(Integer.MAX_VALUE, w);
-  }
-
   byte[] serialize() {
     try {
       ByteArrayOutputStream bos = new ByteArrayOutputStream();

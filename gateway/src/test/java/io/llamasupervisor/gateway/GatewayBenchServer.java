@@ -97,6 +97,34 @@ public final class GatewayBenchServer {
             options, registry::subscribe, ModelDirectory.NONE, ModelStarter.NONE, meters, cache);
     gw.start();
     System.out.println("gateway listening on " + gw.port());
+    if (cache != null) {
+      // what the cache holds, for the bench script to print after each run
+      Thread stats =
+          new Thread(
+              () -> {
+                while (true) {
+                  try {
+                    Thread.sleep(1_000);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  double evicted =
+                      meters.find("llama.gateway.cache.evictions").counters().stream()
+                          .mapToDouble(c -> c.count())
+                          .sum();
+                  System.out.printf(
+                      "cache: %.0f entries, %.1f MiB, %.0f evicted%n",
+                      meters.find("llama.gateway.cache.entries").gauges().stream()
+                          .mapToDouble(g -> g.value())
+                          .sum(),
+                      meters.find("llama.gateway.cache.bytes").gauge().value() / (1 << 20),
+                      evicted);
+                }
+              },
+              "cache-stats");
+      stats.setDaemon(true);
+      stats.start();
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(gw::close));
     new CountDownLatch(1).await();
   }

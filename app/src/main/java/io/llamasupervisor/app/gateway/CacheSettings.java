@@ -90,7 +90,9 @@ public final class CacheSettings {
 
   /**
    * {@code config} with its {@code max-bytes} lowered to a quarter of {@code maxHeap} when it is
-   * more (entries, and with Redis the vectors searched in this process, live in the heap).
+   * more: the vectors searched in this process and a handle per entry live in the heap, and the
+   * answers in direct memory, whose limit is the heap's bound unless {@code
+   * -XX:MaxDirectMemorySize} sets another (and which Netty's buffers share).
    */
   static CacheConfig withinHeap(CacheConfig config, long maxHeap) {
     long bound =

@@ -1,0 +1,77 @@
+package io.llamasupervisor.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class MemoryStoreTest {
+  private static StoredEntry answer(int i) {
+    String json = "{\"id\":\"c" + i + "\",\"choices\":[{\"text\":\"" + "x".repeat(1_500) + "\"}]}";
+    return new StoredEntry(Endpoint.COMPLETIONS, List.of(json), false, 1_000L + i);
+  }
+
+  private static MemoryStore store(long maxBytes, SemanticIndex index) {
+    return new MemoryStore(
+        maxBytes,
+        Duration.ofHours(1),
+        Ticker.systemTicker(),
+        index,
+        new CacheMetrics(new SimpleMeterRegistry()));
+  }
+
+  @Test
+  void anEntryComesBackAsItWasStored() throws Exception {
+    try (SemanticIndex index = new SemanticIndex(16)) {
+      MemoryStore store = store(1 << 20, index);
+      StoredEntry stream =
+          new StoredEntry(
+              Endpoint.CHAT_COMPLETIONS, List.of("{\"a\":1}", "{\"b\":\"é\"}"), true, 42);
+      store.put("k", stream, null);
+      assertEquals(Optional.of(stream), store.get("k"));
+      assertEquals(Optional.empty(), store.get("other"));
+      store.close();
+    }
+  }
+
+  /** Regression: at its bound the cache churned its answers through the heap (70 ms full GCs). */
+  @Test
+  void aCacheAtItsBoundGivesTheBlocksOfEvictedAnswersBack() throws Exception {
+    long max = 256 << 10;
+    try (SemanticIndex index = new SemanticIndex(16)) {
+      MemoryStore store = store(max, index);
+      for (int i = 0; i < 2_000; i++) {
+        store.put("k" + i, answer(i), null);
+        store.maintain();
+        assertTrue(store.offHeapBytes() <= max, "off-heap bytes " + store.offHeapBytes());
+      }
+      assertEquals(Optional.of(answer(1_999)), store.get("k1999"), "the newest answer is kept");
+      assertEquals(Optional.empty(), store.get("k0"), "the oldest went");
+      long entries = store.exactEntries();
+      assertTrue(entries > 50 && entries < 200, entries + " entries");
+      // every block in use belongs to a live entry: 2 KiB of blocks per answer here
+      assertEquals(entries * 4 * BlockArena.BLOCK, store.offHeapBytes());
+      store.close();
+    }
+  }
+
+  @Test
+  void aReplacedEntryGivesItsOldBlocksBack() throws Exception {
+    try (SemanticIndex index = new SemanticIndex(16)) {
+      MemoryStore store = store(1 << 20, index);
+      store.put("k", answer(1), null);
+      long one = store.offHeapBytes();
+      store.put("k", answer(2), null);
+      store.maintain();
+      assertEquals(one, store.offHeapBytes());
+      assertEquals(Optional.of(answer(2)), store.get("k"));
+      store.close();
+      assertEquals(Optional.empty(), store.get("k"));
+    }
+  }
+}
