@@ -44,7 +44,7 @@ for tool in java python3; do
   command -v "$tool" >/dev/null || { echo "on-demand-bench: $tool is missing" >&2; exit 1; }
 done
 # SERVE_JAR: the application jar of another build (e.g. an older commit) to compare with
-jar=${SERVE_JAR:-app/target/llama-supervisor.jar}
+jar=${SERVE_JAR:-$PWD/app/target/llama-supervisor.jar}
 if [[ -z ${SERVE_JAR:-} ]] && { $build || [[ ! -f $jar ]]; }; then
   mvn -B -q -o -DskipTests -Dspotless.check.skip=true package -pl app -am >&2
 fi
