@@ -180,8 +180,9 @@ final class BlockArena {
     }
     int first = pages.size() * BLOCKS_PER_PAGE;
     pages.add(page);
-    if (free.length < freeCount + BLOCKS_PER_PAGE) {
-      free = Arrays.copyOf(free, (pages.size()) * BLOCKS_PER_PAGE);
+    // room for every block of every page: all of them can be free at once
+    if (free.length < pages.size() * BLOCKS_PER_PAGE) {
+      free = Arrays.copyOf(free, pages.size() * BLOCKS_PER_PAGE);
     }
     // pushed in reverse so that the page is used from its start
     for (int b = first + BLOCKS_PER_PAGE - 1; b >= first; b--) {

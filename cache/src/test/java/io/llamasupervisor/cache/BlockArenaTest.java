@@ -83,6 +83,24 @@ class BlockArenaTest {
     assertArrayEquals(small, arena.read(arena.store(small)));
   }
 
+  /** Regression: a page added while every block was in use left no room to free them all. */
+  @Test
+  void everyBlockOfEveryPageCanBeFreedAndUsedAgain() {
+    BlockArena arena = new BlockArena(3);
+    for (int round = 0; round < 3; round++) {
+      List<BlockArena.Allocation> all = new ArrayList<>();
+      for (BlockArena.Allocation a = arena.store(bytes(BlockArena.BLOCK, round));
+          a != null;
+          a = arena.store(bytes(BlockArena.BLOCK, round))) {
+        all.add(a);
+      }
+      assertEquals(3 * BlockArena.PAGE / BlockArena.BLOCK, all.size());
+      all.forEach(arena::free);
+      assertEquals(0, arena.usedBytes());
+    }
+    assertEquals(3 * BlockArena.PAGE, arena.reservedBytes());
+  }
+
   @Test
   void nothingIsStoredOrReadAfterClose() {
     BlockArena arena = BlockArena.ofBytes(10);
