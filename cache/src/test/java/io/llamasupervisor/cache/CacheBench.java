@@ -21,7 +21,9 @@ import java.util.Random;
  *   <li>semantic lookup at 10,000 entries in one scope (and 40,000 in 20 other scopes): the real
  *       MiniLM embedding of a new prompt plus the search, through {@link ResponseCache#lookup}
  *       (semantic only), then its stages one by one on the same request: parsing, the hand-off to a
- *       pool thread, the embedding on the calling thread, the search.
+ *       pool thread, the embedding on the calling thread, the search;
+ *   <li>exact miss at the cache's bound: lookup of a new deterministic request, then recording,
+ *       checking and storing its answer (which evicts an older one), without sockets.
  * </ol>
  */
 public final class CacheBench {
@@ -40,6 +42,53 @@ public final class CacheBench {
     }
     if (only.isEmpty() || only.contains("semantic")) {
       semanticAt10k();
+    }
+    if (only.isEmpty() || only.contains("miss")) {
+      missAtBound();
+    }
+  }
+
+  /**
+   * Distinct deterministic misses into a 32 MiB memory cache (the bound {@code serve} keeps with
+   * the launcher's heap), 200,000 per round: the lookup alone, then lookup plus recording and
+   * storing a 700-byte answer. The cache fills during the first round and evicts from then on.
+   */
+  static void missAtBound() throws Exception {
+    CacheConfig config =
+        CacheConfig.parse(
+            java.util.Map.of(
+                "defaults", java.util.Map.of("cache", java.util.Map.of("exact", true))));
+    config = config.withBounds(32L << 20, config.ttl());
+    byte[] answer = chatJson("word ".repeat(60)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (ResponseCache cache = ResponseCache.create(config, meters)) {
+      for (int round = 0; round < 8; round++) {
+        int n = 200_000;
+        long lookupOnly = 0;
+        long all = 0;
+        for (int i = 0; i < n; i++) {
+          CacheRequest req = request(chat("question " + round + "-" + i).put("seed", 1));
+          long t0 = System.nanoTime();
+          CacheLookup lookup = cache.lookup(req);
+          long t1 = System.nanoTime();
+          ResponseRecorder r = lookup.recorder();
+          r.start(200, "application/json; charset=utf-8");
+          r.chunk(java.nio.ByteBuffer.wrap(answer));
+          r.complete();
+          all += System.nanoTime() - t0;
+          lookupOnly += t1 - t0;
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "miss round %d: %.2f µs per miss (lookup %.2f µs), %.0f entries, %.1f MiB%n",
+            round,
+            all / 1e3 / n,
+            lookupOnly / 1e3 / n,
+            meters.find("llama.gateway.cache.entries").gauges().stream()
+                .mapToDouble(g -> g.value())
+                .sum(),
+            meters.find("llama.gateway.cache.bytes").gauge().value() / 1048576.0);
+      }
     }
   }
 
