@@ -386,7 +386,7 @@ public final class ResponseCache implements AutoCloseable {
     private final String prompt;
     private final CompletableFuture<float[]> embedding;
     private final long limit = Math.min(MAX_ENTRY_BYTES, Math.max(1, config.maxBytes()));
-    private byte[] body = new byte[1024];
+    private byte[] body = EMPTY; // sized by the first chunk
     private int size;
     private boolean ok = true;
     private boolean started;
@@ -446,6 +446,7 @@ public final class ResponseCache implements AutoCloseable {
         return false;
       }
       if (size + length > body.length) {
+        // a JSON answer usually comes in one chunk: sized to it; a stream grows by doubling
         body =
             Arrays.copyOf(body, (int) Math.min(limit, Math.max(size + length, 2L * body.length)));
       }
@@ -461,16 +462,17 @@ public final class ResponseCache implements AutoCloseable {
       if (!ok || !started) {
         return;
       }
-      byte[] bytes = Arrays.copyOf(body, size);
+      byte[] bytes = body;
+      int length = size;
       body = EMPTY;
       if (!streamed && scope == null && config.backend() == CacheConfig.Backend.MEMORY) {
         // one JSON body into memory: a pass of the parser and a map put, cheaper here than
         // waking the worker
-        store(bytes);
+        store(bytes, length);
         return;
       }
       try {
-        worker.execute(() -> store(bytes));
+        worker.execute(() -> store(bytes, length));
       } catch (RejectedExecutionException e) {
         // closed: nothing to store into
       }
@@ -483,12 +485,14 @@ public final class ResponseCache implements AutoCloseable {
       size = 0;
     }
 
-    private void store(byte[] bytes) {
+    /** Stores the first {@code length} bytes of {@code bytes} if they are a complete answer. */
+    private void store(byte[] bytes, int length) {
       try {
         Optional<List<String>> events =
             streamed
-                ? Responses.completeStream(bytes)
-                : Responses.completeJson(bytes).map(List::of);
+                ? Responses.completeStream(
+                    length == bytes.length ? bytes : Arrays.copyOf(bytes, length))
+                : Responses.completeJson(bytes, length).map(List::of);
         if (events.isEmpty()) {
           return;
         }

@@ -74,9 +74,14 @@ final class Responses {
 
   /** The body if it is a complete JSON completion ({@code choices}, no {@code error}). */
   static Optional<String> completeJson(byte[] body) {
+    return completeJson(body, body.length);
+  }
+
+  /** {@link #completeJson(byte[])} of the first {@code length} bytes of {@code body}. */
+  static Optional<String> completeJson(byte[] body, int length) {
     // one pass of the streaming parser over the bytes: no tree for a body that is stored as text
     boolean choices = false;
-    try (JsonParser p = JSON.getFactory().createParser(body)) {
+    try (JsonParser p = JSON.getFactory().createParser(body, 0, length)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return Optional.empty();
       }
@@ -99,7 +104,7 @@ final class Responses {
       return Optional.empty();
     }
     return choices
-        ? Optional.of(new String(body, StandardCharsets.UTF_8).strip())
+        ? Optional.of(new String(body, 0, length, StandardCharsets.UTF_8).strip())
         : Optional.empty();
   }
 

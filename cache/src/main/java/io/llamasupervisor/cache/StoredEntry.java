@@ -1,10 +1,10 @@
 package io.llamasupervisor.cache;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,25 +27,24 @@ record StoredEntry(Endpoint endpoint, List<String> events, boolean streamed, lon
     events = List.copyOf(events);
   }
 
+  /**
+   * The entry in its stored form (big-endian, as {@link DataOutputStream} writes it), sized
+   * exactly.
+   */
   byte[] serialize() {
-    try {
-      ByteArrayOutputStream bos = new ByteArrayOutputStream();
-      DataOutputStream out = new DataOutputStream(bos);
-      out.writeByte(FORMAT);
-      out.writeByte(endpoint.ordinal());
-      out.writeBoolean(streamed);
-      out.writeLong(storedAtMillis);
-      out.writeInt(events.size());
-      for (String e : events) {
-        byte[] b = e.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-      }
-      out.flush();
-      return bos.toByteArray();
-    } catch (IOException e) {
-      throw new IllegalStateException("in-memory write failed", e);
+    byte[][] parts = new byte[events.size()][];
+    int total = 1 + 1 + 1 + 8 + 4;
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = events.get(i).getBytes(StandardCharsets.UTF_8);
+      total = Math.addExact(total, 4 + parts[i].length);
     }
+    ByteBuffer out = ByteBuffer.allocate(total);
+    out.put((byte) FORMAT).put((byte) endpoint.ordinal()).put((byte) (streamed ? 1 : 0));
+    out.putLong(storedAtMillis).putInt(parts.length);
+    for (byte[] part : parts) {
+      out.putInt(part.length).put(part);
+    }
+    return out.array();
   }
 
   /** The entry written by {@link #serialize()}; throws {@link IOException} on anything else. */
