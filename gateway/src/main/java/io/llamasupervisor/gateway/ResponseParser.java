@@ -348,9 +348,23 @@ final class ResponseParser {
     }
 
     static ResponseHead parse(ByteBuf b, int from, int length) throws MalformedResponseException {
-      String text = b.toString(from, length, StandardCharsets.ISO_8859_1);
-      int eol = text.indexOf('\n');
-      String statusLine = strip(text.substring(0, eol));
+      // read from the bytes themselves: one String per name and per value, no copy of the head
+      byte[] h;
+      int base;
+      if (b.hasArray()) {
+        h = b.array();
+        base = b.arrayOffset() + from;
+      } else {
+        h = new byte[length];
+        b.getBytes(from, h);
+        base = 0;
+      }
+      int end = base + length;
+      int eol = indexOf(h, base, end, '\n');
+      if (eol < 0) {
+        throw new MalformedResponseException("no end of the status line");
+      }
+      String statusLine = latin1(h, base, withoutCr(h, base, eol));
       // HTTP/1.x SP 3DIGIT [SP reason]
       if (!statusLine.startsWith("HTTP/1.")
           || statusLine.length() < 12
@@ -358,11 +372,13 @@ final class ResponseParser {
         throw new MalformedResponseException("bad status line: " + printable(statusLine));
       }
       boolean http11 = statusLine.charAt(7) != '0';
-      int status;
-      try {
-        status = Integer.parseInt(statusLine.substring(9, 12));
-      } catch (NumberFormatException e) {
-        throw new MalformedResponseException("bad status code: " + printable(statusLine));
+      int status = 0;
+      for (int i = 9; i < 12; i++) {
+        char c = statusLine.charAt(i);
+        if (c < '0' || c > '9') {
+          throw new MalformedResponseException("bad status code: " + printable(statusLine));
+        }
+        status = status * 10 + (c - '0');
       }
       if (status < 100 || (statusLine.length() > 12 && statusLine.charAt(12) != ' ')) {
         throw new MalformedResponseException("bad status code: " + printable(statusLine));
@@ -379,28 +395,41 @@ final class ResponseParser {
       Boolean connectionKeepAlive = null;
       String contentType = "";
       int at = eol + 1;
-      while (at < text.length()) {
-        int next = text.indexOf('\n', at);
-        String line = strip(text.substring(at, next < 0 ? text.length() : next));
-        at = next < 0 ? text.length() : next + 1;
-        if (line.isEmpty()) {
+      while (at < end) {
+        int next = indexOf(h, at, end, '\n');
+        int lineStart = at;
+        int lineEnd = withoutCr(h, lineStart, next < 0 ? end : next);
+        at = next < 0 ? end : next + 1;
+        if (lineEnd == lineStart) {
           break;
         }
-        int colon = line.indexOf(':');
-        if (colon <= 0 || line.charAt(0) == ' ' || line.charAt(0) == '\t') {
-          throw new MalformedResponseException("bad header line: " + printable(line));
+        int colon = indexOf(h, lineStart, lineEnd, ':');
+        if (colon <= lineStart || h[lineStart] == ' ' || h[lineStart] == '\t') {
+          throw new MalformedResponseException(
+              "bad header line: " + printable(latin1(h, lineStart, lineEnd)));
         }
-        String name = line.substring(0, colon);
-        String value = line.substring(colon + 1).strip();
-        for (int i = 0; i < name.length(); i++) {
-          char c = name.charAt(i);
+        for (int i = lineStart; i < colon; i++) {
+          int c = h[i] & 0xff;
           if (c <= ' ' || c >= 0x7f || c == '(' || c == ')' || c == '"' || c == '/') {
-            throw new MalformedResponseException("bad header name: " + printable(name));
+            throw new MalformedResponseException(
+                "bad header name: " + printable(latin1(h, lineStart, colon)));
           }
         }
-        if (value.indexOf('\r') >= 0 || value.indexOf('\0') >= 0) {
-          throw new MalformedResponseException("bad header value of " + name);
+        String name = latin1(h, lineStart, colon);
+        int vs = colon + 1;
+        int ve = lineEnd;
+        while (vs < ve && Character.isWhitespace((char) (h[vs] & 0xff))) {
+          vs++;
         }
+        while (ve > vs && Character.isWhitespace((char) (h[ve - 1] & 0xff))) {
+          ve--;
+        }
+        for (int i = vs; i < ve; i++) {
+          if (h[i] == '\r' || h[i] == 0) {
+            throw new MalformedResponseException("bad header value of " + name);
+          }
+        }
+        String value = latin1(h, vs, ve);
         names.add(name);
         values.add(value);
         if (name.equalsIgnoreCase("content-length")) {
@@ -467,8 +496,22 @@ final class ResponseParser {
       return n;
     }
 
-    private static String strip(String line) {
-      return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+    private static int indexOf(byte[] h, int from, int end, char c) {
+      for (int i = from; i < end; i++) {
+        if (h[i] == c) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    /** {@code lineEnd}, or one less when the line ends with a carriage return. */
+    private static int withoutCr(byte[] h, int lineStart, int lineEnd) {
+      return lineEnd > lineStart && h[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+    }
+
+    private static String latin1(byte[] h, int from, int to) {
+      return new String(h, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
     private static String printable(String s) {

@@ -5,12 +5,20 @@ import java.util.ArrayDeque;
 
 /**
  * The last {@link #LIMIT} bytes (at least) of a response, kept as retained slices of the buffers
- * that went to the client (no copy while streaming), copied once at the end for {@link UsageScan}.
- * Used on one event loop.
+ * that went to the client (no copy while streaming), copied once at the end for {@link UsageScan}
+ * into a scratch array of the thread's (the scan keeps nothing of it). Used on one event loop.
  */
 final class TailBuffer {
   static final int LIMIT = 8192;
-  private final ArrayDeque<ByteBuf> parts = new ArrayDeque<>();
+
+  /**
+   * Where the tail is copied to be scanned: it never exceeds {@code 2 * LIMIT} (the oldest part
+   * goes once the rest holds {@code LIMIT} bytes, and no part is longer than {@code LIMIT}).
+   */
+  private static final ThreadLocal<byte[]> SCRATCH =
+      ThreadLocal.withInitial(() -> new byte[2 * LIMIT]);
+
+  private final ArrayDeque<ByteBuf> parts = new ArrayDeque<>(4);
   private int size;
 
   void add(ByteBuf content) {
@@ -38,7 +46,10 @@ final class TailBuffer {
     if (size == 0) {
       return UsageScan.Usage.NONE;
     }
-    byte[] bytes = new byte[size];
+    byte[] bytes = SCRATCH.get();
+    if (bytes.length < size) { // cannot happen (see SCRATCH); kept safe all the same
+      bytes = new byte[size];
+    }
     int at = 0;
     for (ByteBuf b : parts) {
       int n = b.readableBytes();
@@ -46,7 +57,7 @@ final class TailBuffer {
       at += n;
     }
     clear();
-    return UsageScan.scan(bytes, bytes.length);
+    return UsageScan.scan(bytes, at);
   }
 
   void clear() {

@@ -192,6 +192,36 @@ class ResponseParserTest {
     }
   }
 
+  /** Heads are read from the bytes in place: a direct buffer (the epoll reads) and an array. */
+  @Test
+  void aHeadReadsTheSameFromADirectBufferAndFromAnArrayAtAnOffset() throws Exception {
+    String head =
+        "HTTP/1.1 200 OK\r\nContent-Type:  application/json; charset=utf-8 \t\r\n"
+            + "X-Empty:\r\nConnection: keep-alive\r\nContent-Length: 2\n\r\n";
+    byte[] bytes = head.getBytes(StandardCharsets.ISO_8859_1);
+    ByteBuf direct = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+    ByteBuf inArray = // a slice: its bytes start at an offset of the array behind it
+        Unpooled.wrappedBuffer(("1234567" + head).getBytes(StandardCharsets.ISO_8859_1))
+            .slice(7, bytes.length);
+    ByteBuf sliced = Unpooled.wrappedBuffer(("junk" + head).getBytes(StandardCharsets.ISO_8859_1));
+    try {
+      for (ByteBuf b : List.of(direct, inArray, sliced)) {
+        int from = b == sliced ? 4 : 0;
+        ResponseHead h = ResponseHead.parse(b, from, bytes.length);
+        assertEquals(200, h.status());
+        assertEquals("OK", h.reason());
+        assertEquals(List.of("Content-Type", "X-Empty", "Connection", "Content-Length"), h.names());
+        assertEquals(List.of("application/json; charset=utf-8", "", "keep-alive", "2"), h.values());
+        assertEquals("application/json; charset=utf-8", h.contentType());
+        assertEquals(Framing.LENGTH, h.framing());
+        assertEquals(2, h.contentLength());
+        assertTrue(h.keepAlive());
+      }
+    } finally {
+      direct.release();
+    }
+  }
+
   @Test
   void afterResetTheNextResponseOnTheConnectionIsRead() throws Exception {
     ResponseParser p = new ResponseParser();
