@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +34,16 @@ final class MemoryStore implements CacheStore {
   private final Cache<String, Value> cache;
   private final SemanticIndex index;
   private final BlockArena arena;
+  private final AtomicLong refused = new AtomicLong();
 
   MemoryStore(
       long maxBytes, Duration ttl, Ticker ticker, SemanticIndex index, CacheMetrics metrics) {
     this.index = index;
-    // one page more than the bound: the arena holds the new entry before Caffeine evicts for it
-    this.arena = BlockArena.ofBytes(maxBytes + BlockArena.PAGE);
+    // room for one more entry of the largest size than the bound: the arena holds the new entry
+    // before Caffeine evicts for it
+    this.arena =
+        BlockArena.ofBytes(
+            maxBytes + Math.min(maxBytes, ResponseCache.MAX_ENTRY_BYTES) + BlockArena.PAGE);
     this.cache =
         Caffeine.newBuilder()
             .maximumWeight(maxBytes)
@@ -87,6 +92,7 @@ final class MemoryStore implements CacheStore {
       cache.cleanUp(); // let pending evictions give their blocks back, then try once more
       a = arena.store(bytes);
       if (a == null) {
+        refused.incrementAndGet();
         LOG.debug("not stored: no room for {} bytes", bytes.length);
         return;
       }
@@ -118,6 +124,11 @@ final class MemoryStore implements CacheStore {
   @Override
   public long bytes() {
     return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+  }
+
+  /** Entries the arena had no room for (its direct memory exhausted), since the start. */
+  long refusedStores() {
+    return refused.get();
   }
 
   /** Bytes of the arena's blocks that hold entries (not counting their handles and vectors). */

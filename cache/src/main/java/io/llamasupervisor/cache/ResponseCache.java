@@ -58,7 +58,10 @@ import org.slf4j.LoggerFactory;
 public final class ResponseCache implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ResponseCache.class);
   private static final int CANDIDATES = 4;
-  private static final long MAX_ENTRY_BYTES = 8L * 1024 * 1024;
+
+  /** The largest response recorded (bytes as received); a larger one is not stored. */
+  static final long MAX_ENTRY_BYTES = 8L * 1024 * 1024;
+
   private static final Duration STORE_EMBED_TIMEOUT = Duration.ofSeconds(10);
   private static final byte[] EMPTY = new byte[0];
 

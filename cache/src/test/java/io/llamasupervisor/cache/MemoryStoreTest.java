@@ -60,6 +60,28 @@ class MemoryStoreTest {
     }
   }
 
+  /** Regression: with one page of slack, an answer over 1 MiB was dropped by a full cache. */
+  @Test
+  void aFullCacheStillTakesAnAnswerOfSeveralPages() throws Exception {
+    long max = 4 << 20;
+    try (SemanticIndex index = new SemanticIndex(16)) {
+      MemoryStore store = store(max, index);
+      for (int i = 0; i < 4_000; i++) {
+        store.put("k" + i, answer(i), null);
+      }
+      store.maintain();
+      assertTrue(store.bytes() > max - (64 << 10), "full: " + store.bytes());
+      String big = "{\"choices\":[{\"text\":\"" + "y".repeat(3 << 20) + "\"}]}";
+      StoredEntry large = new StoredEntry(Endpoint.COMPLETIONS, List.of(big), false, 1);
+      store.put("large", large, null);
+      // the arena had room; whether Caffeine then keeps it is its admission policy's choice
+      assertEquals(0, store.refusedStores());
+      store.maintain();
+      assertTrue(store.offHeapBytes() <= max, "off-heap bytes " + store.offHeapBytes());
+      store.close();
+    }
+  }
+
   @Test
   void aReplacedEntryGivesItsOldBlocksBack() throws Exception {
     try (SemanticIndex index = new SemanticIndex(16)) {
