@@ -48,10 +48,6 @@ final class BlockArena {
     int footprint() {
       return blocks.length * BLOCK;
     }
-
-    int length() {
-      return length;
-    }
   }
 
   private final int maxPages;

@@ -87,15 +87,13 @@ final class MemoryStore implements CacheStore {
   @Override
   public void put(String key, StoredEntry entry, VectorEntry vector) {
     byte[] bytes = entry.serialize();
+    // evictions free their blocks at once (the removal listener runs on this thread), and the arena
+    // has room for one more entry past the bound: only exhausted direct memory refuses one
     BlockArena.Allocation a = arena.store(bytes);
     if (a == null) {
-      cache.cleanUp(); // let pending evictions give their blocks back, then try once more
-      a = arena.store(bytes);
-      if (a == null) {
-        refused.incrementAndGet();
-        LOG.debug("not stored: no room for {} bytes", bytes.length);
-        return;
-      }
+      refused.incrementAndGet();
+      LOG.debug("not stored: no room for {} bytes", bytes.length);
+      return;
     }
     Value old = cache.asMap().put(key, new Value(a, vector));
     if (old != null && old.vector() != null) {

@@ -493,8 +493,7 @@ public final class ResponseCache implements AutoCloseable {
       try {
         Optional<List<String>> events =
             streamed
-                ? Responses.completeStream(
-                    length == bytes.length ? bytes : Arrays.copyOf(bytes, length))
+                ? Responses.completeStream(bytes, length)
                 : Responses.completeJson(bytes, length).map(List::of);
         if (events.isEmpty()) {
           return;

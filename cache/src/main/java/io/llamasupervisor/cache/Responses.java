@@ -30,10 +30,11 @@ final class Responses {
 
   /**
    * The SSE payloads of a complete stream ({@code data: [DONE]} last, no error event), without the
-   * {@code [DONE]}; empty when the stream is incomplete or failed.
+   * {@code [DONE]}; empty when the stream is incomplete or failed. Reads the first {@code length}
+   * bytes of {@code body}.
    */
-  static Optional<List<String>> completeStream(byte[] body) {
-    String text = new String(body, StandardCharsets.UTF_8).replace("\r\n", "\n");
+  static Optional<List<String>> completeStream(byte[] body, int length) {
+    String text = new String(body, 0, length, StandardCharsets.UTF_8).replace("\r\n", "\n");
     List<String> events = new ArrayList<>();
     boolean done = false;
     for (String block : text.split("\n\n")) {
@@ -72,12 +73,10 @@ final class Responses {
     return done && !events.isEmpty() ? Optional.of(events) : Optional.empty();
   }
 
-  /** The body if it is a complete JSON completion ({@code choices}, no {@code error}). */
-  static Optional<String> completeJson(byte[] body) {
-    return completeJson(body, body.length);
-  }
-
-  /** {@link #completeJson(byte[])} of the first {@code length} bytes of {@code body}. */
+  /**
+   * The first {@code length} bytes of {@code body} if they are a complete JSON completion ({@code
+   * choices}, no {@code error}).
+   */
   static Optional<String> completeJson(byte[] body, int length) {
     // one pass of the streaming parser over the bytes: no tree for a body that is stored as text
     boolean choices = false;
