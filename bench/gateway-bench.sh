@@ -77,7 +77,7 @@ pids+=($!)
 # the gateway: the launcher's JVM flags (what `serve` and `gateway` run with), plus GATEWAY_JAVA_OPTS;
 # GATEWAY_ARGS adds GatewayBenchServer options (e.g. --io-threads 2)
 # shellcheck disable=SC2086
-java -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m \
+java -XX:+UseSerialGC -Xms64m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m \
   -Xss512k ${GATEWAY_JAVA_OPTS:-} -cp "$gw_cp" io.llamasupervisor.gateway.GatewayBenchServer \
   --port "$gw_port" --model m --slots "$slots" --backend "http://127.0.0.1:$fake_port" \
   --route "tick=http://127.0.0.1:$tick_port" ${GATEWAY_ARGS:-} >"$work/gateway.log" 2>&1 &

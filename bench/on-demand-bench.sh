@@ -75,7 +75,7 @@ EOF
 api_port=$(free_port); gw_port=$(free_port)
 first=$((20000 + RANDOM % 120 * 100)) # instance ports of a range of their own
 # shellcheck disable=SC2086
-java -XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m \
+java -XX:+UseSerialGC -Xms64m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m \
   -Xss512k ${SERVE_JAVA_OPTS:-} -jar "$jar" serve --models-dir "$work/models" --llama-server "$LLAMA_SERVER_BIN" \
   --state-dir "$work/state" --port "$api_port" --gateway-port "$gw_port" --config "$work/config.yml" \
   "--supervisor.ports=$first-$((first + 50))" --supervisor.catalog.poll-interval=100ms \

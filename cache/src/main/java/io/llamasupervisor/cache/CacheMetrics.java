@@ -35,12 +35,16 @@ import java.util.function.Supplier;
  */
 final class CacheMetrics {
   private final MeterRegistry registry;
-  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<MeterKey, Counter> counters = new ConcurrentHashMap<>();
+  private final Counter evictedForSize;
+  private final Counter expired;
   private final Map<String, DistributionSummary> similarity = new ConcurrentHashMap<>();
   private final Map<String, Timer> embedding = new ConcurrentHashMap<>();
 
   CacheMetrics(MeterRegistry registry) {
     this.registry = registry;
+    this.evictedForSize = eviction("size");
+    this.expired = eviction("expired");
   }
 
   void request(String model, String result) {
@@ -81,9 +85,18 @@ final class CacheMetrics {
         .increment();
   }
 
-  void eviction(String cause) {
-    counter("llama.gateway.cache.evictions", "Entries evicted", "cause", cause, null, null)
-        .increment();
+  /** An entry evicted to stay within the byte bound (on the storing thread, once per eviction). */
+  void evictedForSize() {
+    evictedForSize.increment();
+  }
+
+  /** An entry dropped at its time-to-live. */
+  void expired() {
+    expired.increment();
+  }
+
+  private Counter eviction(String cause) {
+    return counter("llama.gateway.cache.evictions", "Entries evicted", "cause", cause, null, null);
   }
 
   void embedderFailure(String embedder, String reason) {
@@ -156,8 +169,15 @@ final class CacheMetrics {
       String name, String description, String k1, String v1, String k2, String v2) {
     String a = v1 == null ? "" : v1;
     String b = v2 == null ? "" : v2;
+    // on every request: a lookup by the constant name and tag values (their hashes are cached), no
+    // string built; the lambda only runs for a tag set not seen before
+    MeterKey key = new MeterKey(name, a, b);
+    Counter known = counters.get(key);
+    if (known != null) {
+      return known;
+    }
     return counters.computeIfAbsent(
-        name + '\u0000' + a + '\u0000' + b,
+        key,
         x -> {
           Counter.Builder builder = Counter.builder(name).description(description).tag(k1, a);
           if (k2 != null) {
@@ -166,4 +186,6 @@ final class CacheMetrics {
           return builder.register(registry);
         });
   }
+
+  private record MeterKey(String name, String v1, String v2) {}
 }

@@ -11,10 +11,12 @@ interface CacheStore extends AutoCloseable {
   Optional<StoredEntry> get(String key);
 
   /**
-   * Stores {@code entry} under {@code key}; with {@code vector} non-null also makes it findable by
-   * the semantic search of {@code vector.scope()} (the store adds it to the index).
+   * Stores {@code entry}, a {@link StoredEntry} in its stored form ({@link StoredEntry#serialize}),
+   * under {@code key}; with {@code vector} non-null also makes it findable by the semantic search
+   * of {@code vector.scope()} (the store adds it to the index). The store owns {@code entry} after
+   * the call.
    */
-  void put(String key, StoredEntry entry, VectorEntry vector);
+  void put(String key, byte[] entry, VectorEntry vector);
 
   /** Brings the vectors of {@code scope} that other processes stored into the local index. */
   void sync(String scope);

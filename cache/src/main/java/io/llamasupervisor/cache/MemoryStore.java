@@ -60,9 +60,9 @@ final class MemoryStore implements CacheStore {
                     index.remove(key);
                   }
                   if (cause == RemovalCause.SIZE) {
-                    metrics.eviction("size");
+                    metrics.evictedForSize();
                   } else if (cause == RemovalCause.EXPIRED) {
-                    metrics.eviction("expired");
+                    metrics.expired();
                   }
                 })
             .build();
@@ -85,8 +85,7 @@ final class MemoryStore implements CacheStore {
   }
 
   @Override
-  public void put(String key, StoredEntry entry, VectorEntry vector) {
-    byte[] bytes = entry.serialize();
+  public void put(String key, byte[] bytes, VectorEntry vector) {
     // evictions free their blocks at once (the removal listener runs on this thread), and the arena
     // has room for one more entry past the bound: only exhausted direct memory refuses one
     BlockArena.Allocation a = arena.store(bytes);

@@ -170,7 +170,7 @@ final class RedisStore implements CacheStore {
   }
 
   @Override
-  public void put(String key, StoredEntry entry, VectorEntry vector) {
+  public void put(String key, byte[] entry, VectorEntry vector) {
     StatefulRedisConnection<byte[], byte[]> c = connection();
     if (c == null) {
       metrics.backendError("redis", "put");
@@ -179,7 +179,7 @@ final class RedisStore implements CacheStore {
     try {
       RedisAsyncCommands<byte[], byte[]> a = c.async();
       SetArgs px = SetArgs.Builder.px(ttl.toMillis());
-      watch(a.set(k("e", key), entry.serialize(), px), "put");
+      watch(a.set(k("e", key), entry, px), "put");
       if (vector != null) {
         byte[] scopeKey = k("s", vector.scope());
         watch(a.set(k("v", key), vector.serialize(), px), "put");

@@ -491,14 +491,19 @@ public final class ResponseCache implements AutoCloseable {
     /** Stores the first {@code length} bytes of {@code bytes} if they are a complete answer. */
     private void store(byte[] bytes, int length) {
       try {
-        Optional<List<String>> events =
-            streamed
-                ? Responses.completeStream(bytes, length)
-                : Responses.completeJson(bytes, length).map(List::of);
-        if (events.isEmpty()) {
+        byte[] entry;
+        if (streamed) {
+          Optional<List<String>> events = Responses.completeStream(bytes, length);
+          entry =
+              events.isEmpty()
+                  ? null
+                  : new StoredEntry(endpoint, events.get(), true, clock.millis()).serialize();
+        } else {
+          entry = Responses.storedJson(endpoint, bytes, length, clock.millis());
+        }
+        if (entry == null) {
           return;
         }
-        StoredEntry entry = new StoredEntry(endpoint, events.get(), streamed, clock.millis());
         VectorEntry vector = null;
         if (scope != null) {
           CompletableFuture<float[]> f = embedding != null ? embedding : embedAsync(prompt);
@@ -591,16 +596,33 @@ public final class ResponseCache implements AutoCloseable {
 
   /** The SHA-256 of the UTF-8 of {@code parts} one after the other, in hex. */
   static String sha256(String... parts) {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JRE", e);
-    }
+    MessageDigest md = newSha256();
     for (String p : parts) {
       md.update(p.getBytes(StandardCharsets.UTF_8));
     }
     return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static final MessageDigest SHA256_PROTOTYPE = sha256Instance();
+
+  private static MessageDigest sha256Instance() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JRE", e);
+    }
+  }
+
+  /**
+   * A fresh SHA-256 digest: a clone of one looked up once (the provider lookup of {@code
+   * getInstance} cost more than hashing a request body); a lookup if the provider cannot clone.
+   */
+  private static MessageDigest newSha256() {
+    try {
+      return (MessageDigest) SHA256_PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      return sha256Instance();
+    }
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -1,8 +1,6 @@
 package io.llamasupervisor.cache;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -74,37 +72,23 @@ final class Responses {
   }
 
   /**
-   * The first {@code length} bytes of {@code body} if they are a complete JSON completion ({@code
-   * choices}, no {@code error}).
+   * The stored form ({@link StoredEntry#serializeJson}) of the first {@code length} bytes of {@code
+   * body} without the whitespace around them, if they are a complete JSON completion ({@code
+   * choices}, no {@code error}; see {@link JsonShape}); {@code null} if not.
    */
-  static Optional<String> completeJson(byte[] body, int length) {
-    // one pass of the streaming parser over the bytes: no tree for a body that is stored as text
-    boolean choices = false;
-    try (JsonParser p = JSON.getFactory().createParser(body, 0, length)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return Optional.empty();
-      }
-      JsonToken t;
-      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        JsonToken v = p.nextToken();
-        if (field.equals("error")) {
-          return Optional.empty();
-        }
-        if (field.equals("choices")) {
-          choices = v == JsonToken.START_ARRAY;
-        }
-        p.skipChildren();
-      }
-      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-        return Optional.empty(); // cut short, or something after the object
-      }
-    } catch (IOException e) {
-      return Optional.empty();
+  static byte[] storedJson(Endpoint endpoint, byte[] body, int length, long storedAtMillis) {
+    if (!JsonShape.isCompletion(body, length)) {
+      return null;
     }
-    return choices
-        ? Optional.of(new String(body, 0, length, StandardCharsets.UTF_8).strip())
-        : Optional.empty();
+    int from = 0;
+    int to = length;
+    while (body[from] <= ' ') {
+      from++; // the shape check saw an object, so there is a '{' to stop at
+    }
+    while (body[to - 1] <= ' ') {
+      to--;
+    }
+    return StoredEntry.serializeJson(endpoint, body, from, to, storedAtMillis);
   }
 
   private static JsonNode parse(String s) {

@@ -33,18 +33,37 @@ record StoredEntry(Endpoint endpoint, List<String> events, boolean streamed, lon
    */
   byte[] serialize() {
     byte[][] parts = new byte[events.size()][];
-    int total = 1 + 1 + 1 + 8 + 4;
+    int total = HEADER;
     for (int i = 0; i < parts.length; i++) {
       parts[i] = events.get(i).getBytes(StandardCharsets.UTF_8);
       total = Math.addExact(total, 4 + parts[i].length);
     }
-    ByteBuffer out = ByteBuffer.allocate(total);
-    out.put((byte) FORMAT).put((byte) endpoint.ordinal()).put((byte) (streamed ? 1 : 0));
-    out.putLong(storedAtMillis).putInt(parts.length);
+    ByteBuffer out = header(ByteBuffer.allocate(total), endpoint, streamed, storedAtMillis, parts);
     for (byte[] part : parts) {
       out.putInt(part.length).put(part);
     }
     return out.array();
+  }
+
+  /**
+   * The stored form of a JSON answer whose UTF-8 is {@code body[from, to)}, written from those
+   * bytes with one copy: the same bytes as {@code serialize()} of the entry holding that text.
+   */
+  static byte[] serializeJson(
+      Endpoint endpoint, byte[] body, int from, int to, long storedAtMillis) {
+    int length = to - from;
+    ByteBuffer out = ByteBuffer.allocate(Math.addExact(HEADER + 4, length));
+    header(out, endpoint, false, storedAtMillis, null);
+    return out.putInt(length).put(body, from, length).array();
+  }
+
+  /** Bytes before the first event: format, endpoint, streamed, stored-at, event count. */
+  private static final int HEADER = 1 + 1 + 1 + 8 + 4;
+
+  private static ByteBuffer header(
+      ByteBuffer out, Endpoint endpoint, boolean streamed, long storedAtMillis, byte[][] parts) {
+    out.put((byte) FORMAT).put((byte) endpoint.ordinal()).put((byte) (streamed ? 1 : 0));
+    return out.putLong(storedAtMillis).putInt(parts == null ? 1 : parts.length);
   }
 
   /** The entry written by {@link #serialize()}; throws {@link IOException} on anything else. */

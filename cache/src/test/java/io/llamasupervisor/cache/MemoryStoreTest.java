@@ -32,7 +32,7 @@ class MemoryStoreTest {
       StoredEntry stream =
           new StoredEntry(
               Endpoint.CHAT_COMPLETIONS, List.of("{\"a\":1}", "{\"b\":\"é\"}"), true, 42);
-      store.put("k", stream, null);
+      store.put("k", stream.serialize(), null);
       assertEquals(Optional.of(stream), store.get("k"));
       assertEquals(Optional.empty(), store.get("other"));
       store.close();
@@ -46,7 +46,7 @@ class MemoryStoreTest {
     try (SemanticIndex index = new SemanticIndex(16)) {
       MemoryStore store = store(max, index);
       for (int i = 0; i < 2_000; i++) {
-        store.put("k" + i, answer(i), null);
+        store.put("k" + i, answer(i).serialize(), null);
         store.maintain();
         assertTrue(store.offHeapBytes() <= max, "off-heap bytes " + store.offHeapBytes());
       }
@@ -67,13 +67,13 @@ class MemoryStoreTest {
     try (SemanticIndex index = new SemanticIndex(16)) {
       MemoryStore store = store(max, index);
       for (int i = 0; i < 4_000; i++) {
-        store.put("k" + i, answer(i), null);
+        store.put("k" + i, answer(i).serialize(), null);
       }
       store.maintain();
       assertTrue(store.bytes() > max - (64 << 10), "full: " + store.bytes());
       String big = "{\"choices\":[{\"text\":\"" + "y".repeat(3 << 20) + "\"}]}";
       StoredEntry large = new StoredEntry(Endpoint.COMPLETIONS, List.of(big), false, 1);
-      store.put("large", large, null);
+      store.put("large", large.serialize(), null);
       // the arena had room; whether Caffeine then keeps it is its admission policy's choice
       assertEquals(0, store.refusedStores());
       store.maintain();
@@ -86,9 +86,9 @@ class MemoryStoreTest {
   void aReplacedEntryGivesItsOldBlocksBack() throws Exception {
     try (SemanticIndex index = new SemanticIndex(16)) {
       MemoryStore store = store(1 << 20, index);
-      store.put("k", answer(1), null);
+      store.put("k", answer(1).serialize(), null);
       long one = store.offHeapBytes();
-      store.put("k", answer(2), null);
+      store.put("k", answer(2).serialize(), null);
       store.maintain();
       assertEquals(one, store.offHeapBytes());
       assertEquals(Optional.of(answer(2)), store.get("k"));

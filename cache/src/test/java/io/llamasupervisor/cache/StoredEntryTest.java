@@ -51,4 +51,14 @@ class StoredEntryTest {
     foreign[0] = 9;
     assertThrows(IOException.class, () -> StoredEntry.deserialize(foreign));
   }
+
+  @Test
+  void aJsonAnswerWrittenFromItsBytesIsTheEntryOfItsText() throws IOException {
+    String text = "{\"choices\":[{\"text\":\"é ✓\"}]}";
+    byte[] body = (" \n" + text + "\r\n").getBytes(StandardCharsets.UTF_8);
+    StoredEntry entry = new StoredEntry(Endpoint.COMPLETIONS, List.of(text), false, 7);
+    byte[] stored = Responses.storedJson(Endpoint.COMPLETIONS, body, body.length, 7);
+    assertArrayEquals(entry.serialize(), stored);
+    assertEquals(entry, StoredEntry.deserialize(stored));
+  }
 }
