@@ -594,6 +594,8 @@ public final class ResponseCache implements AutoCloseable {
     }
   }
 
+  private static final MessageDigest SHA256_PROTOTYPE = sha256Instance();
+
   /** The SHA-256 of the UTF-8 of {@code parts} one after the other, in hex. */
   static String sha256(String... parts) {
     MessageDigest md = newSha256();
@@ -602,8 +604,6 @@ public final class ResponseCache implements AutoCloseable {
     }
     return HexFormat.of().formatHex(md.digest());
   }
-
-  private static final MessageDigest SHA256_PROTOTYPE = sha256Instance();
 
   private static MessageDigest sha256Instance() {
     try {

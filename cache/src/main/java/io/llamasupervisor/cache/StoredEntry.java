@@ -22,6 +22,9 @@ import java.util.Objects;
 record StoredEntry(Endpoint endpoint, List<String> events, boolean streamed, long storedAtMillis) {
   private static final int FORMAT = 1;
 
+  /** Bytes before the first event: format, endpoint, streamed, stored-at, event count. */
+  private static final int HEADER = 1 + 1 + 1 + 8 + 4;
+
   StoredEntry {
     Objects.requireNonNull(endpoint, "endpoint");
     events = List.copyOf(events);
@@ -38,7 +41,8 @@ record StoredEntry(Endpoint endpoint, List<String> events, boolean streamed, lon
       parts[i] = events.get(i).getBytes(StandardCharsets.UTF_8);
       total = Math.addExact(total, 4 + parts[i].length);
     }
-    ByteBuffer out = header(ByteBuffer.allocate(total), endpoint, streamed, storedAtMillis, parts);
+    ByteBuffer out =
+        header(ByteBuffer.allocate(total), endpoint, streamed, storedAtMillis, parts.length);
     for (byte[] part : parts) {
       out.putInt(part.length).put(part);
     }
@@ -53,17 +57,14 @@ record StoredEntry(Endpoint endpoint, List<String> events, boolean streamed, lon
       Endpoint endpoint, byte[] body, int from, int to, long storedAtMillis) {
     int length = to - from;
     ByteBuffer out = ByteBuffer.allocate(Math.addExact(HEADER + 4, length));
-    header(out, endpoint, false, storedAtMillis, null);
+    header(out, endpoint, false, storedAtMillis, 1);
     return out.putInt(length).put(body, from, length).array();
   }
 
-  /** Bytes before the first event: format, endpoint, streamed, stored-at, event count. */
-  private static final int HEADER = 1 + 1 + 1 + 8 + 4;
-
   private static ByteBuffer header(
-      ByteBuffer out, Endpoint endpoint, boolean streamed, long storedAtMillis, byte[][] parts) {
+      ByteBuffer out, Endpoint endpoint, boolean streamed, long storedAtMillis, int events) {
     out.put((byte) FORMAT).put((byte) endpoint.ordinal()).put((byte) (streamed ? 1 : 0));
-    return out.putLong(storedAtMillis).putInt(parts == null ? 1 : parts.length);
+    return out.putLong(storedAtMillis).putInt(events);
   }
 
   /** The entry written by {@link #serialize()}; throws {@link IOException} on anything else. */
