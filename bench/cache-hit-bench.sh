@@ -6,7 +6,7 @@
 # (a seed) that are all different, through the gateway with the cache and through a second gateway
 # without one, with each gateway's CPU per request: what the cache costs a request it cannot answer.
 #
-#   bench/cache-hit-bench.sh [--duration S] [--miss-rounds N] [--skip-build]
+#   [CACHE_ARGS=…] [CACHE_JAVA_OPTS=…] bench/cache-hit-bench.sh [--duration S] [--miss-rounds N] [--skip-build]
 #
 # Needs wrk (Debian: apt-get install wrk) and a JDK. Everything listens on 127.0.0.1 and stops when
 # the script ends.
@@ -41,9 +41,13 @@ java -XX:+UseSerialGC -Xmx256m -cp "$cp" io.llamasupervisor.testkit.FakeLlamaSer
   -m "$work/m.gguf" --host 127.0.0.1 --port "$fake_port" -np 8 -c 2048 \
   --fake-load-ms 0 --fake-token-ms 1 >"$work/backend.log" 2>&1 &
 pids+=($!)
+# CACHE_ARGS adds GatewayBenchServer options to the cached gateway (e.g. --cache-max-bytes 2097152),
+# CACHE_JAVA_OPTS JVM options (e.g. -Xlog:gc:file=gc.log)
+# shellcheck disable=SC2086
 java -XX:+UseSerialGC -Xms64m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m \
-  -Xss512k -cp "$cp" io.llamasupervisor.gateway.GatewayBenchServer --port "$gw_port" --model m \
-  --slots 8 --backend "http://127.0.0.1:$fake_port" --exact-cache >"$work/gateway.log" 2>&1 &
+  -Xss512k ${CACHE_JAVA_OPTS:-} -cp "$cp" io.llamasupervisor.gateway.GatewayBenchServer --port "$gw_port" --model m \
+  --slots 8 --backend "http://127.0.0.1:$fake_port" --exact-cache ${CACHE_ARGS:-} \
+  >"$work/gateway.log" 2>&1 &
 gw_pid=$!
 pids+=($gw_pid)
 java -XX:+UseSerialGC -Xms64m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m \

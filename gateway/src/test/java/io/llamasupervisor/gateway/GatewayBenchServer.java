@@ -18,10 +18,11 @@ import java.util.concurrent.CountDownLatch;
 /**
  * A gateway in front of fixed backends, for benchmarks: {@code java … GatewayBenchServer --port
  * 8080 --model tiny --slots 4 --backend http://127.0.0.1:39001 [--backend …] [--affinity]
- * [--io-threads N] [--route NAME=URL …] [--exact-cache]}; each {@code --route} adds one more model
- * with one backend of the same slots; {@code --exact-cache} turns the exact response cache on for
- * every model (in memory, the defaults). Prints {@code gateway listening on PORT} when ready and
- * runs until killed.
+ * [--io-threads N] [--route NAME=URL …] [--exact-cache [--cache-max-bytes N]]}; each {@code
+ * --route} adds one more model with one backend of the same slots; {@code --exact-cache} turns the
+ * exact response cache on for every model (in memory, the defaults, bounded as {@code serve} bounds
+ * it: a quarter of the heap, or {@code --cache-max-bytes}). Prints {@code gateway listening on
+ * PORT} when ready and runs until killed.
  */
 public final class GatewayBenchServer {
   private GatewayBenchServer() {}
@@ -32,6 +33,7 @@ public final class GatewayBenchServer {
     int slots = 4;
     boolean affinity = false;
     boolean exactCache = false;
+    long cacheBytes = Runtime.getRuntime().maxMemory() / 4;
     int ioThreads = 0;
     List<String> backends = new ArrayList<>();
     List<String> extra = new ArrayList<>();
@@ -45,6 +47,7 @@ public final class GatewayBenchServer {
         case "--io-threads" -> ioThreads = Integer.parseInt(args[++i]);
         case "--route" -> extra.add(args[++i]);
         case "--exact-cache" -> exactCache = true;
+        case "--cache-max-bytes" -> cacheBytes = Long.parseLong(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -88,9 +91,7 @@ public final class GatewayBenchServer {
     CacheConfig cacheConfig =
         CacheConfig.parse(Map.of("defaults", Map.of("cache", Map.of("exact", true))));
     cacheConfig =
-        cacheConfig.withBounds(
-            Math.min(cacheConfig.maxBytes(), Runtime.getRuntime().maxMemory() / 4),
-            cacheConfig.ttl());
+        cacheConfig.withBounds(Math.min(cacheConfig.maxBytes(), cacheBytes), cacheConfig.ttl());
     ResponseCache cache = exactCache ? ResponseCache.create(cacheConfig, meters) : null;
     GatewayServer gw =
         new GatewayServer(
