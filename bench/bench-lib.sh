@@ -18,3 +18,16 @@ bench_classpath() {
 }
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# CPU clock ticks of the JIT compiler threads (C1, C2) of the JVM with pid $1: the part of a JVM's
+# CPU that is compiling, not serving; it falls to about nothing once the JIT has settled
+jit_ticks() {
+  local sum=0 t n
+  for t in /proc/"$1"/task/*; do
+    n=$(cat "$t/comm" 2>/dev/null) || continue
+    [[ $n == C[12]\ CompilerThre* ]] || continue
+    read -r -a f < <(sed 's/^.*) //' "$t/stat" 2>/dev/null) || continue
+    sum=$((sum + f[11] + f[12]))
+  done
+  echo "$sum"
+}

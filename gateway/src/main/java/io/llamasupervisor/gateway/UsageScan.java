@@ -114,6 +114,10 @@ final class UsageScan {
     if (b[j] != '.' && b[j] != 'e' && b[j] != 'E') {
       return whole;
     }
+    double fraction = fraction(b, j, end);
+    if (fraction >= 0) {
+      return whole + fraction;
+    }
     while (j < end
         && (b[j] == '.'
             || b[j] == 'e'
@@ -131,6 +135,31 @@ final class UsageScan {
     } catch (NumberFormatException e) {
       return -1;
     }
+  }
+
+  /**
+   * The fraction at {@code dot} ({@code .} and digits, no exponent) from its first 18 digits, or -1
+   * when the number goes on with an exponent or runs to the end. llama-server writes rates with 17
+   * significant digits, which sends {@link Double#parseDouble} down its big-number path; a metric
+   * needs far fewer.
+   */
+  private static double fraction(byte[] b, int dot, int end) {
+    if (b[dot] != '.') {
+      return -1;
+    }
+    long digits = 0;
+    long scale = 1;
+    int j = dot + 1;
+    for (; j < end && b[j] >= '0' && b[j] <= '9'; j++) {
+      if (scale < 1_000_000_000_000_000L) {
+        digits = digits * 10 + (b[j] - '0');
+        scale *= 10;
+      }
+    }
+    if (j == dot + 1 || j >= end || b[j] == 'e' || b[j] == 'E') {
+      return -1;
+    }
+    return (double) digits / scale;
   }
 
   private static int stringEnd(byte[] b, int i, int end) {

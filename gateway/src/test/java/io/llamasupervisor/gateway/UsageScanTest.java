@@ -52,4 +52,24 @@ class UsageScanTest {
     assertEquals(7, u.completion());
     assertEquals(-1, u.perSecond());
   }
+
+  @Test
+  void ratesWithSeventeenDigitsOrAnExponentReadAsDoubleWould() {
+    for (String rate :
+        new String[] {"27.384615384615387", "8090.501234567890123", "1.5e3", "2.25E-1", "0.1"}) {
+      UsageScan.Usage u =
+          scan(
+              "{\"timings\":{\"prompt_n\":1,\"predicted_n\":2,\"predicted_per_second\":"
+                  + rate
+                  + "}}");
+      assertEquals(
+          Double.parseDouble(rate), u.perSecond(), Math.ulp(Double.parseDouble(rate)) * 4, rate);
+    }
+  }
+
+  @Test
+  void aRateCutAfterItsPointIsUnknown() {
+    assertEquals(-1, scan("{\"timings\":{\"predicted_per_second\":12.").perSecond());
+    assertEquals(-1, scan("{\"timings\":{\"predicted_per_second\":12.34").perSecond());
+  }
 }
