@@ -15,9 +15,6 @@ import io.llamasupervisor.testkit.FakeServerProcess;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,14 +66,7 @@ class GatewayRealServerIT {
     withRealServer(
         (real, gw, meters) -> {
           HttpResponse<String> r =
-              HttpClient.newHttpClient()
-                  .send(
-                      HttpRequest.newBuilder(
-                              URI.create("http://127.0.0.1:" + gw.port() + "/v1/chat/completions"))
-                          .POST(HttpRequest.BodyPublishers.ofString(Http.chat("m", 8, false)))
-                          .header("Content-Type", "application/json")
-                          .build(),
-                      HttpResponse.BodyHandlers.ofString());
+              Http.post(gw.port(), "/v1/chat/completions", Http.chat("m", 8, false));
           assertEquals(200, r.statusCode(), r.body());
           JsonNode answer = JSON.readTree(r.body());
           await()
