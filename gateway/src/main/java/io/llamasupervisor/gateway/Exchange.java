@@ -400,7 +400,8 @@ final class Exchange implements Waiter {
     boolean dropLength = rewrite != null || selfFramed;
     for (int i = 0; i < h.names().size(); i++) {
       String name = h.names().get(i);
-      if (!ResponseHeadWriter.replaced(name, sse, dropLength, rewrite != null)) {
+      if (!ResponseHeadWriter.replaced(name, sse, dropLength, rewrite != null)
+          && !h.namedByConnection(name)) {
         w.header(name, h.values().get(i));
       }
     }

@@ -1,5 +1,6 @@
 package io.llamasupervisor.gateway;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Collections;
 import java.util.Set;
@@ -23,8 +24,23 @@ final class Hop {
 
   private Hop() {}
 
-  /** Removes the hop-by-hop headers (Content-Length stays). */
+  /**
+   * Removes the hop-by-hop headers and every field the {@code Connection} header names as an option
+   * of this connection (RFC 9110 7.6.1: {@code Connection: keep-alive, X-Trace} makes {@code
+   * X-Trace} hop-by-hop too). Content-Length stays; the caller sets Host and Content-Length itself
+   * afterwards, so a client cannot strip those.
+   */
   static void strip(HttpHeaders h) {
+    if (h.contains(HttpHeaderNames.CONNECTION)) {
+      for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
+        for (String option : value.split(",")) {
+          String name = option.strip();
+          if (!name.isEmpty() && !name.equalsIgnoreCase("close") && !NAMES.contains(name)) {
+            h.remove(name);
+          }
+        }
+      }
+    }
     for (String name : NAMES) {
       h.remove(name);
     }

@@ -321,7 +321,9 @@ final class ResponseParser {
   /**
    * A response head as the backend sent it: status, reason, the header fields in order (names and
    * values as ISO-8859-1 text, so they are written back byte for byte) and what they say about
-   * framing and reuse.
+   * framing and reuse. {@code connectionOptions} are the names the {@code Connection} field lists
+   * besides {@code close} and {@code keep-alive}: fields of this hop only (RFC 9110 7.6.1), never
+   * relayed; usually none.
    */
   record ResponseHead(
       int status,
@@ -331,7 +333,18 @@ final class ResponseParser {
       Framing framing,
       long contentLength,
       boolean keepAlive,
-      String contentType) {
+      String contentType,
+      List<String> connectionOptions) {
+
+    /** Whether the {@code Connection} field names {@code field} as one of this hop's own. */
+    boolean namedByConnection(String field) {
+      for (int i = 0; i < connectionOptions.size(); i++) {
+        if (connectionOptions.get(i).equalsIgnoreCase(field)) {
+          return true;
+        }
+      }
+      return false;
+    }
 
     boolean interim() {
       return status >= 100 && status < 200;
@@ -393,6 +406,7 @@ final class ResponseParser {
       boolean chunked = false;
       boolean otherCoding = false;
       Boolean connectionKeepAlive = null;
+      List<String> connectionOptions = List.of();
       String contentType = "";
       int at = eol + 1;
       while (at < end) {
@@ -453,8 +467,15 @@ final class ResponseParser {
             String t = token.strip();
             if (t.equalsIgnoreCase("close")) {
               connectionKeepAlive = false;
-            } else if (t.equalsIgnoreCase("keep-alive") && connectionKeepAlive == null) {
-              connectionKeepAlive = true;
+            } else if (t.equalsIgnoreCase("keep-alive")) {
+              if (connectionKeepAlive == null) {
+                connectionKeepAlive = true;
+              }
+            } else if (!t.isEmpty()) {
+              if (connectionOptions.isEmpty()) {
+                connectionOptions = new ArrayList<>(2);
+              }
+              connectionOptions.add(t);
             }
           }
         } else if (name.equalsIgnoreCase("content-type")) {
@@ -478,7 +499,15 @@ final class ResponseParser {
         keepAlive = false;
       }
       return new ResponseHead(
-          status, reason, names, values, framing, contentLength, keepAlive, contentType);
+          status,
+          reason,
+          names,
+          values,
+          framing,
+          contentLength,
+          keepAlive,
+          contentType,
+          connectionOptions);
     }
 
     private static long parseLength(String v) throws MalformedResponseException {

@@ -113,6 +113,41 @@ class GatewayRelayIT {
   }
 
   @Test
+  void fieldsTheConnectionHeaderNamesAreNotRelayedInEitherDirection() throws Exception {
+    backend =
+        new ScriptedBackend(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + "Connection: keep-alive, X-Internal\r\nX-Internal: backend-only\r\n"
+                + "X-Kept: yes\r\nContent-Length: "
+                + JSON_ANSWER.length()
+                + "\r\n\r\n"
+                + JSON_ANSWER,
+            false);
+    GatewayServer gw = gatewayInFrontOf(backend);
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gw.port())) {
+      s.getOutputStream()
+          .write(
+              ("POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\n"
+                      + "Connection: X-Trace, close\r\nX-Trace: client-only\r\nX-Other: 2\r\n"
+                      + "Content-Type: application/json\r\nContent-Length: "
+                      + ASK.length()
+                      + "\r\n\r\n"
+                      + ASK)
+                  .getBytes(StandardCharsets.US_ASCII));
+      String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      String head = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase();
+      assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+      assertTrue(answer.endsWith(JSON_ANSWER), answer);
+      assertTrue(head.contains("\r\nx-kept: yes"), head);
+      assertFalse(head.contains("x-internal"), head);
+    }
+    String forwarded = String.join("\n", backend.lastHead).toLowerCase();
+    assertTrue(forwarded.contains("\nx-other: 2"), forwarded);
+    assertFalse(forwarded.contains("x-trace"), forwarded);
+    assertFalse(forwarded.contains("connection: x-trace"), forwarded);
+  }
+
+  @Test
   void aBrokenResponseBeforeAnyByteReachedTheClientIsA502InOpenAisShape() throws Exception {
     backend = new ScriptedBackend("HTTP/1.1 2xx Fine\r\n\r\n", true);
     GatewayServer gw = gatewayInFrontOf(backend);
@@ -148,6 +183,10 @@ class GatewayRelayIT {
    */
   private static final class ScriptedBackend implements AutoCloseable {
     final AtomicInteger requests = new AtomicInteger();
+
+    /** The request line and header lines of the last request, as received. */
+    volatile List<String> lastHead = List.of();
+
     private final ServerSocket server;
     private final byte[] answer;
     private final boolean closeAfter;
@@ -191,7 +230,9 @@ class GatewayRelayIT {
           if (line == null) {
             return;
           }
+          List<String> head = new java.util.ArrayList<>(List.of(line));
           while ((line = lines.readLine()) != null && !line.isEmpty()) {
+            head.add(line);
             if (line.toLowerCase().startsWith("content-length:")) {
               length = Integer.parseInt(line.substring(15).strip());
             }
@@ -199,6 +240,7 @@ class GatewayRelayIT {
           for (int i = 0; i < length; i++) {
             lines.read();
           }
+          lastHead = List.copyOf(head);
           requests.incrementAndGet();
           out.write(answer);
           out.flush();
