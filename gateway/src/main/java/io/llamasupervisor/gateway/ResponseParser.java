@@ -81,9 +81,19 @@ final class ResponseParser {
   /**
    * Parses what {@code in} holds; does not release it. When the sink's {@code end()} already reset
    * the parser for the next request on this connection, bytes left in {@code in} came before that
-   * request was sent: they are refused, not read as its answer.
+   * request was sent: they are refused, not read as its answer. After a {@link
+   * MalformedResponseException} the parser holds no buffer (the connection is not reused).
    */
   void feed(ByteBuf in, Sink sink) throws MalformedResponseException {
+    try {
+      read(in, sink);
+    } catch (MalformedResponseException e) {
+      releasePartial();
+      throw e;
+    }
+  }
+
+  private void read(ByteBuf in, Sink sink) throws MalformedResponseException {
     int resetsBefore = resets;
     while (in.isReadable()) {
       if (resets != resetsBefore) {
