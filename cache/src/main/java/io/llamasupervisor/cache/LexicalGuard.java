@@ -26,16 +26,23 @@ import java.util.regex.Pattern;
  *       have}, {@code 'll} → {@code will}, {@code 'd} → {@code would}, {@code 'm} → {@code am},
  *       {@code 's} → {@code is} after a pronoun or question word, {@code let's} → {@code let us});
  *       any other {@code 's} is a possessive and dropped ({@code John's} → {@code john}).
- *   <li>Punctuation is dropped, except inside tokens that hold a digit or joiners such as {@code -
+ *   <li>Sentence punctuation is dropped ({@value #SENTENCE_PUNCTUATION}, brackets, quotes, and
+ *       dashes standing alone), except inside tokens that hold a digit or joiners such as {@code -
  *       _ . / : @ #} ({@code v1.2}, {@code ISO-8601}, {@code x86_64}, {@code 1,000} → {@code 1000},
- *       {@code c++}) and standalone operators ({@code < > = + - * / ^ % ≤ ≥ ≠}), which stay tokens.
+ *       {@code c++}). Every other symbol is kept as a token: signs and currency with a number
+ *       ({@code -40}, {@code $100}, {@code 50%}), operators standing alone or between words ({@code
+ *       ×}, {@code ÷}, {@code ||}, {@code &&}, {@code ≠}), and a run of punctuation standing inside
+ *       the text ({@code ??}, {@code ?.}).
  *   <li>A leading request frame is dropped ("can you", "could you", "would you (mind)", "will you",
  *       "tell me", "do you know", "I would like to know", "I want to know", "I need to know", "I
  *       wonder", "I was wondering", "let me know", "quick question"), as are "thank you" and
- *       "thanks in advance" anywhere.
- *   <li>Stop words are dropped: {@value #STOP_WORD_LIST}. The list is short on purpose: negations,
- *       prepositions (on/off, from/to), quantifiers, auxiliaries of tense or mood (was, should,
- *       might) and pronouns stay, because each of them can change the question.
+ *       "thanks in advance" at the start or end of a sentence.
+ *   <li>Articles and fillers are dropped anywhere: {@value #ANYWHERE_WORD_LIST}. Greetings and
+ *       politeness are dropped where politeness stands, at the start or end of a sentence or right
+ *       after "you" ("could you please…"): {@value #EDGE_WORD_LIST}; inside a sentence they are
+ *       content ("how do you say please in French" is not "…thanks in French"). The lists are short
+ *       on purpose: negations, prepositions (on/off, from/to), quantifiers, auxiliaries of tense or
+ *       mood (was, should, might) and pronouns stay, because each of them can change the question.
  *   <li>Agreement is folded: {@code are}/{@code am} → {@code is}, {@code does} → {@code do}, {@code
  *       has} → {@code have}; regular plurals of words of 4 letters or more are folded (Harman's
  *       S-stemmer: {@code -ies} → {@code -y}, {@code -es} → {@code -e}, {@code -s} → nothing,
@@ -45,8 +52,8 @@ import java.util.regex.Pattern;
  * </ol>
  *
  * <p><em>Order-carrying tokens</em> are numbers and anything with a digit, codes, quoted strings,
- * operators, and names: words capitalised anywhere but at the start of a sentence, and all-caps
- * words of two letters or more. A word counts as a name in both prompts if it is one in either.
+ * symbols, and names: words capitalised anywhere but at the start of a sentence, and all-caps words
+ * of two letters or more. A word counts as a name in both prompts if it is one in either.
  *
  * <p>The guard passes when (1) the content tokens of both prompts are the same words, in the same
  * order except that one contiguous block may have moved ("in Python, how do I…" = "how do I… in
@@ -55,10 +62,23 @@ import java.util.regex.Pattern;
  * name), a word swapped with another ("dog bites man"), or names in another order.
  */
 final class LexicalGuard {
-  static final String STOP_WORD_LIST =
-      "a, an, the, please, pls, plz, kindly, thanks, thank, thx, hi, hello, hey, dear, ok, okay,"
-          + " um, uh, hmm";
-  static final Set<String> STOP_WORDS = Set.of(STOP_WORD_LIST.split(",\\s*"));
+  static final String ANYWHERE_WORD_LIST = "a, an, the, um, uh, hmm";
+  static final String EDGE_WORD_LIST =
+      "please, pls, plz, kindly, thanks, thank, thx, hi, hello, hey, dear, ok, okay";
+
+  /** Dropped wherever they stand. */
+  static final Set<String> ANYWHERE_WORDS = Set.of(ANYWHERE_WORD_LIST.split(",\\s*"));
+
+  /** Dropped at the start or end of a sentence, or right after "you". */
+  static final Set<String> EDGE_WORDS = Set.of(EDGE_WORD_LIST.split(",\\s*"));
+
+  /** Punctuation that ends or divides a sentence; it never carries what is asked. */
+  static final String SENTENCE_PUNCTUATION = ". , ; : ! ? …";
+
+  private static final String SENTENCE_CHARS = ".,;:!?…";
+
+  /** Brackets and quotes around a word, and dashes between clauses. */
+  private static final String FRAMING_CHARS = "()[]{}\"'`«»¿¡—–";
 
   /** Word forms that differ by agreement only. */
   static final Map<String, String> AGREEMENT =
@@ -100,7 +120,6 @@ final class LexicalGuard {
   private static final Pattern QUOTED =
       Pattern.compile("\"([^\"]*)\"|`([^`]*)`|(?<![\\p{L}\\p{N}])'([^']+)'(?![\\p{L}\\p{N}])");
   private static final Pattern THOUSANDS = Pattern.compile("\\d{1,3}(,\\d{3})+(\\.\\d+)?");
-  private static final String OPERATOR_CHARS = "<>=+-*/^%≤≥≠";
   private static final String JOINERS = "-_./:@#+&";
   private static final int MAX_BLOCK_CHECK_TOKENS = 128;
 
@@ -219,7 +238,7 @@ final class LexicalGuard {
    * A raw token before stop-word removal: lower-case text, whether it carries order, and whether it
    * is a word (letters, possibly a name) rather than a number, code, quote or operator.
    */
-  private record Raw(String lower, boolean orderCarrying, boolean word) {
+  private record Raw(String lower, boolean orderCarrying, boolean word, int sentence) {
     /** A word that is not a name: stop words and frames are made of these. */
     boolean plain() {
       return word && !orderCarrying;
@@ -244,36 +263,44 @@ final class LexicalGuard {
     qm.appendTail(sb);
 
     List<Raw> raw = new ArrayList<>();
+    int sentence = 0;
     boolean sentenceStart = true;
-    for (String chunk : sb.toString().split("\\s+")) {
+    String[] chunks = sb.toString().strip().split("\\s+");
+    for (int c = 0; c < chunks.length; c++) {
+      String chunk = chunks[c];
       if (chunk.isEmpty()) {
         continue;
       }
       if (chunk.startsWith("\u0001") && chunk.endsWith("\u0001") && chunk.length() > 2) {
         int idx = Integer.parseInt(chunk.substring(1, chunk.length() - 1));
-        raw.add(new Raw("\"" + quotes.get(idx) + "\"", true, false));
+        raw.add(new Raw("\"" + quotes.get(idx) + "\"", true, false, sentence));
         sentenceStart = false;
         continue;
       }
       boolean endsSentence = endsSentence(chunk);
       String core = strip(chunk);
       if (core.isEmpty()) {
-        if (isOperator(chunk)) {
-          raw.add(new Raw(chunk, true, false));
+        // punctuation standing alone: a separator ("—", "?", "...", a last "?!"), or, as a run
+        // inside the text, an operator of its own ("the ?? operator")
+        if (!separator(chunk) && c < chunks.length - 1) {
+          raw.add(new Raw(chunk, true, false, sentence));
         }
-        sentenceStart = sentenceStart || endsSentence;
-        continue;
+      } else {
+        words(core, sentenceStart, sentence, raw);
       }
-      words(core, sentenceStart, raw);
-      sentenceStart = endsSentence;
+      if (endsSentence) {
+        sentence++;
+      }
+      sentenceStart = core.isEmpty() ? sentenceStart || endsSentence : endsSentence;
     }
 
     removeLeadingFrames(raw);
     removePhrases(raw);
+    removeEdgeWords(raw);
 
     List<Token> out = new ArrayList<>(raw.size());
     for (Raw r : raw) {
-      if (r.plain() && STOP_WORDS.contains(r.lower())) {
+      if (r.plain() && ANYWHERE_WORDS.contains(r.lower())) {
         continue;
       }
       String norm = r.lower();
@@ -292,135 +319,145 @@ final class LexicalGuard {
       chunk = chunk.substring(0, chunk.length() - 1);
       c = chunk.charAt(chunk.length() - 1);
     }
-    return c == '.' || c == '!' || c == '?' || c == ':' || c == ';';
+    return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '…';
   }
 
-  private static boolean isOperator(String chunk) {
-    for (int i = 0; i < chunk.length(); i++) {
-      if (OPERATOR_CHARS.indexOf(chunk.charAt(i)) < 0) {
-        return false;
-      }
-    }
-    return true;
+  /** Whether a chunk of punctuation only is a separator: one character, or an ellipsis. */
+  private static boolean separator(String chunk) {
+    return chunk.length() == 1 || chunk.chars().allMatch(c -> c == '.');
   }
 
-  /** Leading and trailing punctuation off; {@code c++}/{@code c#} keep their tail. */
+  private static boolean sentencePunctuation(char c) {
+    return SENTENCE_CHARS.indexOf(c) >= 0;
+  }
+
+  private static boolean framing(char c) {
+    return FRAMING_CHARS.indexOf(c) >= 0;
+  }
+
+  /**
+   * Brackets and quotes off both ends, sentence punctuation off the end. Signs, currency and other
+   * symbols stay ({@code -40}, {@code $5}, {@code 50%}, {@code c++}, {@code c#}).
+   */
   private static String strip(String chunk) {
     int from = 0;
     int to = chunk.length();
-    while (from < to && !Character.isLetterOrDigit(chunk.charAt(from))) {
+    while (from < to && framing(chunk.charAt(from))) {
       from++;
     }
-    while (to > from && !Character.isLetterOrDigit(chunk.charAt(to - 1))) {
-      char c = chunk.charAt(to - 1);
-      if ((c == '+' || c == '#') && to - 1 > from) {
-        break;
-      }
+    while (to > from
+        && (framing(chunk.charAt(to - 1)) || sentencePunctuation(chunk.charAt(to - 1)))) {
       to--;
     }
     return chunk.substring(from, to);
   }
 
-  private static void words(String core, boolean sentenceStart, List<Raw> raw) {
+  private static void words(String core, boolean sentenceStart, int sentence, List<Raw> raw) {
     String lower = core.toLowerCase(Locale.ROOT);
     int apo = lower.indexOf('\'');
-    if (apo > 0) {
-      contraction(core, lower, apo, sentenceStart, raw);
+    if (apo > 0 && Character.isLetter(core.charAt(apo - 1))) {
+      contraction(core, lower, apo, sentenceStart, sentence, raw);
       return;
     }
     if (hasDigit(core)) {
-      String n = THOUSANDS.matcher(lower).matches() ? lower.replace(",", "") : lower;
-      raw.add(new Raw(n, true, false));
+      String n = THOUSANDS.matcher(lower).replaceAll(m -> m.group().replace(",", ""));
+      raw.add(new Raw(n, true, false, sentence));
       return;
     }
     if (hasJoiner(core)) {
       boolean code = !core.equals(lower) || containsAny(core, "_./:@#+&");
-      raw.add(new Raw(lower, code, false));
+      raw.add(new Raw(lower, code, false, sentence));
       return;
     }
+    // words, and every symbol between them as a token of its own ("a≠b", "x|y", "$var")
     int start = -1;
     for (int i = 0; i <= core.length(); i++) {
-      boolean letter = i < core.length() && Character.isLetterOrDigit(core.charAt(i));
+      char ch = i < core.length() ? core.charAt(i) : ' ';
+      boolean letter = i < core.length() && Character.isLetterOrDigit(ch);
       if (letter && start < 0) {
         start = i;
       } else if (!letter && start >= 0) {
-        word(core.substring(start, i), sentenceStart && start == 0, raw);
+        word(core.substring(start, i), sentenceStart && start == 0, sentence, raw);
         start = -1;
+      }
+      if (i < core.length() && !letter && !sentencePunctuation(ch) && !framing(ch)) {
+        raw.add(new Raw(String.valueOf(ch), true, false, sentence));
       }
     }
   }
 
-  private static void word(String w, boolean sentenceStart, List<Raw> raw) {
+  private static void word(String w, boolean sentenceStart, int sentence, List<Raw> raw) {
     String lower = w.toLowerCase(Locale.ROOT);
     boolean allCaps = w.length() >= 2 && w.equals(w.toUpperCase(Locale.ROOT)) && !w.equals(lower);
     boolean capitalised = Character.isUpperCase(w.charAt(0)) && !w.equals("I");
     boolean name = allCaps || (capitalised && !sentenceStart);
     // a capitalised stop word inside a sentence is part of a name ("Contract A", "The Hague")
-    raw.add(new Raw(lower, name, true));
+    raw.add(new Raw(lower, name, true, sentence));
   }
 
   private static void contraction(
-      String core, String lower, int apo, boolean sentenceStart, List<Raw> raw) {
+      String core, String lower, int apo, boolean sentenceStart, int sentence, List<Raw> raw) {
     String head = lower.substring(0, apo);
     String tail = lower.substring(apo + 1);
     String origHead = core.substring(0, apo);
     switch (tail) {
       case "t" -> {
         if (head.equals("can")) {
-          add(raw, "can", "not");
+          add(raw, sentence, "can", "not");
         } else if (head.equals("won")) {
-          add(raw, "will", "not");
+          add(raw, sentence, "will", "not");
         } else if (head.equals("shan")) {
-          add(raw, "shall", "not");
+          add(raw, sentence, "shall", "not");
         } else if (head.equals("ain")) {
-          add(raw, "is", "not");
+          add(raw, sentence, "is", "not");
         } else if (head.endsWith("n")) {
-          add(raw, head.substring(0, head.length() - 1), "not");
+          add(raw, sentence, head.substring(0, head.length() - 1), "not");
         } else {
-          word(origHead, sentenceStart, raw);
+          word(origHead, sentenceStart, sentence, raw);
         }
       }
       case "re" -> {
-        word(origHead, sentenceStart, raw);
-        add(raw, "are");
+        word(origHead, sentenceStart, sentence, raw);
+        add(raw, sentence, "are");
       }
       case "ve" -> {
-        word(origHead, sentenceStart, raw);
-        add(raw, "have");
+        word(origHead, sentenceStart, sentence, raw);
+        add(raw, sentence, "have");
       }
       case "ll" -> {
-        word(origHead, sentenceStart, raw);
-        add(raw, "will");
+        word(origHead, sentenceStart, sentence, raw);
+        add(raw, sentence, "will");
       }
       case "d" -> {
-        word(origHead, sentenceStart, raw);
-        add(raw, "would");
+        word(origHead, sentenceStart, sentence, raw);
+        add(raw, sentence, "would");
       }
       case "m" -> {
-        word(origHead, sentenceStart, raw);
-        add(raw, "am");
+        word(origHead, sentenceStart, sentence, raw);
+        add(raw, sentence, "am");
       }
       case "s" -> {
-        word(origHead, sentenceStart, raw);
+        word(origHead, sentenceStart, sentence, raw);
         if (head.equals("let")) {
-          add(raw, "us");
+          add(raw, sentence, "us");
         } else if (S_IS.contains(head)) {
-          add(raw, "is");
+          add(raw, sentence, "is");
         }
       }
-      case "" -> word(origHead, sentenceStart, raw); // plural possessive: users'
+      case "" -> word(origHead, sentenceStart, sentence, raw); // plural possessive: users'
       default -> {
-        // o'clock, rock'n'roll, O'Brien: one token
+        // o'clock, rock'n'roll, O'Brien: one token (its symbols kept, as anywhere)
         String joined = lower.replace("'", "");
         boolean name = Character.isUpperCase(core.charAt(0)) && !sentenceStart;
-        raw.add(new Raw(joined, name, true));
+        boolean plain = joined.chars().allMatch(Character::isLetterOrDigit);
+        raw.add(new Raw(joined, name || !plain, plain, sentence));
       }
     }
   }
 
-  private static void add(List<Raw> raw, String... words) {
+  private static void add(List<Raw> raw, int sentence, String... words) {
     for (String w : words) {
-      raw.add(new Raw(w, false, true));
+      raw.add(new Raw(w, false, true, sentence));
     }
   }
 
@@ -458,25 +495,71 @@ final class LexicalGuard {
         }
       }
       if (!removed
-          && !raw.isEmpty()
+          && raw.size() > 1
           && raw.get(0).plain()
-          && STOP_WORDS.contains(raw.get(0).lower())) {
+          && EDGE_WORDS.contains(raw.get(0).lower())) {
         raw.remove(0); // a greeting or "please" before a frame
         removed = true;
       }
     }
   }
 
+  /** "thank you", "thanks in advance" where they open or close a sentence. */
   private static void removePhrases(List<Raw> raw) {
     for (List<String> phrase : ANYWHERE_PHRASES) {
       for (int i = 0; i + phrase.size() <= raw.size(); ) {
-        if (matchesAt(raw, i, phrase)) {
-          raw.subList(i, i + phrase.size()).clear();
+        int end = i + phrase.size();
+        if (matchesAt(raw, i, phrase)
+            && (opensSentence(raw, i) || closesSentence(raw, end - 1))
+            && sameSentence(raw, i, end - 1)) {
+          raw.subList(i, end).clear();
         } else {
           i++;
         }
       }
     }
+  }
+
+  /**
+   * Greetings and politeness at the start or end of a sentence, or right after "you"; what is left
+   * at an edge after one goes is an edge too ("Hi, please tell…").
+   */
+  private static void removeEdgeWords(List<Raw> raw) {
+    boolean removed = true;
+    while (removed) {
+      removed = false;
+      for (int i = 0; i < raw.size(); i++) {
+        Raw r = raw.get(i);
+        if (r.plain()
+            && EDGE_WORDS.contains(r.lower())
+            && raw.size() > 1
+            && (opensSentence(raw, i) || closesSentence(raw, i) || afterYou(raw, i))) {
+          raw.remove(i);
+          removed = true;
+          break;
+        }
+      }
+    }
+  }
+
+  private static boolean opensSentence(List<Raw> raw, int i) {
+    return i == 0 || raw.get(i - 1).sentence() != raw.get(i).sentence();
+  }
+
+  private static boolean closesSentence(List<Raw> raw, int i) {
+    return i == raw.size() - 1 || raw.get(i + 1).sentence() != raw.get(i).sentence();
+  }
+
+  private static boolean sameSentence(List<Raw> raw, int i, int j) {
+    return raw.get(i).sentence() == raw.get(j).sentence();
+  }
+
+  private static boolean afterYou(List<Raw> raw, int i) {
+    if (i == 0 || raw.get(i - 1).sentence() != raw.get(i).sentence()) {
+      return false;
+    }
+    String before = raw.get(i - 1).lower();
+    return before.equals("you") || before.equals("u");
   }
 
   private static boolean matchesAt(List<Raw> raw, int at, List<String> phrase) {

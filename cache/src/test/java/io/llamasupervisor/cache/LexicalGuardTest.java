@@ -74,6 +74,44 @@ class LexicalGuardTest {
     assertEquals(Verdict.CONTENT_WORDS, LexicalGuard.compare(a, b));
   }
 
+  /**
+   * Regression: signs, currency and operators outside a short list were dropped, so these passed.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiterString = " vs ",
+      value = {
+        "Convert -40 degrees Celsius to Fahrenheit vs Convert 40 degrees Celsius to Fahrenheit",
+        "Convert −40 degrees vs Convert 40 degrees",
+        "Explain the ?? operator in C# vs Explain the ?. operator in C#",
+        "What is 12 × 4? vs What is 12 ÷ 4?",
+        "Convert $100 to euros vs Convert £100 to euros",
+        "Evaluate true || false vs Evaluate true && false",
+        "Increase the price by 50% vs Increase the price by 50",
+        "is a≠b vs is a=b",
+        "How do you say please in French? vs How do you say thanks in French?",
+        "How do you say thank you in French? vs How do you say in French?",
+      })
+  void signsCurrencyOperatorsAndPolitenessAsTheObjectAreContent(String a, String b) {
+    assertEquals(false, LexicalGuard.compare(a, b) == Verdict.PASS, norms(a) + " vs " + norms(b));
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "Could you please explain recursion?|Explain recursion.",
+        "Explain recursion, please.|explain recursion",
+        "Hi, please, what is 2 + 2?|What is 2 + 2?",
+        "What is the capital of France? Thanks in advance.|What is the capital of France?",
+        "Explain recursion...|Explain recursion",
+        "Explain recursion — briefly|Explain recursion briefly",
+        "What does (a) mean?|What does a mean?",
+      })
+  void politenessAtTheEdgesAndSeparatorsStillPass(String a, String b) {
+    assertEquals(Verdict.PASS, LexicalGuard.compare(a, b), norms(a) + " vs " + norms(b));
+  }
+
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
