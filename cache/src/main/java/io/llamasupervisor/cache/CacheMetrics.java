@@ -21,7 +21,8 @@ import java.util.function.Supplier;
  *       semantic} (a semantic store also stores the exact entry);
  *   <li>{@code llama_gateway_cache_semantic_similarity{model}}: histogram of served semantic hits;
  *   <li>{@code llama_gateway_cache_semantic_rejected_total{model,reason}}: candidates not served,
- *       reason {@code threshold} (best candidate below it), {@code lexical_guard}, {@code expired};
+ *       reason {@code threshold} (best candidate below it), {@code lexical_guard}, {@code expired},
+ *       {@code no_usage} (a stream recorded without usage, for a request that gets usage);
  *   <li>{@code llama_gateway_cache_entries{kind}}, {@code llama_gateway_cache_bytes}: what this
  *       process holds (with Redis: its local copy of the vectors);
  *   <li>{@code llama_gateway_cache_evictions_total{cause}}: cause {@code size} or {@code expired};

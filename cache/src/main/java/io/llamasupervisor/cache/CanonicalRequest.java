@@ -19,13 +19,23 @@ import java.util.Optional;
 /**
  * A request body reduced to what decides its answer.
  *
- * <p>The canonical form is the JSON body with object keys sorted, numbers written in one form
- * ({@code 0}, {@code 0.0} and {@code 0e0} are the same), and without the top-level fields that do
- * not change the generated text: {@code stream}, {@code stream_options} and {@code user}.
+ * <p>The canonical form is the JSON body with object keys sorted, numbers written in one form per
+ * kind (integers as integers; {@code 0.0}, {@code 0.00} and {@code 0e0} are one float, but not the
+ * integer {@code 0}: llama-server reads some fields, such as a {@code logit_bias} token id, only as
+ * integers), and without the top-level fields that do not change the generated text: {@code
+ * stream}, {@code stream_options} and {@code user}. When the request asks for log-probabilities
+ * ({@code logprobs}, {@code top_logprobs}, {@code n_probs}), {@code stream} stays in the form: a
+ * streamed and a JSON answer carry them differently, so each is served only in its own form. A body
+ * with a lone surrogate escape ({@code "\ud800"}) is not parsed (llama-server refuses it).
  *
- * <p>A request is <em>deterministic</em> when {@code temperature} is 0, {@code top_k} is 1, or a
- * {@code seed} of 0 or more is given (llama-server's default temperature is 0.8 and its seed -1
- * means random, so a request without these fields is not).
+ * <p>A request is <em>deterministic</em> when llama-server's sampling cannot draw at random: a
+ * {@code seed} from 0 to 4294967294 (it reads the seed as a 32-bit unsigned number, and 4294967295,
+ * its -1, means a random seed); or {@code temperature} 0 without {@code dynatemp_range} above 0 and
+ * without a {@code samplers} list; or {@code top_k} 1 without {@code mirostat} and without a {@code
+ * samplers} list (a list can leave either sampler out, and mirostat does not apply top-k).
+ * llama-server's default temperature is 0.8 and its default seed random, so a request without these
+ * fields is not deterministic. {@code stream} counts only as the boolean {@code true} (llama-server
+ * reads anything else as false).
  *
  * <p>The semantic part ({@link #semanticPrompt()}, {@link #semanticScopeForm()}) exists for chat
  * requests whose last message is a user message with text content only: the prompt is that text;
@@ -85,13 +95,22 @@ final class CanonicalRequest {
       return Optional.empty();
     }
     ObjectNode obj = (ObjectNode) root;
-    boolean stream = obj.path("stream").asBoolean(false);
-    boolean includeUsage = obj.path("stream_options").path("include_usage").asBoolean(false);
-    obj.remove("stream");
+    boolean stream = isTrue(obj.get("stream"));
+    boolean includeUsage = isTrue(obj.path("stream_options").get("include_usage"));
     obj.remove("stream_options");
     obj.remove("user");
+    if (asksForLogprobs(obj)) {
+      obj.put("stream", stream);
+    } else {
+      obj.remove("stream");
+    }
     boolean deterministic = isDeterministic(obj);
-    String canonical = write(obj);
+    String canonical;
+    try {
+      canonical = write(obj);
+    } catch (LoneSurrogateException e) {
+      return Optional.empty();
+    }
 
     String prompt = null;
     String scopeForm = null;
@@ -145,20 +164,61 @@ final class CanonicalRequest {
     return null;
   }
 
+  /** The largest seed llama-server keeps: it reads seeds as uint32, and 0xFFFFFFFF is random. */
+  private static final BigDecimal MAX_FIXED_SEED = BigDecimal.valueOf(0xFFFFFFFEL);
+
   private static boolean isDeterministic(ObjectNode obj) {
+    JsonNode s = obj.get("seed");
+    if (s != null
+        && s.isIntegralNumber()
+        && s.decimalValue().signum() >= 0
+        && s.decimalValue().compareTo(MAX_FIXED_SEED) <= 0) {
+      return true; // every sampler chain (top-k…, mirostat) draws with this seed
+    }
+    boolean samplerList = obj.has("samplers");
     JsonNode t = obj.get("temperature");
-    if (t != null && t.isNumber() && t.decimalValue().signum() == 0) {
-      return true;
+    if (t != null
+        && t.isNumber()
+        && t.decimalValue().signum() == 0
+        && !samplerList
+        && !positive(obj.get("dynatemp_range"))) {
+      return true; // greedy: only the most likely token is left to draw
     }
     JsonNode k = obj.get("top_k");
-    if (k != null && k.isNumber() && k.decimalValue().compareTo(BigDecimal.ONE) == 0) {
-      return true;
-    }
-    JsonNode s = obj.get("seed");
-    return s != null && s.isIntegralNumber() && s.decimalValue().signum() >= 0;
+    return k != null
+        && k.isNumber()
+        && k.decimalValue().compareTo(BigDecimal.ONE) == 0
+        && !samplerList
+        && !positive(obj.get("mirostat"));
   }
 
-  /** Sorted keys, one form per number ({@code 1.50} and {@code 1.5} are one), no whitespace. */
+  private static boolean positive(JsonNode n) {
+    return n != null && n.isNumber() && n.decimalValue().signum() > 0;
+  }
+
+  private static boolean isTrue(JsonNode n) {
+    return n != null && n.isBoolean() && n.booleanValue();
+  }
+
+  /** Whether the answer carries log-probabilities, which JSON and SSE answers hold differently. */
+  private static boolean asksForLogprobs(ObjectNode obj) {
+    JsonNode lp = obj.get("logprobs");
+    return (lp != null && !lp.isNull() && !(lp.isBoolean() && !lp.booleanValue()))
+        || positive(obj.get("top_logprobs"))
+        || positive(obj.get("n_probs"));
+  }
+
+  /** A string with a high surrogate not followed by a low one, or a low one alone. */
+  private static final class LoneSurrogateException extends RuntimeException {
+    LoneSurrogateException() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * Sorted keys, one form per number of a kind ({@code 1.50} and {@code 1.5} are one float, {@code
+   * 15E-1}; {@code 1} stays an integer), no whitespace.
+   */
   static String write(JsonNode n) {
     StringBuilder sb = new StringBuilder(256);
     write(n, sb);
@@ -192,9 +252,17 @@ final class CanonicalRequest {
         write(n.get(i), sb);
       }
       sb.append(']');
+    } else if (n.isIntegralNumber()) {
+      sb.append(n.bigIntegerValue());
     } else if (n.isNumber()) {
+      // a float: digits and exponent, always with an E, so 2.0 (2E0) never meets the integer 2
       BigDecimal d = n.decimalValue();
-      sb.append(d.signum() == 0 ? "0" : d.stripTrailingZeros().toString());
+      if (d.signum() == 0) {
+        sb.append("0E0");
+      } else {
+        d = d.stripTrailingZeros();
+        sb.append(d.unscaledValue()).append('E').append(-d.scale());
+      }
     } else if (n.isTextual()) {
       quote(n.asText(), sb);
     } else {
@@ -208,7 +276,8 @@ final class CanonicalRequest {
    * {@code s} as a JSON string, escaped exactly as Jackson's default writer does (so keys made
    * before stay the same): a quote and a backslash get a backslash, backspace, tab, newline, form
    * feed and carriage return their short escapes, the other characters below U+0020 a six-character
-   * escape with upper-case hex digits, everything else is written as it is.
+   * escape with upper-case hex digits, everything else is written as it is. Throws {@link
+   * LoneSurrogateException} for a surrogate that is not half of a pair.
    */
   static void quote(String s, StringBuilder sb) {
     sb.append('"');
@@ -216,6 +285,15 @@ final class CanonicalRequest {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c >= 0x20 && c != '"' && c != '\\') {
+        if (Character.isSurrogate(c)) {
+          if (Character.isHighSurrogate(c)
+              && i + 1 < s.length()
+              && Character.isLowSurrogate(s.charAt(i + 1))) {
+            i++;
+          } else {
+            throw new LoneSurrogateException();
+          }
+        }
         continue;
       }
       sb.append(s, from, i);

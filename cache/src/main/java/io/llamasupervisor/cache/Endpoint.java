@@ -19,7 +19,11 @@ public enum Endpoint {
     return path;
   }
 
-  /** The endpoint of a request path ({@code /v1/chat/completions}, {@code /chat/completions}…). */
+  /**
+   * The endpoint of a request path: {@code /v1/chat/completions} or {@code /chat/completions}, and
+   * {@code /v1/completions}; anything else (also llama-server's native {@code /completions}) is not
+   * cached.
+   */
   public static Optional<Endpoint> ofPath(String requestPath) {
     if (requestPath == null) {
       return Optional.empty();
@@ -32,7 +36,8 @@ public enum Endpoint {
     if (p.equals("/v1/chat/completions") || p.equals("/chat/completions")) {
       return Optional.of(CHAT_COMPLETIONS);
     }
-    if (p.equals("/v1/completions") || p.equals("/completions")) {
+    if (p.equals("/v1/completions")) {
+      // llama-server's /completions is its native endpoint (/completion), not this one
       return Optional.of(COMPLETIONS);
     }
     return Optional.empty();

@@ -280,9 +280,12 @@ public final class ResponseCache implements AutoCloseable {
     if (!noCache) {
       if (settings.exact()) {
         Optional<StoredEntry> hit = store.get(key);
-        if (hit.isPresent()) {
-          return new Hit(Responses.render(hit.get(), req.stream(), req.includeUsage()));
+        Replay replay =
+            hit.map(e -> Responses.render(e, req.stream(), req.includeUsage())).orElse(null);
+        if (replay != null) {
+          return new Hit(replay);
         }
+        // absent, or a stream without the usage this request gets: its answer replaces the entry
       }
       if (scope != null) {
         embedding = embedAsync(prompt);
@@ -331,10 +334,14 @@ public final class ResponseCache implements AutoCloseable {
         index.remove(c.entry().key());
         continue;
       }
+      Replay replay = Responses.render(entry.get(), req.stream(), req.includeUsage());
+      if (replay == null) {
+        metrics.rejected(model, "no_usage");
+        continue;
+      }
       double sim = Math.min(1.0, c.similarity());
       metrics.similarity(model, sim);
-      return Optional.of(
-          new SemanticHit(Responses.render(entry.get(), req.stream(), req.includeUsage()), sim));
+      return Optional.of(new SemanticHit(replay, sim));
     }
     return Optional.empty();
   }

@@ -99,8 +99,23 @@ final class Responses {
     }
   }
 
-  /** {@code entry} rendered for a request with these {@code stream}/{@code includeUsage} flags. */
+  /**
+   * {@code entry} rendered for a request with these {@code stream}/{@code includeUsage} flags, or
+   * null when the entry cannot answer it as llama-server would.
+   *
+   * <p>A JSON answer always has {@code usage}, and so has a stream with {@code include_usage}; a
+   * stream recorded without it has llama-server's {@code timings}, from which the usage is what
+   * llama-server reports ({@code prompt_tokens} = {@code prompt_n} + {@code cache_n}, {@code
+   * completion_tokens} = {@code predicted_n}). Without either, such a request is not answered.
+   */
   static Replay render(StoredEntry entry, boolean stream, boolean includeUsage) {
+    if (entry.streamed() && (!stream || includeUsage) && !hasUsage(entry.events())) {
+      List<String> events = withUsageEvent(entry);
+      if (events == null) {
+        return null;
+      }
+      entry = new StoredEntry(entry.endpoint(), events, true, entry.storedAtMillis());
+    }
     if (stream) {
       List<String> events =
           entry.streamed()
@@ -116,6 +131,41 @@ final class Responses {
     String body =
         entry.streamed() ? write(toBody(entry.endpoint(), entry.events())) : entry.events().get(0);
     return new Replay(200, Replay.JSON, false, List.of(body.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The entry's events and a usage event made from its last timings; null without timings. */
+  private static List<String> withUsageEvent(StoredEntry entry) {
+    List<String> events = entry.events();
+    for (int i = events.size() - 1; i >= 0; i--) {
+      JsonNode t = obj(events.get(i)).path("timings");
+      if (t.path("prompt_n").canConvertToLong() && t.path("predicted_n").canConvertToLong()) {
+        long cached = t.path("cache_n").asLong(0);
+        long prompt = t.get("prompt_n").asLong() + cached;
+        long completion = t.get("predicted_n").asLong();
+        boolean chat = entry.endpoint() == Endpoint.CHAT_COMPLETIONS;
+        ObjectNode u = head(obj(events.get(0)), chat ? "chat.completion.chunk" : "text_completion");
+        ObjectNode usage = u.putObject("usage");
+        usage.put("completion_tokens", completion);
+        usage.put("prompt_tokens", prompt);
+        usage.put("total_tokens", prompt + completion);
+        usage.putObject("prompt_tokens_details").put("cached_tokens", cached);
+        u.set("timings", t);
+        List<String> out = new ArrayList<>(events);
+        out.add(write(u));
+        return out;
+      }
+    }
+    return null;
+  }
+
+  private static boolean hasUsage(List<String> events) {
+    for (int i = events.size() - 1; i >= 0; i--) {
+      String e = events.get(i);
+      if (e.contains("\"usage\"") && obj(e).path("usage").isObject()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

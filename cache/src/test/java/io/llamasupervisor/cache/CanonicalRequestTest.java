@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CanonicalRequestTest {
   private static CanonicalRequest parse(String json) {
@@ -21,13 +23,97 @@ class CanonicalRequestTest {
         parse(
             "{\"temperature\":0.0,\"stream\":true,\"user\":\"u\",\"stream_options\":"
                 + "{\"include_usage\":true},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-                + "\"top_p\":0.50,\"model\":\"m\",\"max_tokens\":1e2}");
+                + "\"top_p\":0.50,\"model\":\"m\",\"max_tokens\":1e2,\"n_predict\":100}");
     assertEquals(
-        "{\"max_tokens\":1E+2,\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}],"
-            + "\"model\":\"m\",\"temperature\":0,\"top_p\":0.5}",
+        "{\"max_tokens\":1E2,\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}],"
+            + "\"model\":\"m\",\"n_predict\":100,\"temperature\":0E0,\"top_p\":5E-1}",
         r.canonical());
+    assertEquals(
+        r.canonical(), parse("{\"stream\":true," + r.canonical().substring(1)).canonical());
     assertTrue(r.stream());
     assertTrue(r.includeUsage());
+  }
+
+  /**
+   * Regression: 15043.0 and 15043 shared a key, but llama-server reads a logit_bias id only as an
+   * integer.
+   */
+  @Test
+  void aWholeFloatIsNotTheInteger() {
+    assertNotEquals(
+        parse("{\"temperature\":0,\"logit_bias\":[[15043,-100]]}").canonical(),
+        parse("{\"temperature\":0,\"logit_bias\":[[15043.0,-100]]}").canonical());
+    assertEquals(
+        parse("{\"temperature\":0,\"top_p\":0.5}").canonical(),
+        parse("{\"temperature\":0,\"top_p\":5e-1}").canonical());
+  }
+
+  /** Regression: a lone surrogate was written as "?", sharing the key of a real question mark. */
+  @Test
+  void aBodyWithALoneSurrogateIsNotCanonical() {
+    byte[] body =
+        "{\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"What is \\ud800\"}]}"
+            .getBytes(StandardCharsets.UTF_8);
+    assertEquals(Optional.empty(), CanonicalRequest.parse(Endpoint.CHAT_COMPLETIONS, body));
+    byte[] pair =
+        "{\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"\\ud83d\\ude00\"}]}"
+            .getBytes(StandardCharsets.UTF_8);
+    assertTrue(CanonicalRequest.parse(Endpoint.CHAT_COMPLETIONS, pair).isPresent());
+  }
+
+  /** Regression: seeds llama-server draws at random, and greedy settings other samplers undo. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"seed\":4294967295}",
+        "{\"seed\":-1}",
+        "{\"seed\":1.0}",
+        "{\"top_k\":1,\"mirostat\":2}",
+        "{\"top_k\":1,\"samplers\":[\"top_p\"]}",
+        "{\"temperature\":0,\"samplers\":[\"top_p\"]}",
+        "{\"temperature\":0,\"samplers\":\"kp\"}",
+        "{\"temperature\":0,\"dynatemp_range\":0.5}",
+        "{\"temperature\":0.1}",
+        "{}",
+      })
+  void requestsLlamaServerSamplesAtRandomAreNotDeterministic(String json) {
+    assertFalse(parse(json).deterministic(), json);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"seed\":0}",
+        "{\"seed\":4294967294}",
+        "{\"seed\":7,\"mirostat\":2,\"samplers\":[\"top_p\"]}",
+        "{\"temperature\":0}",
+        "{\"temperature\":0.0,\"mirostat\":1}",
+        "{\"temperature\":0,\"dynatemp_range\":0}",
+        "{\"top_k\":1}",
+        "{\"top_k\":1,\"mirostat\":0}",
+      })
+  void seedsGreedyTemperatureAndTopKOneAreDeterministic(String json) {
+    assertTrue(parse(json).deterministic(), json);
+  }
+
+  /** Regression: "stream": 1 was read as true; llama-server answers JSON to anything but true. */
+  @Test
+  void onlyTheBooleanTrueStreams() {
+    assertFalse(parse("{\"stream\":1}").stream());
+    assertFalse(parse("{\"stream\":\"true\"}").stream());
+    assertTrue(parse("{\"stream\":true}").stream());
+    assertFalse(parse("{\"stream\":true,\"stream_options\":{\"include_usage\":1}}").includeUsage());
+  }
+
+  /** Regression: a streamed answer's logprobs were lost when it served a JSON request, and back. */
+  @Test
+  void withLogprobsAStreamedAndAJsonRequestHaveDifferentKeys() {
+    String lp = "{\"temperature\":0,\"logprobs\":true,\"messages\":[]";
+    assertNotEquals(
+        parse(lp + ",\"stream\":true}").canonical(), parse(lp + ",\"stream\":false}").canonical());
+    assertEquals(parse(lp + ",\"stream\":false}").canonical(), parse(lp + "}").canonical());
+    String plain = "{\"temperature\":0,\"logprobs\":false,\"messages\":[]";
+    assertEquals(parse(plain + ",\"stream\":true}").canonical(), parse(plain + "}").canonical());
   }
 
   @Test
@@ -122,7 +208,7 @@ class CanonicalRequestTest {
     for (char c = 0; c < 0x3100; c++) {
       all.append(c);
     }
-    all.append("\uD83D\uDE00 \uD800 end");
+    all.append("\uD83D\uDE00 end");
     for (String s : new String[] {"", "plain", "a\"b\\c\n\t\u0001", all.toString()}) {
       StringBuilder ours = new StringBuilder();
       CanonicalRequest.quote(s, ours);

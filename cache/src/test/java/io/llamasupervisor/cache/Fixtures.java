@@ -71,6 +71,12 @@ final class Fixtures {
   }
 
   /** A streamed chat completion as llama-server frames it (several events per chunk allowed). */
+  /** llama-server's timings of an answer of 3 tokens to a prompt of 37 (1 of them cached). */
+  static final String TIMINGS =
+      "{\"cache_n\":1,\"prompt_n\":36,\"prompt_ms\":4.3,\"prompt_per_token_ms\":0.12,"
+          + "\"prompt_per_second\":8372.1,\"predicted_n\":3,\"predicted_ms\":0.6,"
+          + "\"predicted_per_token_ms\":0.2,\"predicted_per_second\":5000.0}";
+
   static List<String> chatSse(boolean includeUsage, String... deltas) {
     String head =
         ",\"created\":1795304084,\"id\":\"chatcmpl-xyz\",\"model\":\"tiny-alias\","
@@ -92,14 +98,16 @@ final class Fixtures {
     out.add(
         "data: {\"choices\":[{\"finish_reason\":\"stop\",\"index\":0,\"delta\":{}}]"
             + head
-            + (includeUsage ? "" : ",\"timings\":{\"predicted_n\":3}")
+            + (includeUsage ? "" : ",\"timings\":" + TIMINGS)
             + "}\n\n");
     if (includeUsage) {
       out.add(
           "data: {\"choices\":[]"
               + head
               + ",\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":37,\"total_tokens\":40},"
-              + "\"timings\":{\"predicted_n\":3}}\n\n");
+              + "\"timings\":"
+              + TIMINGS
+              + "}\n\n");
     }
     out.add("data: [DONE]\n\n");
     return out;

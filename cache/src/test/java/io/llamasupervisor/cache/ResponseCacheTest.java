@@ -117,11 +117,132 @@ class ResponseCacheTest {
             .getBytes(StandardCharsets.UTF_8);
     byte[] b =
         ("{\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}],\"user\":\"u-1\",\"stream\":false,"
-                + "\"stream_options\":{\"include_usage\":true},\"temperature\":0.0,\"model\":\"m\"}")
+                + "\"stream_options\":{\"include_usage\":true},\"temperature\":0,\"model\":\"m\"}")
             .getBytes(StandardCharsets.UTF_8);
     answer(cache.lookup(raw(a)), chatJson("hello"));
     flush(cache);
     assertInstanceOf(Hit.class, cache.lookup(raw(b)));
+  }
+
+  /** Regression: a lone surrogate was written as "?", so the body got a question mark's answer. */
+  @Test
+  void aBodyWithALoneSurrogateIsNeverAnsweredFromTheCache() throws Exception {
+    ResponseCache cache = exact();
+    String ok =
+        "{\"model\":\"m\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"What is ?\"}]}";
+    String lone =
+        "{\"model\":\"m\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"What is \\ud800\"}]}";
+    answer(cache.lookup(raw(ok.getBytes(StandardCharsets.UTF_8))), chatJson("A question mark."));
+    flush(cache);
+    CacheLookup l = cache.lookup(raw(lone.getBytes(StandardCharsets.UTF_8)));
+    assertEquals(BypassReason.INVALID_BODY, assertInstanceOf(Bypass.class, l).reason());
+  }
+
+  /** Regression: llama-server applies a logit_bias pair only when its token id is an integer. */
+  @Test
+  void aWholeFloatTokenIdDoesNotGetTheIntegerIdsAnswer() throws Exception {
+    ResponseCache cache = exact();
+    String msgs =
+        ",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
+    byte[] banned =
+        ("{\"model\":\"m\",\"logit_bias\":[[15043,-100]]" + msgs).getBytes(StandardCharsets.UTF_8);
+    byte[] ignored =
+        ("{\"model\":\"m\",\"logit_bias\":[[15043.0,-100]]" + msgs)
+            .getBytes(StandardCharsets.UTF_8);
+    answer(cache.lookup(raw(banned)), chatJson("Greetings!"));
+    flush(cache);
+    assertInstanceOf(Miss.class, cache.lookup(raw(ignored)));
+    assertInstanceOf(Hit.class, cache.lookup(raw(banned)));
+  }
+
+  /** Regression: llama-server's /completions is its native endpoint, not /v1/completions. */
+  @Test
+  void theNativeCompletionsPathIsNotCached() {
+    assertEquals(java.util.Optional.empty(), Endpoint.ofPath("/completions"));
+    assertEquals(java.util.Optional.of(Endpoint.COMPLETIONS), Endpoint.ofPath("/v1/completions/"));
+    assertEquals(
+        java.util.Optional.of(Endpoint.CHAT_COMPLETIONS), Endpoint.ofPath("/chat/completions"));
+  }
+
+  /** Regression: a streamed answer served a JSON request with logprobs, without its logprobs. */
+  @Test
+  void withLogprobsAStreamedAnswerNeverServesAJsonRequest() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode body = chat("Say hi");
+    body.put("logprobs", true);
+    String lp =
+        "\"logprobs\":{\"content\":[{\"token\":\"Hi\",\"logprob\":-0.1,\"bytes\":[72,105],"
+            + "\"top_logprobs\":[]}]}";
+    String head =
+        ",\"created\":1,\"id\":\"c\",\"model\":\"m\",\"object\":\"chat.completion.chunk\"";
+    stream(
+        cache.lookup(request(streaming(body, false))),
+        List.of(
+            "data: {\"choices\":[{\"finish_reason\":null,\"index\":0,\"delta\":{\"content\":\"Hi\"},"
+                + lp
+                + "}]"
+                + head
+                + "}\n\n",
+            "data: {\"choices\":[{\"finish_reason\":\"stop\",\"index\":0,\"delta\":{}}]"
+                + head
+                + "}\n\n",
+            "data: [DONE]\n\n"));
+    flush(cache);
+    assertInstanceOf(Hit.class, cache.lookup(request(streaming(body, false))));
+    CacheLookup json = cache.lookup(request(body));
+    assertInstanceOf(Miss.class, json);
+    answer(
+        json,
+        "{\"choices\":[{\"finish_reason\":\"stop\",\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"Hi\"},"
+            + lp
+            + "}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}");
+    flush(cache);
+    JsonNode replayed =
+        Fixtures.JSON.readTree(
+            assertInstanceOf(Hit.class, cache.lookup(request(body))).replay().bodyText());
+    assertTrue(replayed.path("choices").path(0).has("logprobs"), replayed.toString());
+  }
+
+  /**
+   * Regression: a stream recorded without usage answered requests that get usage (a JSON request, a
+   * stream with include_usage) without it; the usage now comes from its timings.
+   */
+  @Test
+  void aStreamRecordedWithoutUsageAnswersWithTheUsageItsTimingsGive() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode body = chat("What is 2+2?");
+    stream(cache.lookup(request(streaming(body, false))), chatSse(false, "4"));
+    flush(cache);
+    List<String> events =
+        events(assertInstanceOf(Hit.class, cache.lookup(request(streaming(body, true)))).replay());
+    assertEquals("[DONE]", events.get(events.size() - 1));
+    JsonNode last = Fixtures.JSON.readTree(events.get(events.size() - 2));
+    assertEquals(0, last.path("choices").size(), last.toString());
+    assertEquals(
+        Fixtures.JSON.readTree(
+            "{\"completion_tokens\":3,\"prompt_tokens\":37,\"total_tokens\":40,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":1}}"),
+        last.get("usage"));
+    JsonNode json =
+        Fixtures.JSON.readTree(
+            assertInstanceOf(Hit.class, cache.lookup(request(body))).replay().bodyText());
+    assertEquals(last.get("usage"), json.get("usage"));
+    Hit plain = assertInstanceOf(Hit.class, cache.lookup(request(streaming(body, false))));
+    assertEquals(4, events(plain.replay()).size(), "no usage event without include_usage");
+  }
+
+  @Test
+  void aStreamWithoutUsageOrTimingsDoesNotAnswerARequestThatGetsUsage() throws Exception {
+    ResponseCache cache = exact();
+    ObjectNode body = chat("What is 3+3?");
+    List<String> bare = new ArrayList<>(chatSse(false, "6"));
+    bare.replaceAll(e -> e.replace(",\"timings\":" + Fixtures.TIMINGS, ""));
+    stream(cache.lookup(request(streaming(body, false))), bare);
+    flush(cache);
+    assertInstanceOf(Hit.class, cache.lookup(request(streaming(body, false))));
+    assertInstanceOf(Miss.class, cache.lookup(request(streaming(body, true))));
+    assertInstanceOf(Miss.class, cache.lookup(request(body)));
   }
 
   private static CacheRequest raw(byte[] body) {
