@@ -86,7 +86,11 @@ public sealed interface CacheLookup {
     /** {@code Cache-Control: no-cache, no-store}: neither looks up nor records. */
     NO_CACHE_NO_STORE,
     /** The cache itself failed (logged); the request passes as if there were no cache. */
-    INTERNAL_ERROR;
+    INTERNAL_ERROR,
+    /**
+     * The model has no READY backend yet (idle, starting): no serving plan to key an answer with.
+     */
+    NOT_SERVING;
 
     /** The metric label, e.g. {@code not_deterministic}. */
     public String label() {

@@ -23,10 +23,12 @@ import java.util.Optional;
  * kind (integers as integers; {@code 0.0}, {@code 0.00} and {@code 0e0} are one float, but not the
  * integer {@code 0}: llama-server reads some fields, such as a {@code logit_bias} token id, only as
  * integers), and without the top-level fields that do not change the generated text: {@code
- * stream}, {@code stream_options} and {@code user}. When the request asks for log-probabilities
- * ({@code logprobs}, {@code top_logprobs}, {@code n_probs}), {@code stream} stays in the form: a
- * streamed and a JSON answer carry them differently, so each is served only in its own form. A body
- * with a lone surrogate escape ({@code "\ud800"}) is not parsed (llama-server refuses it).
+ * stream}, {@code stream_options}, {@code user}, and {@code model} (the gateway resolves it, and
+ * the key holds the model's id, so a request by alias and one by id share an entry). When the
+ * request asks for log-probabilities ({@code logprobs}, {@code top_logprobs}, {@code n_probs}),
+ * {@code stream} stays in the form: a streamed and a JSON answer carry them differently, so each is
+ * served only in its own form. A body with a lone surrogate escape ({@code "\ud800"}) is not parsed
+ * (llama-server refuses it).
  *
  * <p>A request is <em>deterministic</em> when llama-server's sampling cannot draw at random: a
  * {@code seed} from 0 to 4294967294 (it reads the seed as a 32-bit unsigned number, and 4294967295,
@@ -99,6 +101,7 @@ final class CanonicalRequest {
     boolean includeUsage = isTrue(obj.path("stream_options").get("include_usage"));
     obj.remove("stream_options");
     obj.remove("user");
+    obj.remove("model"); // the key holds the model's id: an alias and the id share entries
     if (asksForLogprobs(obj)) {
       obj.put("stream", stream);
     } else {

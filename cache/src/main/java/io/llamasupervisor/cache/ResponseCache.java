@@ -207,6 +207,15 @@ public final class ResponseCache implements AutoCloseable {
   }
 
   /**
+   * Counts a cacheable request the gateway passed without a lookup, as {@link #lookup} counts its
+   * bypasses (e.g. {@link BypassReason#NOT_SERVING}).
+   */
+  public void bypassed(String modelId, BypassReason reason) {
+    metrics.bypass(modelId, reason.label());
+    metrics.request(modelId, "bypass");
+  }
+
+  /**
    * Whether anything is cached for {@code modelId}; when not, {@link #lookup} answers a {@link
    * Bypass} at once without looking at the body (cheap enough for an event loop).
    */

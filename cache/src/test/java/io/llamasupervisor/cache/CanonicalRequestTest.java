@@ -18,7 +18,7 @@ class CanonicalRequestTest {
   }
 
   @Test
-  void theCanonicalFormSortsKeysDropsStreamStreamOptionsAndUserAndWritesNumbersOneWay() {
+  void theCanonicalFormSortsKeysDropsStreamStreamOptionsUserAndModelAndWritesNumbersOneWay() {
     CanonicalRequest r =
         parse(
             "{\"temperature\":0.0,\"stream\":true,\"user\":\"u\",\"stream_options\":"
@@ -26,7 +26,7 @@ class CanonicalRequestTest {
                 + "\"top_p\":0.50,\"model\":\"m\",\"max_tokens\":1e2,\"n_predict\":100}");
     assertEquals(
         "{\"max_tokens\":1E2,\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}],"
-            + "\"model\":\"m\",\"n_predict\":100,\"temperature\":0E0,\"top_p\":5E-1}",
+            + "\"n_predict\":100,\"temperature\":0E0,\"top_p\":5E-1}",
         r.canonical());
     assertEquals(
         r.canonical(), parse("{\"stream\":true," + r.canonical().substring(1)).canonical());

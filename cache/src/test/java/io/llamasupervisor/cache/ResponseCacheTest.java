@@ -124,6 +124,18 @@ class ResponseCacheTest {
     assertInstanceOf(Hit.class, cache.lookup(raw(b)));
   }
 
+  /** Regression: a request by alias missed the entry of the same request by the model's id. */
+  @Test
+  void theModelNameInTheBodyIsNotPartOfTheKey() throws Exception {
+    ResponseCache cache = exact();
+    String byAlias =
+        "{\"model\":\"tiny\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    answer(cache.lookup(raw(byAlias.getBytes(StandardCharsets.UTF_8))), chatJson("hello"));
+    flush(cache);
+    String byId = byAlias.replace("\"tiny\"", "\"publisher/repo/tiny\"");
+    assertInstanceOf(Hit.class, cache.lookup(raw(byId.getBytes(StandardCharsets.UTF_8))));
+  }
+
   /** Regression: a lone surrogate was written as "?", so the body got a question mark's answer. */
   @Test
   void aBodyWithALoneSurrogateIsNeverAnsweredFromTheCache() throws Exception {

@@ -269,7 +269,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         ModelField.read(new ByteBufInputStream(b.duplicate()), g.options().affinity());
     Dispatcher.Resolution res = g.dispatcher().resolve(field.model());
     GatewayError e = res.error();
-    if (e != null && field.model() == null && field.error() != null) {
+    if (field.error() != null) {
+      // not a JSON object, or broken before the parser was done: refused here, whatever it
+      // names (with one model served, llama-server would answer its parse error as a 500)
       e = GatewayError.invalidBody(field.error());
     }
     if (e == null) {
@@ -462,7 +464,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private String modelsJson() {
     List<Object> data = new ArrayList<>();
-    for (ModelInfo m : g.dispatcher().models()) {
+    for (ModelInfo m : g.dispatcher().accepted()) {
       if (key == null || key.allows(m.id(), m.alias())) {
         data.add(entry(m));
       }

@@ -105,7 +105,7 @@ public final class Dispatcher {
    */
   public Resolution resolve(String name) {
     if (name == null) {
-      List<ModelInfo> all = models();
+      List<ModelInfo> all = accepted();
       if (all.size() == 1) {
         return Resolution.found(all.get(0));
       }
@@ -192,6 +192,16 @@ public final class Dispatcher {
       all.put(m.id(), m);
     }
     return new ArrayList<>(all.values());
+  }
+
+  /**
+   * The models a client can use: {@link #models()} without rejected files (they are still found by
+   * name, and answered with their reason).
+   */
+  public List<ModelInfo> accepted() {
+    List<ModelInfo> all = models();
+    all.removeIf(m -> "rejected".equals(m.state()));
+    return all;
   }
 
   /** The live counts the supervisor's drain and idle stop read. */

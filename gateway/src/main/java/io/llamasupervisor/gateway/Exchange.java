@@ -165,6 +165,7 @@ final class Exchange implements Waiter {
     if (serving.isEmpty()) {
       // nothing serves the model yet: no plan to key an answer with
       xCache = "bypass";
+      g.cache().bypassed(model, CacheLookup.BypassReason.NOT_SERVING);
       acquire();
       return;
     }
@@ -191,7 +192,8 @@ final class Exchange implements Waiter {
                 loop.execute(() -> onLookup(l));
               });
     } catch (RejectedExecutionException e) {
-      xCache = "bypass";
+      xCache = "bypass"; // every lookup thread busy: counted as the cache's own failure
+      g.cache().bypassed(model, CacheLookup.BypassReason.INTERNAL_ERROR);
       acquire();
     }
   }

@@ -39,6 +39,7 @@ class GatewayCacheIT {
   private final List<AutoCloseable> closers = new ArrayList<>();
   private RoutingRegistry registry;
   private GatewayServer gateway;
+  private SimpleMeterRegistry cacheMeters;
 
   @BeforeAll
   static void startFake() throws Exception {
@@ -63,9 +64,10 @@ class GatewayCacheIT {
     registry = new RoutingRegistry(Clock.systemUTC());
     closers.add(registry);
     publish(1);
+    cacheMeters = new SimpleMeterRegistry();
     ResponseCache cache =
         ResponseCache.create(
-            CacheConfig.defaults().withModel("**", true, false, null), new SimpleMeterRegistry());
+            CacheConfig.defaults().withModel("**", true, false, null), cacheMeters);
     closers.add(cache);
     gateway =
         new GatewayServer(
@@ -210,5 +212,64 @@ class GatewayCacheIT {
             Map.of("Cache-Control", "no-cache"));
     assertEquals("bypass", xCache(fresh));
     assertEquals(before + 4, predicted());
+  }
+
+  /** Regression: the same request by alias and by the model's id were two entries. */
+  @Test
+  void aRequestByTheModelsIdIsAnsweredFromTheEntryOfOneByItsAlias() throws Exception {
+    String byAlias = body("what is five plus five", true, false);
+    post(byAlias);
+    await().atMost(Duration.ofSeconds(5)).until(() -> "hit".equals(xCache(post(byAlias))));
+    String byId = byAlias.replace("\"model\":\"alpha\"", "\"model\":\"" + MODEL + "\"");
+    long before = predicted();
+    assertEquals("hit", xCache(post(byId)));
+    assertEquals(before, predicted());
+  }
+
+  /**
+   * Regression: a request bypassing the cache while the model had no READY backend was not counted.
+   */
+  @Test
+  void aRequestWhileNothingServesTheModelIsCountedAsANotServingBypass() throws Exception {
+    registry.update(
+        b ->
+            b.put(
+                new ModelRoute(
+                    MODEL,
+                    "alpha",
+                    "starting",
+                    List.of(
+                        BackendRoute.of(
+                            "127.0.0.1",
+                            fake.port(),
+                            3,
+                            BackendState.STARTING,
+                            Instant.now(),
+                            2,
+                            2)))));
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> waiting =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> post(body("what is six plus six", true, false)));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                cacheMeters
+                        .find("llama.gateway.cache.bypasses")
+                        .tag("reason", "not_serving")
+                        .counter()
+                    != null);
+    publish(3);
+    HttpResponse<String> r = waiting.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("bypass", xCache(r));
+    assertEquals(
+        1.0,
+        cacheMeters
+            .get("llama.gateway.cache.requests")
+            .tag("result", "bypass")
+            .tag("model", MODEL)
+            .counter()
+            .count());
   }
 }

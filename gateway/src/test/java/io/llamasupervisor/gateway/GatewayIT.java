@@ -186,6 +186,57 @@ class GatewayIT {
     assertEquals(404, Http.post(gw.port(), "/v1/nothing", "{}").statusCode());
   }
 
+  /** Regression: with one model served, a body that is not JSON went to llama-server (500). */
+  @Test
+  void aBodyThatIsNotAJsonObjectIsA400AlsoWhenOneModelIsServed() throws Exception {
+    GatewayServer gw =
+        gateway(
+            GatewayOptions.defaults(),
+            new ModelRoute(ALPHA, "alpha", "ready", List.of(ready(alpha.port(), 1, 2))));
+    for (String bad : List.of("{bad json", "[1,2]", "")) {
+      HttpResponse<String> r = Http.post(gw.port(), "/v1/chat/completions", bad);
+      assertEquals(400, r.statusCode(), bad + " -> " + r.body());
+      assertEquals("invalid_json", json(r).path("error").path("code").asText(), r.body());
+      assertTrue(r.headers().firstValue("X-Backend-Generation").isEmpty(), "reached a backend");
+    }
+  }
+
+  /** Regression: /v1/models listed rejected files, and a model-less request counted them. */
+  @Test
+  void rejectedFilesAreNotListedNorCountedButAreAnsweredByName() throws Exception {
+    ModelDirectory directory =
+        () ->
+            List.of(
+                ModelInfo.of(ALPHA, "alpha", "ready"),
+                new ModelInfo(
+                    "pub/bad",
+                    "bad",
+                    "rejected",
+                    "TRUNCATED",
+                    "tensor data cut short",
+                    0,
+                    0,
+                    StartMode.ALWAYS,
+                    null));
+    GatewayServer gw =
+        gateway(
+            GatewayOptions.defaults(),
+            directory,
+            ModelStarter.NONE,
+            new ModelRoute(ALPHA, "alpha", "ready", List.of(ready(alpha.port(), 1, 2))));
+    JsonNode list = json(Http.get(gw.port(), "/v1/models"));
+    assertEquals(1, list.path("data").size(), list.toString());
+    assertEquals(ALPHA, list.path("data").get(0).path("id").asText());
+    assertEquals(
+        200, Http.post(gw.port(), "/v1/chat/completions", chat(null, 1, false)).statusCode());
+    JsonNode bad = json(Http.get(gw.port(), "/v1/models/pub/bad"));
+    assertEquals("rejected", bad.path("llama_supervisor").path("state").asText(), bad.toString());
+    HttpResponse<String> named =
+        Http.post(gw.port(), "/v1/chat/completions", chat("bad", 1, false));
+    assertEquals(503, named.statusCode(), named.body());
+    assertTrue(named.body().contains("TRUNCATED"), named.body());
+  }
+
   @Test
   void listsModelsAndAnswersHealth() throws Exception {
     GatewayServer gw = standard();
