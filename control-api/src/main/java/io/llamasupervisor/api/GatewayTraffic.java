@@ -57,7 +57,10 @@ final class GatewayTraffic {
       double inFlight,
       double queued) {}
 
-  /** Reads the gateway's meters of {@code registry}, summed per {@code model} tag. */
+  /**
+   * Reads the gateway's meters of {@code registry}, summed per {@code model} tag; requests counted
+   * under no model (the empty tag: refused before routing) are left out.
+   */
   static Scrape read(MeterRegistry registry, Instant at) {
     Map<String, double[]> byModel = new TreeMap<>();
     boolean any = false;
@@ -68,8 +71,8 @@ final class GatewayTraffic {
       }
       any = true;
       String model = meter.getId().getTag("model");
-      if (model == null) {
-        continue;
+      if (model == null || model.isEmpty()) {
+        continue; // "": requests refused before they named a model (404, 413…), no model's traffic
       }
       double[] t = byModel.computeIfAbsent(model, k -> new double[7]);
       switch (name) {

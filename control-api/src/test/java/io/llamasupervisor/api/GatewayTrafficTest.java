@@ -78,6 +78,17 @@ class GatewayTrafficTest {
     assertEquals(0.0, GatewayTraffic.points(null, a).get("pub/repo/m").requestsPerSecond());
   }
 
+  /** Regression: requests refused before routing showed as a model without a name in top. */
+  @Test
+  void requestsCountedUnderNoModelAreNoModelsTraffic() {
+    MeterRegistry r = meters(10, 0, 1.0, 10, 200, 10);
+    Counter.builder(GatewayTraffic.REQUESTS)
+        .tags("model", "", "status", "404")
+        .register(r)
+        .increment();
+    assertEquals(java.util.Set.of("pub/repo/m"), GatewayTraffic.read(r, T).models().keySet());
+  }
+
   @Test
   void withoutGatewayMetersThereIsNoGatewayData() {
     MeterRegistry r = new SimpleMeterRegistry();
