@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
@@ -69,17 +70,28 @@ final class SemanticIndex implements Closeable {
 
     /** The scope's own Lucene index once it outgrew the flat scan; null before. */
     Graph graph;
+
+    /**
+     * Set (under the bucket's lock) when the bucket emptied and left the map; an add that finds it
+     * set takes the scope's new bucket instead.
+     */
+    boolean removed;
   }
 
   /**
-   * One scope's HNSW index in memory. Written only under its bucket's lock; searched through a
-   * {@link SearcherManager} without it.
+   * One scope's HNSW index in memory. Written only under its bucket's lock; searched and refreshed
+   * through a {@link SearcherManager} without it, under {@link #use}'s read lock, so that closing
+   * (under its write lock, never while holding a bucket's lock) waits for them.
    */
   private static final class Graph implements Closeable {
     final ByteBuffersDirectory directory = new ByteBuffersDirectory();
     final IndexWriter writer;
     final SearcherManager searchers;
     final AtomicBoolean dirty = new AtomicBoolean();
+    final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
+
+    /** Set under the write lock of {@link #use}; a search or refresh then skips the graph. */
+    boolean closed;
 
     /** Slots with a sequence number up to this one are in the searchers' current view. */
     volatile long visibleSeq;
@@ -97,11 +109,46 @@ final class SemanticIndex implements Closeable {
       }
     }
 
+    /**
+     * Takes the read lock of {@link #use} and answers true, or answers false (holding nothing) when
+     * the graph is closed.
+     */
+    boolean enter() {
+      use.readLock().lock();
+      if (closed) {
+        use.readLock().unlock();
+        return false;
+      }
+      return true;
+    }
+
+    void exit() {
+      use.readLock().unlock();
+    }
+
+    /** Closes the graph of a bucket that emptied, once the searches using it are done. */
+    void closeWhenUnused() {
+      try {
+        close();
+      } catch (IOException e) {
+        // in memory: nothing that matters is lost
+      }
+    }
+
     @Override
     public void close() throws IOException {
-      searchers.close();
-      writer.close();
-      directory.close();
+      use.writeLock().lock();
+      try {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        searchers.close();
+        writer.close();
+        directory.close();
+      } finally {
+        use.writeLock().unlock();
+      }
     }
   }
 
@@ -115,6 +162,11 @@ final class SemanticIndex implements Closeable {
   private final AtomicLong count = new AtomicLong();
   private final AtomicLong seq = new AtomicLong();
 
+  /**
+   * For tests: runs inside {@link #add} once the key is taken, before the slot is in its bucket.
+   */
+  volatile java.util.function.Consumer<String> afterKeyed = key -> {};
+
   SemanticIndex(int flatLimit) {
     if (flatLimit < 0) {
       throw new IllegalArgumentException("flatLimit must not be negative, was " + flatLimit);
@@ -122,28 +174,43 @@ final class SemanticIndex implements Closeable {
     this.flatLimit = flatLimit;
   }
 
-  /** Adds {@code e} to its scope; a key that is already present is left as it is. */
+  /**
+   * Adds {@code e} to its scope; a key that is already present is left as it is. The key and the
+   * slot become visible together (both under the bucket's lock), so a concurrent {@link #remove} of
+   * the key either finds neither or removes both.
+   */
   void add(VectorEntry e) {
-    synchronized (byKey) {
-      if (byKey.putIfAbsent(e.key(), e) != null) {
+    while (true) {
+      Bucket b = buckets.computeIfAbsent(e.scope(), s -> new Bucket());
+      synchronized (b) {
+        if (b.removed) {
+          continue; // emptied and dropped since the lookup: take the scope's new bucket
+        }
+        synchronized (byKey) {
+          if (byKey.putIfAbsent(e.key(), e) != null) {
+            if (b.slots.isEmpty()) { // made for this add: leave no empty bucket behind
+              b.removed = true;
+              buckets.remove(e.scope(), b);
+            }
+            return;
+          }
+        }
+        afterKeyed.accept(e.key());
+        Slot slot = new Slot(e);
+        b.slots.put(e.key(), slot);
+        bytes.addAndGet(e.weight());
+        count.incrementAndGet();
+        if (b.graph != null) {
+          index(b, slot);
+        } else if (b.slots.size() > flatLimit) {
+          b.graph = new Graph();
+          for (Slot s : b.slots.values()) {
+            index(b, s);
+          }
+        }
         return;
       }
     }
-    Bucket b = buckets.computeIfAbsent(e.scope(), s -> new Bucket());
-    synchronized (b) {
-      Slot slot = new Slot(e);
-      b.slots.put(e.key(), slot);
-      if (b.graph != null) {
-        index(b, slot);
-      } else if (b.slots.size() > flatLimit) {
-        b.graph = new Graph();
-        for (Slot s : b.slots.values()) {
-          index(b, s);
-        }
-      }
-    }
-    bytes.addAndGet(e.weight());
-    count.incrementAndGet();
   }
 
   /** Puts {@code slot} into the bucket's graph; the caller holds the bucket's lock. */
@@ -164,38 +231,56 @@ final class SemanticIndex implements Closeable {
     b.graph.dirty.set(true);
   }
 
-  /** Removes the entry of {@code key}, if present. */
+  /**
+   * Removes the entry of {@code key}, if present. A scope left empty is dropped with its graph (its
+   * writer and segments closed once no search uses them).
+   */
   void remove(String key) {
-    VectorEntry e;
-    synchronized (byKey) {
-      e = byKey.remove(key);
-    }
-    if (e == null) {
-      return;
-    }
-    String scope = e.scope();
-    Bucket b = buckets.get(scope);
-    if (b == null) {
-      return;
-    }
-    synchronized (b) {
-      Slot s = b.slots.remove(key);
-      if (s == null) {
+    while (true) {
+      VectorEntry e;
+      synchronized (byKey) {
+        e = byKey.get(key);
+      }
+      if (e == null) {
         return;
       }
-      bytes.addAndGet(-s.entry.weight());
-      count.decrementAndGet();
-      if (b.graph != null) {
-        try {
-          b.graph.writer.deleteDocuments(new Term(F_KEY, key));
-          b.graph.dirty.set(true);
-        } catch (IOException ex) {
-          throw new UncheckedIOException("in-memory index delete failed", ex);
+      // while a key is in byKey its slot is in the scope's live bucket (both change under its lock)
+      Bucket b = buckets.get(e.scope());
+      if (b == null) {
+        continue; // removed meanwhile: look again
+      }
+      Graph emptied = null;
+      synchronized (b) {
+        if (b.removed) {
+          continue;
+        }
+        synchronized (byKey) {
+          if (byKey.get(key) != e) {
+            continue; // removed (or replaced) meanwhile: look again
+          }
+          byKey.remove(key);
+        }
+        Slot s = b.slots.remove(key);
+        bytes.addAndGet(-s.entry.weight());
+        count.decrementAndGet();
+        if (b.graph != null) {
+          try {
+            b.graph.writer.deleteDocuments(new Term(F_KEY, key));
+            b.graph.dirty.set(true);
+          } catch (IOException ex) {
+            throw new UncheckedIOException("in-memory index delete failed", ex);
+          }
+        }
+        if (b.slots.isEmpty()) {
+          b.removed = true;
+          buckets.remove(e.scope(), b);
+          emptied = b.graph;
         }
       }
-      if (b.slots.isEmpty() && b.graph == null) {
-        buckets.remove(scope, b);
+      if (emptied != null) {
+        emptied.closeWhenUnused();
       }
+      return;
     }
   }
 
@@ -292,6 +377,17 @@ final class SemanticIndex implements Closeable {
   }
 
   private static void searchGraph(Bucket b, Graph graph, float[] query, int k, TopK out) {
+    if (!graph.enter()) {
+      return; // the scope emptied meanwhile: nothing left to find in it
+    }
+    try {
+      searchGraphEntered(b, graph, query, k, out);
+    } finally {
+      graph.exit();
+    }
+  }
+
+  private static void searchGraphEntered(Bucket b, Graph graph, float[] query, int k, TopK out) {
     IndexSearcher searcher;
     try {
       searcher = graph.searchers.acquire();
@@ -339,11 +435,16 @@ final class SemanticIndex implements Closeable {
         }
         upTo = seq.get();
       }
+      if (!graph.enter()) {
+        continue; // the scope emptied meanwhile
+      }
       try {
         graph.searchers.maybeRefreshBlocking();
       } catch (IOException e) {
         graph.dirty.set(true);
         throw new UncheckedIOException("in-memory index refresh failed", e);
+      } finally {
+        graph.exit();
       }
       graph.visibleSeq = upTo;
     }
@@ -392,6 +493,11 @@ final class SemanticIndex implements Closeable {
   /** Some scope that holds entries (benchmarks). */
   Optional<String> anyScope() {
     return buckets.keySet().stream().findFirst();
+  }
+
+  /** Scopes that have a bucket (tests: an emptied scope leaves none behind). */
+  int scopes() {
+    return buckets.size();
   }
 
   long size() {

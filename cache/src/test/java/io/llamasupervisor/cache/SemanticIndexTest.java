@@ -1,10 +1,13 @@
 package io.llamasupervisor.cache;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class SemanticIndexTest {
@@ -105,6 +108,70 @@ class SemanticIndexTest {
       List<String> trimmed = index.trimTo(before - 1);
       assertEquals(List.of("b"), trimmed);
       assertEquals(1, index.size());
+    }
+  }
+
+  /**
+   * Regression: {@code add} took the key and then, separately, put the slot into its bucket; a
+   * {@code remove} of that key in between (a Caffeine eviction on another thread) found no slot and
+   * returned, and the slot then landed in the bucket without a key: searchable, counted in the
+   * bytes, and never expired or trimmed.
+   */
+  @Test
+  void aRemoveThatRacesAnAddLeavesNoSlotThatExpiryAndTrimmingCannotReach() throws Exception {
+    try (SemanticIndex index = new SemanticIndex(16)) {
+      float[] v = random(new Random(5), 16);
+      AtomicReference<Thread> remover = new AtomicReference<>();
+      index.afterKeyed =
+          key -> {
+            // the eviction of this key, on another thread, exactly here in the add
+            Thread t = new Thread(() -> index.remove(key), "evictor");
+            remover.set(t);
+            t.start();
+            await()
+                .atMost(Duration.ofSeconds(10))
+                .until(
+                    () ->
+                        t.getState() == Thread.State.TERMINATED
+                            || t.getState() == Thread.State.BLOCKED
+                            || t.getState() == Thread.State.WAITING);
+          };
+      index.add(entry("s", "a", v));
+      remover.get().join(10_000);
+      index.afterKeyed = key -> {};
+
+      index.expireBefore(Long.MAX_VALUE);
+      index.trimTo(0);
+      assertEquals(0, index.size(), "entries");
+      assertEquals(0, index.bytes(), "bytes");
+      assertEquals(List.of(), index.search("s", v, 4));
+    }
+  }
+
+  /**
+   * Regression: a scope that had a graph kept its bucket, IndexWriter and segments once emptied.
+   */
+  @Test
+  void aScopeEmptiedAfterItGotAGraphLeavesNothingBehindAndCanBeFilledAgain() throws Exception {
+    Random r = new Random(9);
+    try (SemanticIndex index = new SemanticIndex(2)) {
+      for (int i = 0; i < 5; i++) {
+        index.add(entry("big", "k" + i, random(r, 16)));
+      }
+      index.refresh();
+      assertEquals(1, index.scopes());
+      index.expireBefore(1); // every entry was stored at 0
+      assertEquals(0, index.size());
+      assertEquals(0, index.scopes(), "the emptied scope's bucket and graph are gone");
+      index.refresh(); // nothing left to refresh, and nothing fails
+
+      float[] v = random(r, 16);
+      for (int i = 0; i < 4; i++) {
+        index.add(entry("big", "again" + i, i == 0 ? v : random(r, 16)));
+      }
+      assertEquals("again0", index.search("big", v, 1).get(0).entry().key());
+      index.refresh();
+      assertEquals("again0", index.search("big", v, 1).get(0).entry().key());
     }
   }
 }
