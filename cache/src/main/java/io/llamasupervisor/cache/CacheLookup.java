@@ -85,6 +85,12 @@ public sealed interface CacheLookup {
     NO_CACHE,
     /** {@code Cache-Control: no-cache, no-store}: neither looks up nor records. */
     NO_CACHE_NO_STORE,
+    /**
+     * Only the semantic cache is on for the model, and the request cannot use it (no last user
+     * message of plain text: an image or audio part, or a last message that is not the user's):
+     * nothing could ever serve its answer, so nothing is looked up or stored.
+     */
+    NO_SEMANTIC_PROMPT,
     /** The cache itself failed (logged); the request passes as if there were no cache. */
     INTERNAL_ERROR,
     /**

@@ -283,6 +283,10 @@ public final class ResponseCache implements AutoCloseable {
               embedder.name(),
               "\u0000",
               req.semanticScopeForm().orElseThrow());
+    } else if (!settings.exact()) {
+      // only the semantic cache, which cannot serve this request: its answer would be stored as an
+      // exact entry that nothing serves, taking the byte bound from entries that are served
+      return new Bypass(BypassReason.NO_SEMANTIC_PROMPT, ResponseRecorder.NONE);
     }
 
     CompletableFuture<float[]> embedding = null;
@@ -311,7 +315,8 @@ public final class ResponseCache implements AutoCloseable {
     ResponseRecorder recorder =
         noStore
             ? ResponseRecorder.NONE
-            : new Recorder(r.modelId(), r.endpoint(), key, scope, prompt, embedding);
+            : new Recorder(
+                r.modelId(), r.endpoint(), settings.exact(), key, scope, prompt, embedding);
     return noCache ? new Bypass(BypassReason.NO_CACHE, recorder) : new Miss(recorder);
   }
 
@@ -400,6 +405,10 @@ public final class ResponseCache implements AutoCloseable {
   private final class Recorder implements ResponseRecorder {
     private final String model;
     private final Endpoint endpoint;
+
+    /** Whether the exact cache serves the entry; when not, an entry without a vector is useless. */
+    private final boolean exact;
+
     private final String key;
     private final String scope;
     private final String prompt;
@@ -415,12 +424,14 @@ public final class ResponseCache implements AutoCloseable {
     Recorder(
         String model,
         Endpoint endpoint,
+        boolean exact,
         String key,
         String scope,
         String prompt,
         CompletableFuture<float[]> embedding) {
       this.model = model;
       this.endpoint = endpoint;
+      this.exact = exact;
       this.key = key;
       this.scope = scope;
       this.prompt = prompt;
@@ -529,6 +540,9 @@ public final class ResponseCache implements AutoCloseable {
           } catch (ExecutionException | TimeoutException e) {
             metrics.embedderFailure(embedder.name(), "error");
           }
+        }
+        if (vector == null && !exact) {
+          return; // semantic only, and no vector: no lookup could ever find this entry
         }
         store.put(key, entry, vector);
         metrics.store(model, vector != null ? "semantic" : "exact");

@@ -601,4 +601,78 @@ class ResponseCacheTest {
     assertTrue(both.lookupMayWait("sem/a"), "semantic: the embedder");
     assertFalse(both.lookupMayWait("other"), "not cached at all");
   }
+
+  private static ObjectNode withImage(ObjectNode body, String url) {
+    ObjectNode b = body.deepCopy();
+    ObjectNode last = (ObjectNode) b.withArray("messages").get(b.withArray("messages").size() - 1);
+    var parts = Fixtures.JSON.createArrayNode();
+    parts.addObject().put("type", "text").put("text", last.get("content").asText());
+    parts.addObject().put("type", "image_url").putObject("image_url").put("url", url);
+    last.set("content", parts);
+    return b;
+  }
+
+  private double stores() {
+    return registry.find("llama.gateway.cache.stores").counters().stream()
+        .mapToDouble(io.micrometer.core.instrument.Counter::count)
+        .sum();
+  }
+
+  /**
+   * Regression: with only the semantic cache on, a request it can never answer (an image part, a
+   * last message that is not the user's) still stored its answer as an exact entry, which nothing
+   * served and which took the byte bound from the semantic entries, evicting them.
+   */
+  @Test
+  void aSemanticOnlyModelStoresNothingForRequestsTheSemanticCacheCannotServe() throws Exception {
+    ResponseCache cache =
+        cache(
+            CacheConfig.defaults()
+                .withBounds(20_000, Duration.ofHours(1))
+                .withModel("**", false, true, null));
+    answer(cache.lookup(request(chat("What is the capital of France?"))), chatJson("Paris"));
+    flush(cache);
+    assertEquals(1, stores());
+
+    String big = "x".repeat(2_000);
+    for (int i = 0; i < 20; i++) {
+      ObjectNode image = withImage(chat("What is in this picture?"), "https://x/" + i + ".png");
+      ObjectNode assistantLast = chat("Tell me about cats " + i);
+      assistantLast
+          .withArray("messages")
+          .addObject()
+          .put("role", "assistant")
+          .put("content", "Cats");
+      for (ObjectNode body : List.of(image, assistantLast)) {
+        CacheLookup l = cache.lookup(request(body));
+        Bypass bypass = assertInstanceOf(Bypass.class, l);
+        assertEquals(BypassReason.NO_SEMANTIC_PROMPT, bypass.reason());
+        answer(l, chatJson(big));
+      }
+    }
+    flush(cache);
+    cache.maintainNow();
+    assertEquals(1, stores(), "nothing more was stored");
+    assertInstanceOf(
+        CacheLookup.SemanticHit.class,
+        cache.lookup(request(chat("What is the capital of France?"))),
+        "the semantic entry was not evicted for answers nothing can serve");
+  }
+
+  /**
+   * Regression: with only the semantic cache, an answer whose prompt failed to embed was stored.
+   */
+  @Test
+  void aSemanticOnlyModelStoresNoAnswerWhosePromptCouldNotBeEmbedded() throws Exception {
+    ResponseCache cache =
+        ResponseCache.builder(CacheConfig.defaults().withModel("**", false, true, null), registry)
+            .clock(clock)
+            .embedder(new FakeEmbedder(true))
+            .build();
+    caches.add(cache);
+    answer(cache.lookup(request(chat("What is the capital of France?"))), chatJson("Paris"));
+    flush(cache);
+    assertEquals(0, stores());
+    assertEquals(0.0, registry.find("llama.gateway.cache.bytes").gauge().value());
+  }
 }
