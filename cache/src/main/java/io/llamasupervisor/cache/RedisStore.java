@@ -1,5 +1,7 @@
 package io.llamasupervisor.cache;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Range;
@@ -19,10 +21,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +57,19 @@ final class RedisStore implements CacheStore {
   private final Clock clock;
   private final SemanticIndex index;
   private final CacheMetrics metrics;
-  private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+
+  /**
+   * Per scope, the store time of the newest vector fetched from Redis, so that a sync asks only for
+   * newer ones. Only scopes with a vector fetched within the TTL are worth an entry (for any other
+   * the sync asks from the TTL's start anyway), and an entry is dropped a TTL after it was written
+   * and beyond {@link #MAX_TRACKED_SCOPES}: losing one costs a sync the members of the whole TTL,
+   * never a vector (those already in the index are not fetched again).
+   */
+  private final Cache<String, Long> lastSeen;
+
+  /** Bound of {@link #lastSeen}: about 250 bytes each, a few MiB at most. */
+  static final int MAX_TRACKED_SCOPES = 10_000;
+
   private final Object connectLock = new Object();
   private volatile StatefulRedisConnection<byte[], byte[]> connection;
   private final RedisURI uri;
@@ -75,6 +88,13 @@ final class RedisStore implements CacheStore {
     this.clock = clock;
     this.index = index;
     this.metrics = metrics;
+    this.lastSeen =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_TRACKED_SCOPES)
+            .expireAfterWrite(ttl)
+            .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+            .executor(Runnable::run)
+            .build();
     this.uri = RedisURI.create(url);
     uri.setTimeout(timeout);
     this.client = RedisClient.create();
@@ -217,8 +237,10 @@ final class RedisStore implements CacheStore {
       return;
     }
     try {
-      long since = lastSeen.getOrDefault(scope, 0L);
-      long from = Math.max(since - SYNC_SLACK_MILLIS, clock.millis() - ttl.toMillis());
+      Long seen = lastSeen.getIfPresent(scope);
+      long since = seen == null ? 0L : seen;
+      long oldest = clock.millis() - ttl.toMillis();
+      long from = Math.max(since - SYNC_SLACK_MILLIS, oldest);
       List<byte[]> members =
           cmd.zrangebyscore(k("s", scope), Range.create((double) from, Double.POSITIVE_INFINITY));
       List<byte[]> missing = new ArrayList<>();
@@ -244,7 +266,11 @@ final class RedisStore implements CacheStore {
           }
         }
       }
-      lastSeen.put(scope, newest);
+      if (newest - SYNC_SLACK_MILLIS > oldest) {
+        lastSeen.put(scope, newest);
+      } else if (seen != null) {
+        lastSeen.invalidate(scope); // nothing newer than the TTL's start: nothing to remember
+      }
     } catch (RuntimeException e) {
       metrics.backendError("redis", "sync");
       LOG.debug("cache backend redis: sync failed", e);
@@ -254,6 +280,13 @@ final class RedisStore implements CacheStore {
   @Override
   public void maintain() {
     index.expireBefore(clock.millis() - ttl.toMillis());
+    lastSeen.cleanUp();
+  }
+
+  /** Scopes whose newest fetched vector this process remembers (tests). */
+  long trackedScopes() {
+    lastSeen.cleanUp();
+    return lastSeen.estimatedSize();
   }
 
   @Override

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llamasupervisor.cache.CacheLookup.Hit;
 import io.llamasupervisor.cache.CacheLookup.Miss;
 import io.llamasupervisor.cache.CacheLookup.SemanticHit;
+import io.llamasupervisor.testing.MutableClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -176,5 +177,59 @@ class RedisCacheIT {
               flush(a);
               return a.lookup(request(body)) instanceof Hit;
             });
+  }
+
+  private RedisStore store(java.time.Clock clock, Duration ttl, SemanticIndex index) {
+    RedisStore s =
+        new RedisStore(
+            redis.url(),
+            CacheConfig.DEFAULT_REDIS_TIMEOUT,
+            ttl,
+            clock,
+            index,
+            new CacheMetrics(new SimpleMeterRegistry()));
+    await().atMost(Duration.ofSeconds(10)).until(s::available);
+    return s;
+  }
+
+  /**
+   * Regression: every scope a lookup synced got an entry in RedisStore's map of the newest vector
+   * seen per scope, also scopes without any vector, and nothing ever removed one: memory grew with
+   * every conversation and system prompt ever seen.
+   */
+  @Test
+  void scopesWithoutVectorsOrWithOnlyExpiredOnesAreNotRemembered() throws Exception {
+    MutableClock clock = MutableClock.atEpochOfTests();
+    Duration ttl = Duration.ofMinutes(10);
+    try (SemanticIndex indexA = new SemanticIndex(16);
+        SemanticIndex indexB = new SemanticIndex(16);
+        RedisStore a = store(clock, ttl, indexA);
+        RedisStore b = store(clock, ttl, indexB)) {
+      for (int i = 0; i < 3000; i++) {
+        b.sync("empty-scope-" + i);
+      }
+      b.maintain();
+      assertEquals(0, b.trackedScopes(), "empty scopes");
+
+      float[] v = new FakeEmbedder().embed("hello");
+      for (int i = 0; i < 3; i++) {
+        a.put(
+            "k" + i, new byte[] {1}, new VectorEntry("s" + i, "k" + i, v, "hello", clock.millis()));
+      }
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () -> {
+                for (int i = 0; i < 3; i++) {
+                  b.sync("s" + i);
+                }
+                return indexB.size() == 3;
+              });
+      assertEquals(3, b.trackedScopes(), "scopes with vectors fetched from Redis");
+
+      clock.advance(ttl.plusSeconds(10)); // every vector of those scopes is past its TTL
+      b.maintain();
+      assertEquals(0, b.trackedScopes(), "scopes whose vectors all expired");
+    }
   }
 }
