@@ -30,7 +30,8 @@ import java.util.regex.PatternSyntaxException;
  * @param backend where entries live: {@link Backend#MEMORY} (this process) or {@link Backend#REDIS}
  *     (shared by every gateway that uses the same Redis)
  * @param redisUrl {@code redis://host:port[/db]}, used when the backend is Redis
- * @param redisTimeout bound of every Redis command and of connecting; default 100 ms
+ * @param redisTimeout bound of the Redis time of one lookup (all its commands together) and of
+ *     every command of a store; default 100 ms
  * @param semanticTimeout the embedder's time budget per lookup; over it, the lookup is a miss;
  *     default 50 ms
  * @param semanticThreshold minimum cosine similarity of a semantic hit; default 0.95

@@ -29,7 +29,9 @@ import java.util.function.Supplier;
  *   <li>{@code llama_gateway_cache_embedding_seconds{embedder}}: embedder time;
  *   <li>{@code llama_gateway_cache_embedder_failures_total{embedder,reason}}: reason {@code
  *       timeout}, {@code error} or {@code busy};
- *   <li>{@code llama_gateway_cache_backend_errors_total{backend,operation}}.
+ *   <li>{@code llama_gateway_cache_backend_errors_total{backend,operation}}: operation {@code
+ *       connect}, {@code get}, {@code put}, {@code sync}, {@code decode}, or {@code skipped} (not
+ *       attempted: Redis is skipped for a second after a timeout or error).
  * </ul>
  *
  * Meters are cached per tag set. Thread-safe.

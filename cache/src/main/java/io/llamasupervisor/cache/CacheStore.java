@@ -4,11 +4,16 @@ import java.util.Optional;
 
 /**
  * Where responses (and, for the semantic cache, the vectors of their prompts) are kept. Methods
- * never throw: a backend that fails answers "not found" and counts the error.
+ * never throw: a backend that fails answers "not found", counts the error and marks the lookup's
+ * {@link BackendBudget} failed.
  */
 interface CacheStore extends AutoCloseable {
-  /** The response stored under {@code key}, if it is there and not expired. */
-  Optional<StoredEntry> get(String key);
+  /**
+   * The response stored under {@code key}, if it is there and not expired. Waits on the backend at
+   * most what is left of {@code budget}; sends nothing once it failed. Empty with {@code
+   * budget.failed()} means the backend did not answer, not that the entry is gone.
+   */
+  Optional<StoredEntry> get(String key, BackendBudget budget);
 
   /**
    * Stores {@code entry}, a {@link StoredEntry} in its stored form ({@link StoredEntry#serialize}),
@@ -18,8 +23,11 @@ interface CacheStore extends AutoCloseable {
    */
   void put(String key, byte[] entry, VectorEntry vector);
 
-  /** Brings the vectors of {@code scope} that other processes stored into the local index. */
-  void sync(String scope);
+  /**
+   * Brings the vectors of {@code scope} that other processes stored into the local index, waiting
+   * on the backend at most what is left of {@code budget}; sends nothing once it failed.
+   */
+  void sync(String scope, BackendBudget budget);
 
   /** Drops what expired or exceeds the byte bound; called periodically. */
   void maintain();

@@ -69,7 +69,7 @@ final class MemoryStore implements CacheStore {
   }
 
   @Override
-  public Optional<StoredEntry> get(String key) {
+  public Optional<StoredEntry> get(String key, BackendBudget budget) {
     Value v = cache.getIfPresent(key);
     byte[] bytes = v == null ? null : arena.read(v.bytes());
     if (bytes == null) {
@@ -104,7 +104,7 @@ final class MemoryStore implements CacheStore {
   }
 
   @Override
-  public void sync(String scope) {
+  public void sync(String scope, BackendBudget budget) {
     // everything this process stores is in the index already
   }
 

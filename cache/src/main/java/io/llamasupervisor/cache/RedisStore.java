@@ -6,13 +6,13 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.io.IOException;
 import java.net.URI;
@@ -23,7 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,17 +39,22 @@ import org.slf4j.LoggerFactory;
  * {@code MGET} when there are new ones) into the local {@link SemanticIndex}, then searches that
  * in-process.
  *
- * <p>When Redis is down or slow (every command is bounded by the configured timeout), lookups are
- * misses and stores are dropped; each failure counts in {@code
- * llama_gateway_cache_backend_errors_total}. Connecting never blocks a request: it happens in the
- * background, at most once a second while Redis is unreachable; a lost connection is re-established
- * in the background too.
+ * <p>When Redis is down or slow, lookups are misses and stores are dropped; each failure counts in
+ * {@code llama_gateway_cache_backend_errors_total}. All the commands of one lookup together wait at
+ * most the configured timeout (its {@link BackendBudget}); the first timeout or error ends the
+ * lookup's use of Redis, and Redis is then skipped by every lookup and store for {@link
+ * #SKIP_AFTER_FAILURE} (each skipped operation counts with {@code operation="skipped"}) before it
+ * is tried again. Connecting never blocks a request: it happens in the background, at most once a
+ * second while Redis is unreachable; a lost connection is re-established in the background too.
  */
 final class RedisStore implements CacheStore {
   private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
   static final String PREFIX = "llama-cache:v1:";
   private static final Duration RECONNECT_EVERY = Duration.ofSeconds(1);
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+  /** How long Redis is skipped after a command timed out or failed (then it is tried again). */
+  static final Duration SKIP_AFTER_FAILURE = Duration.ofSeconds(1);
 
   /** Vectors stored up to this long before the last one seen are fetched again (clock skew). */
   private static final long SYNC_SLACK_MILLIS = 2000;
@@ -75,6 +82,10 @@ final class RedisStore implements CacheStore {
   private final RedisURI uri;
   private boolean connecting;
   private volatile long nextConnectAttempt;
+
+  /** Until when (clock millis) Redis is skipped after a failure; see {@link #failed}. */
+  private volatile long skipUntil;
+
   private volatile boolean closed;
 
   RedisStore(
@@ -151,7 +162,10 @@ final class RedisStore implements CacheStore {
     }
   }
 
-  /** Whether a connection to Redis is established (it may still fail at the next command). */
+  /**
+   * Whether a connection to Redis is established and Redis is not skipped after a recent failure
+   * (it may still fail at the next command).
+   */
   @Override
   public boolean available() {
     StatefulRedisConnection<byte[], byte[]> c = connection;
@@ -159,38 +173,109 @@ final class RedisStore implements CacheStore {
       connection();
       return false;
     }
-    return c.isOpen();
+    return c.isOpen() && !skipping();
   }
 
-  private RedisCommands<byte[], byte[]> commands(String operation) {
+  /** Whether Redis is skipped now, after a recent timeout or error. */
+  private boolean skipping() {
+    return clock.millis() < skipUntil;
+  }
+
+  /**
+   * Counts a failed {@code operation} and skips Redis for {@link #SKIP_AFTER_FAILURE}: a stalled
+   * server then costs one lookup one timeout, not every lookup.
+   */
+  private void failed(String operation) {
+    metrics.backendError("redis", operation);
+    boolean wasSkipping = skipping();
+    skipUntil = clock.millis() + SKIP_AFTER_FAILURE.toMillis();
+    if (!wasSkipping) {
+      LOG.debug(
+          "cache backend redis: {} failed; skipping redis for {}", operation, SKIP_AFTER_FAILURE);
+    }
+  }
+
+  /**
+   * The commands for one more {@code operation} of the lookup that holds {@code budget}, or null
+   * (the budget then failed) when it must not use Redis: it failed already in this lookup (counted
+   * then), Redis is skipped after a recent failure, the budget is spent, or there is no connection.
+   */
+  private RedisAsyncCommands<byte[], byte[]> commands(String operation, BackendBudget budget) {
+    if (budget.failed()) {
+      return null;
+    }
+    if (skipping()) {
+      metrics.backendError("redis", "skipped");
+      budget.fail();
+      return null;
+    }
+    if (budget.remainingNanos() <= 0) {
+      failed(operation);
+      budget.fail();
+      return null;
+    }
     StatefulRedisConnection<byte[], byte[]> c = connection();
     if (c == null) {
       metrics.backendError("redis", operation);
+      budget.fail();
       return null;
     }
-    return c.sync();
+    return c.async();
+  }
+
+  /** Thrown by {@link #await} once the failure is counted and the budget marked failed. */
+  private static final class BackendFailed extends Exception {
+    BackendFailed() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** The command's result, waiting at most what is left of {@code budget} (and spending it). */
+  private <T> T await(RedisFuture<T> f, BackendBudget budget, String operation)
+      throws BackendFailed {
+    long t0 = System.nanoTime();
+    try {
+      return f.get(Math.max(0, budget.remainingNanos()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      failed(operation);
+      budget.fail();
+      throw new BackendFailed();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      budget.fail(); // not Redis's failure: nothing counted, nothing skipped
+      throw new BackendFailed();
+    } finally {
+      budget.spend(System.nanoTime() - t0);
+    }
   }
 
   @Override
-  public Optional<StoredEntry> get(String key) {
-    RedisCommands<byte[], byte[]> cmd = commands("get");
+  public Optional<StoredEntry> get(String key, BackendBudget budget) {
+    RedisAsyncCommands<byte[], byte[]> cmd = commands("get", budget);
     if (cmd == null) {
       return Optional.empty();
     }
     try {
-      byte[] v = cmd.get(k("e", key));
+      byte[] v = await(cmd.get(k("e", key)), budget, "get");
       return v == null ? Optional.empty() : Optional.of(StoredEntry.deserialize(v));
+    } catch (BackendFailed e) {
+      return Optional.empty();
     } catch (IOException e) {
       metrics.backendError("redis", "decode");
       return Optional.empty();
     } catch (RuntimeException e) {
-      metrics.backendError("redis", "get");
+      failed("get");
+      budget.fail();
       return Optional.empty();
     }
   }
 
   @Override
   public void put(String key, byte[] entry, VectorEntry vector) {
+    if (skipping()) {
+      metrics.backendError("redis", "skipped");
+      return;
+    }
     StatefulRedisConnection<byte[], byte[]> c = connection();
     if (c == null) {
       metrics.backendError("redis", "put");
@@ -213,7 +298,7 @@ final class RedisStore implements CacheStore {
         index.add(vector);
       }
     } catch (RuntimeException e) {
-      metrics.backendError("redis", "put");
+      failed("put");
     }
   }
 
@@ -221,7 +306,7 @@ final class RedisStore implements CacheStore {
     f.whenComplete(
         (r, e) -> {
           if (e != null) {
-            metrics.backendError("redis", operation);
+            failed(operation);
           }
         });
   }
@@ -231,8 +316,8 @@ final class RedisStore implements CacheStore {
   }
 
   @Override
-  public void sync(String scope) {
-    RedisCommands<byte[], byte[]> cmd = commands("sync");
+  public void sync(String scope, BackendBudget budget) {
+    RedisAsyncCommands<byte[], byte[]> cmd = commands("sync", budget);
     if (cmd == null) {
       return;
     }
@@ -242,7 +327,11 @@ final class RedisStore implements CacheStore {
       long oldest = clock.millis() - ttl.toMillis();
       long from = Math.max(since - SYNC_SLACK_MILLIS, oldest);
       List<byte[]> members =
-          cmd.zrangebyscore(k("s", scope), Range.create((double) from, Double.POSITIVE_INFINITY));
+          await(
+              cmd.zrangebyscore(
+                  k("s", scope), Range.create((double) from, Double.POSITIVE_INFINITY)),
+              budget,
+              "sync");
       List<byte[]> missing = new ArrayList<>();
       for (byte[] m : members) {
         String key = new String(m, StandardCharsets.UTF_8);
@@ -252,7 +341,12 @@ final class RedisStore implements CacheStore {
       }
       long newest = since;
       if (!missing.isEmpty()) {
-        for (KeyValue<byte[], byte[]> kv : cmd.mget(missing.toArray(new byte[0][]))) {
+        if (commands("sync", budget) == null) {
+          return; // the budget is spent (counted) or Redis is skipped now
+        }
+        List<KeyValue<byte[], byte[]>> values =
+            await(cmd.mget(missing.toArray(new byte[0][])), budget, "sync");
+        for (KeyValue<byte[], byte[]> kv : values) {
           if (kv.hasValue()) {
             try {
               VectorEntry v = VectorEntry.deserialize(kv.getValue());
@@ -271,8 +365,11 @@ final class RedisStore implements CacheStore {
       } else if (seen != null) {
         lastSeen.invalidate(scope); // nothing newer than the TTL's start: nothing to remember
       }
+    } catch (BackendFailed e) {
+      // counted; the scope is synced again by a later lookup
     } catch (RuntimeException e) {
-      metrics.backendError("redis", "sync");
+      failed("sync");
+      budget.fail();
       LOG.debug("cache backend redis: sync failed", e);
     }
   }

@@ -44,10 +44,14 @@ import org.slf4j.LoggerFactory;
  * {@link Bypass} and feed the upstream response to its {@link CacheLookup#recorder()}. Set {@code
  * X-Cache} (and {@code X-Cache-Similarity}) from the result.
  *
- * <p>{@code lookup} blocks for at most the embedder timeout plus one backend round trip (a Redis
- * command is bounded by {@code supervisor.cache.redis.timeout}); call it off an event loop. It
+ * <p>{@code lookup} waits for at most the embedder timeout ({@code
+ * supervisor.cache.semantic.timeout}) plus the Redis timeout ({@code
+ * supervisor.cache.redis.timeout} bounds the time of all of a lookup's Redis commands together: the
+ * exact get, the scope's sync and the candidates' gets); call it off an event loop. After a Redis
+ * timeout or error, lookups skip Redis for a second (misses at once) before they try it again. It
  * never throws: whatever fails inside the cache makes the request a miss or a bypass and is counted
- * and logged.
+ * and logged; a backend that did not answer never counts a candidate as expired nor drops its
+ * vector.
  *
  * <p><b>Scope.</b> Entries are keyed by endpoint, model id, plan hash, caller (the API key's name,
  * unless {@code share-across-keys}), {@code X-Cache-Scope} and the canonical body; semantic entries
@@ -291,8 +295,10 @@ public final class ResponseCache implements AutoCloseable {
 
     CompletableFuture<float[]> embedding = null;
     if (!noCache) {
+      // all of this lookup's backend commands together wait at most the Redis timeout
+      BackendBudget budget = BackendBudget.of(config.redisTimeout());
       if (settings.exact()) {
-        Optional<StoredEntry> hit = store.get(key);
+        Optional<StoredEntry> hit = store.get(key, budget);
         Replay replay =
             hit.map(e -> Responses.render(e, req.stream(), req.includeUsage())).orElse(null);
         if (replay != null) {
@@ -300,12 +306,12 @@ public final class ResponseCache implements AutoCloseable {
         }
         // absent, or a stream without the usage this request gets: its answer replaces the entry
       }
-      if (scope != null) {
+      if (scope != null && !budget.failed()) { // no backend now: no semantic hit to serve either
         embedding = embedAsync(prompt);
         float[] v = await(embedding);
         if (v != null) {
           Optional<CacheLookup> semantic =
-              searchSemantic(r.modelId(), settings, scope, prompt, v, req);
+              searchSemantic(r.modelId(), settings, scope, prompt, v, req, budget);
           if (semantic.isPresent()) {
             return semantic.get();
           }
@@ -326,8 +332,12 @@ public final class ResponseCache implements AutoCloseable {
       String scope,
       String prompt,
       float[] v,
-      CanonicalRequest req) {
-    store.sync(scope);
+      CanonicalRequest req,
+      BackendBudget budget) {
+    store.sync(scope, budget);
+    if (budget.failed()) {
+      return Optional.empty(); // no candidate's answer could be fetched
+    }
     List<SemanticIndex.Candidate> candidates = index.search(scope, v, CANDIDATES);
     boolean first = true;
     for (SemanticIndex.Candidate c : candidates) {
@@ -342,8 +352,11 @@ public final class ResponseCache implements AutoCloseable {
         metrics.rejected(model, "lexical_guard");
         continue;
       }
-      Optional<StoredEntry> entry = store.get(c.entry().key());
+      Optional<StoredEntry> entry = store.get(c.entry().key(), budget);
       if (entry.isEmpty()) {
+        if (budget.failed()) {
+          return Optional.empty(); // the backend did not answer: the entry may well be there
+        }
         metrics.rejected(model, "expired");
         index.remove(c.entry().key());
         continue;

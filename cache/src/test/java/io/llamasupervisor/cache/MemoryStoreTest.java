@@ -33,8 +33,8 @@ class MemoryStoreTest {
           new StoredEntry(
               Endpoint.CHAT_COMPLETIONS, List.of("{\"a\":1}", "{\"b\":\"é\"}"), true, 42);
       store.put("k", stream.serialize(), null);
-      assertEquals(Optional.of(stream), store.get("k"));
-      assertEquals(Optional.empty(), store.get("other"));
+      assertEquals(Optional.of(stream), store.get("k", BackendBudget.unbounded()));
+      assertEquals(Optional.empty(), store.get("other", BackendBudget.unbounded()));
       store.close();
     }
   }
@@ -50,8 +50,11 @@ class MemoryStoreTest {
         store.maintain();
         assertTrue(store.offHeapBytes() <= max, "off-heap bytes " + store.offHeapBytes());
       }
-      assertEquals(Optional.of(answer(1_999)), store.get("k1999"), "the newest answer is kept");
-      assertEquals(Optional.empty(), store.get("k0"), "the oldest went");
+      assertEquals(
+          Optional.of(answer(1_999)),
+          store.get("k1999", BackendBudget.unbounded()),
+          "the newest answer is kept");
+      assertEquals(Optional.empty(), store.get("k0", BackendBudget.unbounded()), "the oldest went");
       long entries = store.exactEntries();
       assertTrue(entries > 50 && entries < 200, entries + " entries");
       // every block in use belongs to a live entry: 2 KiB of blocks per answer here
@@ -91,9 +94,9 @@ class MemoryStoreTest {
       store.put("k", answer(2).serialize(), null);
       store.maintain();
       assertEquals(one, store.offHeapBytes());
-      assertEquals(Optional.of(answer(2)), store.get("k"));
+      assertEquals(Optional.of(answer(2)), store.get("k", BackendBudget.unbounded()));
       store.close();
-      assertEquals(Optional.empty(), store.get("k"));
+      assertEquals(Optional.empty(), store.get("k", BackendBudget.unbounded()));
     }
   }
 }

@@ -53,9 +53,15 @@ class RedisCacheIT {
   }
 
   private ResponseCache gateway(boolean exact, boolean semantic) {
+    return gateway(exact, semantic, CacheConfig.DEFAULT_REDIS_TIMEOUT);
+  }
+
+  private ResponseCache gateway(boolean exact, boolean semantic, Duration redisTimeout) {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     CacheConfig config =
-        CacheConfig.defaults()
+        CacheConfig.builder()
+            .redisTimeout(redisTimeout)
+            .build()
             .withBackend(CacheConfig.Backend.REDIS, redis.url())
             .withSemanticTimeout(Duration.ofSeconds(5))
             .withModel("**", exact, semantic, null);
@@ -206,7 +212,7 @@ class RedisCacheIT {
         RedisStore a = store(clock, ttl, indexA);
         RedisStore b = store(clock, ttl, indexB)) {
       for (int i = 0; i < 3000; i++) {
-        b.sync("empty-scope-" + i);
+        b.sync("empty-scope-" + i, BackendBudget.of(Duration.ofSeconds(5)));
       }
       b.maintain();
       assertEquals(0, b.trackedScopes(), "empty scopes");
@@ -221,7 +227,7 @@ class RedisCacheIT {
           .until(
               () -> {
                 for (int i = 0; i < 3; i++) {
-                  b.sync("s" + i);
+                  b.sync("s" + i, BackendBudget.of(Duration.ofSeconds(5)));
                 }
                 return indexB.size() == 3;
               });
@@ -231,5 +237,66 @@ class RedisCacheIT {
       b.maintain();
       assertEquals(0, b.trackedScopes(), "scopes whose vectors all expired");
     }
+  }
+
+  private double count(int gateway, String name, String tag, String value) {
+    Counter c = registries.get(gateway).find(name).tag(tag, value).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  /**
+   * Regression: with Redis stalled (SIGSTOP), a semantic lookup waited the command timeout once for
+   * the exact GET, again for the sync and once more per candidate (about 3 to 7 timeouts instead of
+   * the one its javadoc promises), counted each timed-out candidate as expired and dropped its
+   * vector from the index.
+   */
+  @Test
+  void aStalledRedisMakesALookupAMissWithinOneTimeoutThenSkipsRedisAndDropsNoVector()
+      throws Exception {
+    Duration timeout = Duration.ofMillis(200);
+    ResponseCache a = gateway(true, true, timeout);
+    await().atMost(Duration.ofSeconds(10)).until(a::backendAvailable);
+    ObjectNode body = chat("What is 2+2?");
+    answer(a.lookup(request(body)), chatJson("4"));
+    flush(a);
+    assertInstanceOf(Hit.class, a.lookup(request(body)));
+    long vectors = a.index().size();
+    assertEquals(1, vectors);
+
+    redis.pause();
+    try {
+      long t0 = System.nanoTime();
+      CacheLookup first = a.lookup(request(body));
+      long firstMillis = (System.nanoTime() - t0) / 1_000_000;
+      assertInstanceOf(Miss.class, first);
+      // the whole lookup's Redis time is bounded by one timeout (the embedder here takes ~0 ms)
+      assertTrue(
+          firstMillis < 2 * timeout.toMillis(),
+          "lookup took " + firstMillis + " ms with a " + timeout.toMillis() + " ms timeout");
+      answer(first, chatJson("4")); // the store is dropped, never thrown
+
+      // Redis failed: the next lookups do not wait for it again at once
+      long t1 = System.nanoTime();
+      CacheLookup second = a.lookup(request(chat("What is 3+3?")));
+      long secondMillis = (System.nanoTime() - t1) / 1_000_000;
+      assertInstanceOf(Miss.class, second);
+      assertTrue(secondMillis < timeout.toMillis(), "second lookup took " + secondMillis + " ms");
+      flush(a);
+
+      assertTrue(backendErrors(0) > 0, "the failure is counted");
+      assertEquals(
+          0,
+          count(0, "llama.gateway.cache.semantic.rejected", "reason", "expired"),
+          "a backend failure is not an expired entry");
+      assertEquals(vectors, a.index().size(), "no vector dropped for a backend failure");
+    } finally {
+      redis.resume();
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> a.lookup(request(body)) instanceof Hit);
+    ObjectNode rephrased = chat("what is 2+2");
+    assertInstanceOf(SemanticHit.class, a.lookup(request(rephrased)));
   }
 }

@@ -81,6 +81,42 @@ final class RedisServer implements AutoCloseable {
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
+  /** The server's process id. */
+  long pid() {
+    return process.pid();
+  }
+
+  /**
+   * Freezes the server (SIGSTOP) and waits until it is stopped: connections stay open, commands get
+   * no answer, as with a server stalled by a long command, a fork or a full disk.
+   */
+  void pause() throws IOException, InterruptedException {
+    signal("-STOP");
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(this::stopped);
+  }
+
+  /** Lets a {@link #pause paused} server run again (SIGCONT). */
+  void resume() throws IOException, InterruptedException {
+    signal("-CONT");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(5))
+        .until(() -> !stopped());
+  }
+
+  private void signal(String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", signal, Long.toString(pid())).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill " + signal + " " + pid() + " failed");
+    }
+  }
+
+  /** Whether the process is in state T (stopped), from /proc. */
+  private boolean stopped() throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+    return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+  }
+
   URI url() {
     return URI.create("redis://127.0.0.1:" + port);
   }
@@ -104,6 +140,11 @@ final class RedisServer implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     if (process != null && process.isAlive()) {
+      try {
+        signal("-CONT"); // a paused server would not act on SIGTERM
+      } catch (IOException e) {
+        // then SIGKILL below
+      }
       process.destroy();
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
         process.destroyForcibly();
