@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * One client connection: reads a request (head, then the body up to {@code max-body} kept as the
  * received buffers, not copied), checks the key, reads the {@code model} field, and hands the
  * request to an {@link Exchange}; answers {@code /health} and {@code /v1/models} itself. Requests
- * pipelined behind a running one wait until it is done.
+ * pipelined behind a running one wait until it is done; past {@value #PENDING_LIMIT} bytes of them
+ * the connection is not read further until they are served (TCP pushes back on the client).
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
@@ -60,8 +61,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     ERROR
   }
 
+  /** Bytes of pipelined body kept while a request runs; past them reading pauses. */
+  static final int PENDING_LIMIT = 64 * 1024;
+
   private final Shared g;
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
+  private long pendingBytes;
   private Exchange active;
   private boolean closing;
 
@@ -94,6 +99,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(msg);
       } else {
         pending.add(msg);
+        pendingBytes += msg instanceof HttpContent c ? c.content().readableBytes() : 0;
+        if (pendingBytes > PENDING_LIMIT) {
+          ctx.channel().config().setAutoRead(false);
+        }
       }
       return;
     }
@@ -103,6 +112,30 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private void handle(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest r) {
       onHead(ctx, r);
+      if (mode == Mode.ERROR && head != null && HttpUtil.is100ContinueExpected(r)) {
+        // refused before its body: answered now, not after a body the client waits to send
+        answerAndClose(ctx, error);
+      }
+    }
+    if (msg instanceof HttpContent c && c.decoderResult().isFailure()) {
+      // a broken chunk: the body so far is not the body the client meant
+      c.release();
+      releaseBody();
+      if (!closing) {
+        answerAndClose(
+            ctx,
+            new GatewayError(
+                400,
+                "invalid_request_error",
+                "bad_request",
+                "Malformed HTTP request body: " + c.decoderResult().cause().getMessage(),
+                null));
+      }
+      return;
+    }
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+      return;
     }
     if (msg instanceof HttpContent c) {
       try {
@@ -280,7 +313,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     boolean keepAlive = HttpUtil.isKeepAlive(r);
     if (e != null) {
       b.release();
-      g.metrics().request(e.status() == 404 ? "" : field.model(), e.status());
+      // under the model's id, never a name the client made up (one series per name)
+      g.metrics().request(res.model() != null ? res.model().id() : "", e.status());
       answer(ctx, e, keepAlive);
       return;
     }
@@ -512,12 +546,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       releasePending();
       return;
     }
-    ChannelHandlerContext ctx = null;
+    ChannelHandlerContext ctx = contextOrNull;
     while (active == null && !preparing && !closing && !pending.isEmpty()) {
-      if (ctx == null) {
-        ctx = contextOrNull;
-      }
-      handle(ctx, pending.poll());
+      Object next = pending.poll();
+      pendingBytes -= next instanceof HttpContent c ? c.content().readableBytes() : 0;
+      handle(ctx, next);
+    }
+    if (!closing && pendingBytes <= PENDING_LIMIT && !ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(true);
     }
   }
 
@@ -620,6 +656,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     while ((m = pending.poll()) != null) {
       ReferenceCountUtil.release(m);
     }
+    pendingBytes = 0;
   }
 
   @Override

@@ -63,7 +63,10 @@ final class Exchange implements Waiter {
   private final EventLoop loop;
   private final HttpRequest request;
   private final ByteBuf body;
-  private final boolean keepAlive;
+
+  /** Whether the client's connection stays open after this answer (a 1.0 stream closes it). */
+  private boolean keepAlive;
+
   private final boolean http10;
   private final long arrived;
   private final String model;
@@ -103,6 +106,9 @@ final class Exchange implements Waiter {
 
   /** The gateway frames the body in chunks itself (a rewritten answer, or one ended by a close). */
   private boolean selfFramed;
+
+  /** The body goes to an HTTP/1.0 client without framing, ended by closing the connection. */
+  private boolean unframed;
 
   private boolean firstContent;
   private boolean finished;
@@ -242,7 +248,11 @@ final class Exchange implements Waiter {
     HttpHeaders headers = new DefaultHttpHeaders();
     headers.set(HttpHeaderNames.CONTENT_TYPE, r.stream() ? Replay.SSE : Replay.JSON);
     if (r.stream()) {
-      headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      if (http10) {
+        keepAlive = false; // HTTP/1.0 has no chunks: the stream ends with the connection
+      } else {
+        headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      }
       headers.set("X-Accel-Buffering", "no");
       headers.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
     } else {
@@ -385,8 +395,14 @@ final class Exchange implements Waiter {
     relayRaw =
         rewrite == null
             && (h.framing() == ResponseParser.Framing.LENGTH
-                || h.framing() == ResponseParser.Framing.CHUNKED);
-    selfFramed = body && !relayRaw;
+                || (h.framing() == ResponseParser.Framing.CHUNKED && !http10));
+    // HTTP/1.0 has no chunked coding (RFC 9112 6.1): a body of unknown length goes to a 1.0
+    // client as it is, ended by closing the connection
+    unframed = body && !relayRaw && http10;
+    selfFramed = body && !relayRaw && !http10;
+    if (unframed) {
+      keepAlive = false;
+    }
     if (rewrite != null) {
       rewrite.begin(lease.queued());
     }
@@ -399,7 +415,9 @@ final class Exchange implements Waiter {
       tap.start(status, type);
     }
     ResponseHeadWriter w = new ResponseHeadWriter(ctx.alloc(), h.status(), h.reason());
-    boolean dropLength = rewrite != null || selfFramed;
+    // a backend's Content-Length next to its chunked coding is never relayed with it
+    boolean dropLength =
+        rewrite != null || selfFramed || unframed || h.framing() == ResponseParser.Framing.CHUNKED;
     for (int i = 0; i < h.names().size(); i++) {
       String name = h.names().get(i);
       if (!ResponseHeadWriter.replaced(name, sse, dropLength, rewrite != null)
@@ -451,10 +469,16 @@ final class Exchange implements Waiter {
     if (rewrite != null) {
       byte[] reshaped = rewrite.chunk(data.nioBuffer());
       if (reshaped.length > 0) {
-        out.write(ResponseHeadWriter.chunk(ctx.alloc(), reshaped), ctx.voidPromise());
+        out.write(
+            unframed
+                ? Unpooled.wrappedBuffer(reshaped)
+                : ResponseHeadWriter.chunk(ctx.alloc(), reshaped),
+            ctx.voidPromise());
       }
     } else if (selfFramed) {
       out.write(ResponseHeadWriter.chunk(ctx.alloc(), data), ctx.voidPromise());
+    } else if (unframed) {
+      out.write(data.retainedDuplicate(), ctx.voidPromise());
     }
     pauseUpstreamIfClientIsFull();
   }
@@ -507,7 +531,9 @@ final class Exchange implements Waiter {
     if (rewrite != null) {
       byte[] end = rewrite.end();
       if (end.length > 0) {
-        out.write(ResponseHeadWriter.chunk(ctx.alloc(), end), ctx.voidPromise());
+        out.write(
+            unframed ? Unpooled.wrappedBuffer(end) : ResponseHeadWriter.chunk(ctx.alloc(), end),
+            ctx.voidPromise());
       }
     }
     ChannelFuture done =

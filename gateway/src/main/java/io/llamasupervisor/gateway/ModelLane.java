@@ -242,12 +242,23 @@ final class ModelLane {
               until,
               d.options.ejection().failures());
           d.metrics.ejection(id, b.url);
+          // nothing else may release or change the table meanwhile: requests queued behind the
+          // ejection get the backend back when it ends
+          d.scheduler.schedule(Duration.between(now, until), this::ejectionEnded);
         }
       }
       if (!b.ready && b.inFlight.get() == 0 && backends.get(b.url) == b) {
         backends.remove(b.url);
         d.untrackBackend(b);
       }
+      drain(after);
+    }
+    after.forEach(Runnable::run);
+  }
+
+  private void ejectionEnded() {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
       drain(after);
     }
     after.forEach(Runnable::run);

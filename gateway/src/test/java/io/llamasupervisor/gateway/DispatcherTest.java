@@ -217,6 +217,28 @@ class DispatcherTest {
     assertEquals(clock.instant().plusSeconds(60), d.ejected().get("m").get(url(1001)), "doubled");
   }
 
+  /**
+   * Regression: a request queued behind an ejection waited for its timeout with the backend back.
+   */
+  @Test
+  void aRequestQueuedWhileABackendIsEjectedGetsItWhenTheEjectionEnds() {
+    Dispatcher d = dispatcher();
+    d.onTable(table(model("m", "m", ready(1001, 1, 1), ready(1002, 2, 1))));
+    Lease onA = acquire(d, "m").lease(); // A busy with a long generation
+    assertEquals(url(1001), onA.url());
+    for (int i = 0; i < 5; i++) { // B refuses five connections in a row: ejected for 30 s
+      Lease onB = acquire(d, "m").lease();
+      assertEquals(url(1002), onB.url());
+      onB.release(Lease.Outcome.FAILED);
+    }
+    RecordingWaiter queued = acquire(d, "m");
+    assertTrue(queued.waiting(), "A full, B ejected: the request waits");
+    time.advance(Duration.ofSeconds(29));
+    assertTrue(queued.waiting(), "B is still ejected");
+    time.advance(Duration.ofSeconds(1));
+    assertEquals(url(1002), queued.lease().url(), "B is back, with a free slot");
+  }
+
   @Test
   void ejectionLastsAtMostFiveMinutes() {
     EjectionPolicy p = EjectionPolicy.DEFAULT;

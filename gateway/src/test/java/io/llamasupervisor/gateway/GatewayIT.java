@@ -201,6 +201,27 @@ class GatewayIT {
     }
   }
 
+  /** Regression: a broken body naming a made-up model made one metrics series per name. */
+  @Test
+  void refusedRequestsAreCountedUnderTheModelsIdNeverUnderANameTheClientMadeUp() throws Exception {
+    GatewayServer gw =
+        gateway(
+            GatewayOptions.defaults().toBuilder().affinity(true).build(),
+            new ModelRoute(ALPHA, "alpha", "ready", List.of(ready(alpha.port(), 1, 2))));
+    for (int i = 0; i < 20; i++) {
+      String bad = "{\"model\":\"junk-" + i + "\",\"messages\":[";
+      assertEquals(400, Http.post(gw.port(), "/v1/chat/completions", bad).statusCode());
+    }
+    String broken = "{\"model\":\"alpha\",\"messages\":[";
+    assertEquals(400, Http.post(gw.port(), "/v1/chat/completions", broken).statusCode());
+    java.util.Set<String> models = new java.util.TreeSet<>();
+    meters
+        .find("llama.gateway.requests")
+        .counters()
+        .forEach(c -> models.add(c.getId().getTag("model")));
+    assertEquals(java.util.Set.of("", ALPHA), models);
+  }
+
   /** Regression: /v1/models listed rejected files, and a model-less request counted them. */
   @Test
   void rejectedFilesAreNotListedNorCountedButAreAnsweredByName() throws Exception {

@@ -147,6 +147,174 @@ class GatewayRelayIT {
     assertFalse(forwarded.contains("connection: x-trace"), forwarded);
   }
 
+  private static final String EVENTS =
+      "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: [DONE]\n\n";
+
+  private static String chunkedSse(String extraHeaders) {
+    return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+        + extraHeaders
+        + "\r\n"
+        + Integer.toHexString(EVENTS.length())
+        + "\r\n"
+        + EVENTS
+        + "\r\n0\r\n\r\n";
+  }
+
+  private static String exchange(int port, String request) throws IOException {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  private static String post(String version, String extraHeaders, String body) {
+    return "POST /v1/chat/completions HTTP/"
+        + version
+        + "\r\nHost: g\r\n"
+        + extraHeaders
+        + "Content-Type: application/json\r\nContent-Length: "
+        + body.length()
+        + "\r\n\r\n"
+        + body;
+  }
+
+  /** Regression: an HTTP/1.0 client got a chunked stream, chunk sizes in its body. */
+  @Test
+  void anHttp10ClientGetsAStreamUnframedEndedByTheClose() throws Exception {
+    backend = new ScriptedBackend(chunkedSse(""), false);
+    GatewayServer gw = gatewayInFrontOf(backend);
+    String all = exchange(gw.port(), post("1.0", "", ASK));
+    String head = all.substring(0, all.indexOf("\r\n\r\n")).toLowerCase();
+    assertFalse(head.contains("transfer-encoding"), head);
+    assertTrue(head.contains("\r\nconnection: close"), head);
+    assertEquals(EVENTS, all.substring(all.indexOf("\r\n\r\n") + 4));
+  }
+
+  /** Regression: a backend's Content-Length was relayed next to its chunked coding. */
+  @Test
+  void aResponseWithBothFramingsReachesTheClientWithTheChunksOnly() throws Exception {
+    backend = new ScriptedBackend(chunkedSse("Content-Length: 5\r\n"), false);
+    GatewayServer gw = gatewayInFrontOf(backend);
+    String all = exchange(gw.port(), post("1.1", "Connection: close\r\n", ASK));
+    String head = all.substring(0, all.indexOf("\r\n\r\n")).toLowerCase();
+    assertTrue(head.contains("transfer-encoding: chunked"), head);
+    assertFalse(head.contains("content-length"), head);
+  }
+
+  /** Regression: a broken chunk ended the body, and the cut body was forwarded (and answered). */
+  @Test
+  void aRequestWithABrokenChunkIsA400AndNeverForwarded() throws Exception {
+    backend = new ScriptedBackend(chunkedSse(""), false);
+    GatewayServer gw = gatewayInFrontOf(backend);
+    String part = "{\"model\":\"m\",\"messages\":[";
+    String all =
+        exchange(
+            gw.port(),
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(part.length())
+                + "\r\n"
+                + part
+                + "\r\nZZZ-not-a-size\r\n");
+    assertTrue(all.startsWith("HTTP/1.1 400"), all);
+    assertTrue(all.contains("bad_request"), all);
+    assertEquals(0, backend.requests.get(), "forwarded: " + backend.bodies);
+  }
+
+  /** Regression: a refused request that expects 100-continue got no answer until its body came. */
+  @Test
+  void aRefusedRequestThatExpects100ContinueIsAnsweredBeforeItsBody() throws Exception {
+    backend = new ScriptedBackend(chunkedSse(""), false);
+    GatewayServer gw = gatewayInFrontOf(backend);
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gw.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              ("POST /v1/nothing-here HTTP/1.1\r\nHost: g\r\nExpect: 100-continue\r\n"
+                      + "Content-Length: 1000000\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertTrue(all.startsWith("HTTP/1.1 404"), all);
+      assertTrue(all.contains("unknown_url"), all);
+    }
+  }
+
+  /**
+   * Regression: bytes pipelined behind a running request were buffered without limit (512 MiB
+   * behind a 1 KiB max-body); now the gateway stops reading and TCP pushes back.
+   */
+  @Test
+  void bytesPipelinedBehindARunningRequestPushBackInsteadOfFillingMemory() throws Exception {
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    backend = new ScriptedBackend(chunkedSse(""), false, gate);
+    registry = new RoutingRegistry(Clock.systemUTC());
+    BackendRoute route =
+        BackendRoute.of("127.0.0.1", backend.port(), 1, BackendState.READY, Instant.now(), 4, 4);
+    registry.update(t -> t.put(new ModelRoute("m", "m", "ready", List.of(route))));
+    gateway =
+        new GatewayServer(
+            GatewayOptions.builder().port(0).maxBody(1024).build(),
+            registry::subscribe,
+            ModelDirectory.NONE,
+            ModelStarter.NONE,
+            new SimpleMeterRegistry());
+    gateway.start();
+    long before = io.netty.util.internal.PlatformDependent.usedDirectMemory();
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(post("1.1", "", ASK).getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> backend.requests.get() == 1);
+      out.write(
+          "POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nContent-Length: 67108864\r\n\r\n"
+              .getBytes(StandardCharsets.ISO_8859_1));
+      // write 64 MiB on another thread: it blocks once the gateway stops reading
+      java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+      Thread writer =
+          new Thread(
+              () -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                  for (int i = 0; i < 1024; i++) {
+                    out.write(chunk);
+                    written.addAndGet(chunk.length);
+                  }
+                } catch (IOException e) {
+                  // closed at the end of the test
+                }
+              });
+      writer.setDaemon(true);
+      writer.start();
+      // the writer stalls: the bytes it got out stop growing
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(20))
+          .pollInterval(java.time.Duration.ofMillis(500))
+          .until(
+              new java.util.concurrent.Callable<Boolean>() {
+                long last = -1;
+
+                @Override
+                public Boolean call() {
+                  long now = written.get();
+                  boolean stalled = now == last && writer.isAlive();
+                  last = now;
+                  return stalled;
+                }
+              });
+      assertTrue(written.get() < (16L << 20), (written.get() >> 20) + " MiB accepted");
+      long held = io.netty.util.internal.PlatformDependent.usedDirectMemory() - before;
+      assertTrue(held < (8L << 20), (held >> 20) + " MiB of direct memory held");
+    }
+    gate.countDown();
+    // the gateway is unharmed: the next client is served
+    HttpResponse<String> next = Http.post(gateway.port(), "/v1/chat/completions", ASK);
+    assertEquals(200, next.statusCode(), next.body());
+    assertEquals(EVENTS, next.body());
+  }
+
   @Test
   void aBrokenResponseBeforeAnyByteReachedTheClientIsA502InOpenAisShape() throws Exception {
     backend = new ScriptedBackend("HTTP/1.1 2xx Fine\r\n\r\n", true);
@@ -188,14 +356,27 @@ class GatewayRelayIT {
     volatile List<String> lastHead = List.of();
 
     private final ServerSocket server;
+
+    /** The bodies of the requests, as received. */
+    final List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private final byte[] answer;
     private final boolean closeAfter;
+    private final java.util.concurrent.CountDownLatch answerGate;
     private final Thread acceptor;
 
     ScriptedBackend(String answer, boolean closeAfter) throws IOException {
+      this(answer, closeAfter, new java.util.concurrent.CountDownLatch(0));
+    }
+
+    /** Answers only once {@code answerGate} is open. */
+    ScriptedBackend(
+        String answer, boolean closeAfter, java.util.concurrent.CountDownLatch answerGate)
+        throws IOException {
       this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
       this.answer = answer.getBytes(StandardCharsets.ISO_8859_1);
       this.closeAfter = closeAfter;
+      this.answerGate = answerGate;
       this.acceptor = new Thread(this::accept, "scripted-backend");
       acceptor.setDaemon(true);
       acceptor.start();
@@ -237,11 +418,19 @@ class GatewayRelayIT {
               length = Integer.parseInt(line.substring(15).strip());
             }
           }
-          for (int i = 0; i < length; i++) {
-            lines.read();
+          char[] got = new char[length];
+          int off = 0;
+          while (off < length) {
+            int n = lines.read(got, off, length - off);
+            if (n < 0) {
+              break;
+            }
+            off += n;
           }
+          bodies.add(new String(got, 0, off));
           lastHead = List.copyOf(head);
           requests.incrementAndGet();
+          answerGate.await();
           out.write(answer);
           out.flush();
           if (closeAfter) {
@@ -250,6 +439,8 @@ class GatewayRelayIT {
         }
       } catch (IOException e) {
         // the gateway closed the connection
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
 
