@@ -124,12 +124,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       if (!closing) {
         answerAndClose(
             ctx,
-            new GatewayError(
-                400,
-                "invalid_request_error",
-                "bad_request",
-                "Malformed HTTP request body: " + c.decoderResult().cause().getMessage(),
-                null));
+            GatewayError.badRequest(
+                "Malformed HTTP request body: " + c.decoderResult().cause().getMessage()));
       }
       return;
     }
@@ -157,12 +153,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (r.decoderResult().isFailure()) {
       answerAndClose(
           ctx,
-          new GatewayError(
-              400,
-              "invalid_request_error",
-              "bad_request",
-              "Malformed HTTP request: " + r.decoderResult().cause().getMessage(),
-              null));
+          GatewayError.badRequest(
+              "Malformed HTTP request: " + r.decoderResult().cause().getMessage()));
       return;
     }
     String path = Endpoints.path(r.uri());

@@ -33,6 +33,11 @@ public record GatewayError(
   }
 
   /** 400: the body is not a JSON object, so no model can be read from it. */
+  /** 400 {@code bad_request}: the request is not well-formed HTTP. */
+  public static GatewayError badRequest(String message) {
+    return error(400, "bad_request", message, null);
+  }
+
   public static GatewayError invalidBody(String detail) {
     return error(400, "invalid_json", "Request body is not valid JSON: " + detail, null);
   }
