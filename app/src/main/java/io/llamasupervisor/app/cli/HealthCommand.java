@@ -38,8 +38,14 @@ public final class HealthCommand extends CliCommand {
 
   @Override
   public Integer call() {
+    SupervisorApi client;
     try {
-      SupervisorApi client = api.client();
+      client = api.client();
+    } catch (IllegalArgumentException e) {
+      fail(e.getMessage());
+      return 1;
+    }
+    try {
       SupervisorApi.Answer h = client.get("/health");
       if (h.status() != 200) {
         fail(client.base() + "/health answered " + h.status());
@@ -60,7 +66,7 @@ public final class HealthCommand extends CliCommand {
       }
       return 0;
     } catch (IOException | IllegalArgumentException e) {
-      fail("cannot reach the supervisor: " + e.getMessage());
+      fail("cannot reach the supervisor: " + client.cause(e));
       return 1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

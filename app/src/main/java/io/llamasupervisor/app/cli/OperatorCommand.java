@@ -47,7 +47,7 @@ abstract class OperatorCommand extends CliCommand {
     try {
       return run(client);
     } catch (IOException e) {
-      fail("cannot reach the supervisor at " + client.base() + ": " + e.getMessage());
+      fail("cannot reach the supervisor at " + client.base() + ": " + client.cause(e));
       return UNREACHABLE;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

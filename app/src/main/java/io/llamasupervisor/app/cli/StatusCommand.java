@@ -51,7 +51,7 @@ public final class StatusCommand extends CliCommand {
       JsonNode body = JSON.readTree(r.body());
       models = body.has("models") ? body.get("models") : body;
     } catch (IOException | IllegalArgumentException e) {
-      fail("cannot reach the supervisor at " + client.base() + ": " + e.getMessage());
+      fail("cannot reach the supervisor at " + client.base() + ": " + client.cause(e));
       return 1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

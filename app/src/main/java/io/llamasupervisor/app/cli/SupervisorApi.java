@@ -11,7 +11,8 @@ import java.time.Duration;
 /**
  * A small client of a running {@code serve}'s HTTP API for the CLI (JDK {@link HttpClient}, one
  * request at a time). Every call is bounded by a timeout; transport failures are {@link
- * IOException}s for the caller to report as "cannot reach".
+ * IOException}s for the caller to report as "cannot reach", with {@link #cause(Throwable)} as the
+ * reason.
  */
 final class SupervisorApi {
   /** An answer: status code and body text. */
@@ -40,6 +41,43 @@ final class SupervisorApi {
     this.base = base;
     this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+  }
+
+  /**
+   * Why a request to this API failed, in words for a user: {@code connection refused}, {@code
+   * unknown host nonexistent.invalid}, {@code connect timed out}, else the first message of the
+   * exception's cause chain, else its class's simple name. Never {@code null}: the JDK's HTTP
+   * client throws a {@link java.net.ConnectException} without a message for a refused connection
+   * and an {@link java.nio.channels.UnresolvedAddressException} (also without one) for an unknown
+   * host.
+   */
+  String cause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.channels.UnresolvedAddressException
+          || t instanceof java.net.UnknownHostException) {
+        return "unknown host " + base.getHost();
+      }
+    }
+    if (e instanceof java.net.http.HttpConnectTimeoutException) {
+      return "connect timed out after " + TIMEOUT.toSeconds() + "s";
+    }
+    if (e instanceof java.net.http.HttpTimeoutException) {
+      return "no answer within " + TIMEOUT.toSeconds() + "s";
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (m != null && !m.isBlank()) {
+        return t instanceof java.net.ConnectException || t instanceof java.net.SocketException
+            ? m.toLowerCase(java.util.Locale.ROOT)
+            : m;
+      }
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return "connection refused";
+      }
+    }
+    return e.getClass().getSimpleName();
   }
 
   /** The base URL, for messages. */

@@ -185,4 +185,27 @@ class OperatorCommandsTest {
     assertTrue(cli.out().contains("LLAMA_SUPERVISOR_URL"), cli.out());
     assertTrue(cli.out().contains("LLAMA_SUPERVISOR_API_KEY"), cli.out());
   }
+
+  /** Regression: an unreachable supervisor was reported as "cannot reach …: null". */
+  @Test
+  void unreachableSupervisorNamesTheCauseInsteadOfNull() {
+    String url = api.url();
+    api.close();
+    for (String[] command :
+        new String[][] {{"status"}, {"health"}, {"models"}, {"top", "-n", "1"}, {"logs", "m"}}) {
+      String[] args = java.util.Arrays.copyOf(command, command.length + 2);
+      args[command.length] = "--url";
+      args[command.length + 1] = url;
+
+      assertEquals(1, cli.run(args), cli.err());
+      assertTrue(cli.err().contains("cannot reach the supervisor"), cli.err());
+      assertTrue(cli.err().strip().endsWith(": connection refused"), cli.err());
+    }
+
+    assertEquals(1, cli.run("status", "--url", "http://nonexistent.invalid:1"));
+    assertEquals(
+        "status: cannot reach the supervisor at http://nonexistent.invalid:1: unknown host"
+            + " nonexistent.invalid",
+        cli.err().strip());
+  }
 }
