@@ -347,6 +347,7 @@ final class InstanceLifecycle {
    */
   private void outOfMemory(ModelRuntime m, InstanceRuntime i, String message, List<String> lines) {
     if (memory.retryAfterOutOfMemory(m)) {
+      m.changeReason = ReasonCode.OUT_OF_MEMORY;
       state.logTransition(m, i, i.state, InstanceState.FAILED, ReasonCode.OUT_OF_MEMORY, message);
       return;
     }
@@ -373,7 +374,9 @@ final class InstanceLifecycle {
 
   /**
    * Records a failure with the restart policy and the rollout: a new generation failing next to a
-   * serving one fails only the rollout; otherwise a restart is scheduled or the policy gives up.
+   * serving one fails only the rollout; otherwise a restart is scheduled (the generation it starts
+   * carries {@code reason}, the failure's own, as the metric of restarts does) or the policy gives
+   * up.
    */
   private void failed(
       ModelRuntime m,
@@ -395,6 +398,7 @@ final class InstanceLifecycle {
           m, reason, "rollout failed, previous generation keeps serving: " + message, lines);
     } else if (d.restart()) {
       m.restarts++;
+      m.changeReason = reason; // the restarted generation starts because of this failure
       state.metrics().restarted(m.id, reason);
       state.decide(
           m,

@@ -19,7 +19,13 @@ final class ModelRuntime {
   int nextGeneration = 1;
   int restartNonce;
   int restarts;
+
+  /**
+   * Why the model's next generation starts (and why the ones it replaces drain): the last change
+   * (file, plan, binary, operator, demand) or, once a failure schedules a restart, that failure.
+   */
   ReasonCode changeReason = ReasonCode.MODEL_ADDED;
+
   Decision lastDecision;
   String lastExit;
   Rollout rollout;

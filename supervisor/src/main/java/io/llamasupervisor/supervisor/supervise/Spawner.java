@@ -175,6 +175,9 @@ final class Spawner {
             d.restart() ? ReasonCode.SPAWN_FAILED : d.reason(),
             "cannot start llama-server: " + failure.getMessage());
         if (d.restart()) {
+          if (l.replacing().isEmpty()) {
+            m.changeReason = ReasonCode.SPAWN_FAILED; // the retry starts because of this failure
+          }
           reconcileAt.accept(m.tracker.nextAttempt());
         }
       }

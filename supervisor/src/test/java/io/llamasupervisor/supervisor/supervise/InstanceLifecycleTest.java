@@ -110,4 +110,31 @@ class InstanceLifecycleTest extends ManualFleet.OneModel {
     assertEquals(2, f.processes.started.size());
     assertEquals("ready", f.status(ID).state(), f.status(ID).toString());
   }
+
+  /**
+   * Regression: the generation started after a crash carried the reason of the model's last,
+   * unrelated change (an operator restart long before: {@code new -> starting
+   * reason=OPERATOR_RESTART}) instead of the failure it restarts after.
+   */
+  @Test
+  void theStartAfterACrashCarriesTheCrashReasonNotAnEarlierOperatorRestart() throws Exception {
+    f.start();
+    f.settle();
+    f.fleet.operatorRestart(ID);
+    f.settle();
+    f.advance(Duration.ofSeconds(3)); // generation 1 drained and stopped
+    assertEquals(2, f.status(ID).instances().get(0).generation(), f.status(ID).toString());
+    List<FleetEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    f.fleet.subscribe(events::add);
+
+    f.processes.last(ID).exit(ExitStatus.killed(9));
+    f.advance(Duration.ofSeconds(1)); // the restart backoff
+
+    FleetEvent started =
+        events.stream()
+            .filter(e -> e.generation() == 3 && "starting".equals(e.to()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no restart: " + events));
+    assertEquals(ReasonCode.KILLED, started.reason(), started.toString());
+  }
 }
