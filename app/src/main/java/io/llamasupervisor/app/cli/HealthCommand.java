@@ -74,7 +74,13 @@ public final class HealthCommand extends CliCommand {
     }
   }
 
-  /** {@code "id (state)"} of every model that holds readiness back. */
+  /**
+   * {@code "id (state)"} of every model that holds readiness back: every model that is not {@code
+   * ready}, except on-demand models (idle until a request wants them), rejected ones and ones an
+   * operator stopped ({@code stopped}, {@code stopping}). {@code status} exits 2 by the same rule.
+   *
+   * @param body {@code GET /api/v1/models}: an array, or an object with a {@code models} array
+   */
   static List<String> notReady(JsonNode body) {
     JsonNode models = body.has("models") ? body.get("models") : body;
     List<String> out = new ArrayList<>();

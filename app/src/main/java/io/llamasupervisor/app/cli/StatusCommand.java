@@ -13,16 +13,17 @@ import picocli.CommandLine.Option;
 /**
  * {@code status [--url URL] [--api-key KEY] [--json]}: what a running {@code serve} supervises, one
  * line per model (state, serving generation and port, restarts, last decision). Exit code 0 when
- * every model is ready (or rejected/stopped on purpose), 2 when some is not, 1 when the API cannot
- * be reached or refuses.
+ * every model is ready or does not count by the rule of {@code health --ready} ({@link
+ * HealthCommand#notReady}: on-demand, rejected, stopped or stopping on purpose), 2 when some is
+ * not, 1 when the API cannot be reached or refuses.
  */
 @Command(
     name = "status",
     description = "Show the models a running serve supervises.",
     footer = {
       "",
-      "Exit code: 0 every model ready (or rejected/stopped on purpose), 2 some not, 1 API"
-          + " unreachable."
+      "Exit code: 0 every model ready (on-demand, rejected and operator-stopped models do not"
+          + " count, as for health --ready), 2 some not, 1 API unreachable."
     })
 public final class StatusCommand extends CliCommand {
   private static final ObjectMapper JSON = JsonMappers.mapper();
@@ -75,13 +76,7 @@ public final class StatusCommand extends CliCommand {
             last(m));
       }
     }
-    for (JsonNode m : models) {
-      String state = m.path("state").asText();
-      if (!state.equals("ready") && !state.equals("rejected") && !state.equals("stopped")) {
-        return 2;
-      }
-    }
-    return 0;
+    return HealthCommand.notReady(models).isEmpty() ? 0 : 2;
   }
 
   static String serving(JsonNode m) {

@@ -71,6 +71,35 @@ class CliTest {
     assertTrue(cli.err().contains("cannot reach the supervisor"), cli.err());
   }
 
+  /**
+   * Regression: {@code status} exited 2 for a fleet whose on-demand model is idle by design (never
+   * started, reason ON_DEMAND) while {@code health --ready} exited 0 for it.
+   */
+  @Test
+  void statusAgreesWithHealthReadyThatAnIdleOnDemandModelIsFine() throws Exception {
+    try (TinyApi api = new TinyApi()) {
+      api.answer("/health", 200, "{\"status\":\"UP\"}")
+          .answer(
+              "/api/v1/models",
+              200,
+              "[{\"id\":\"a\",\"state\":\"ready\",\"startMode\":\"always\"},"
+                  + "{\"id\":\"d\",\"state\":\"idle\",\"startMode\":\"on-demand\","
+                  + "\"lastDecision\":{\"code\":\"ON_DEMAND\",\"message\":\"waits\"}},"
+                  + "{\"id\":\"s\",\"state\":\"stopping\",\"startMode\":\"always\"}]");
+
+      assertEquals(0, cli.run("health", "--url", api.url(), "--ready"), cli.err());
+      assertEquals(0, cli.run("status", "--url", api.url()), cli.err());
+
+      api.answer(
+          "/api/v1/models",
+          200,
+          "[{\"id\":\"a\",\"state\":\"ready\",\"startMode\":\"always\"},"
+              + "{\"id\":\"b\",\"state\":\"starting\",\"startMode\":\"always\"}]");
+      assertEquals(1, cli.run("health", "--url", api.url(), "--ready"));
+      assertEquals(2, cli.run("status", "--url", api.url()));
+    }
+  }
+
   @Test
   void inspectNeedsAFileAndRefusesUnknownOptions() {
     assertEquals(1, cli.run("inspect"));
