@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches the {@code --config} file and applies a changed launch configuration (defaults and
  * per-model overrides) without a restart: only models whose plan changes are replaced, blue-green.
- * An invalid file (a bad value, an unknown key, a llama-server that cannot be found) is reported
- * and the running configuration kept. Other sections take effect on the next start.
+ * An invalid file (a bad value, an unknown key, a llama-server that cannot be found, a memory
+ * budget naming a device this host does not have) is reported and the running configuration kept.
+ * Other sections take effect on the next start.
  *
  * <p>{@link #check()} compares the file's modification time with the one seen last and reloads when
  * it changed; {@link #watch} runs it every 2 s on a daemon thread.
@@ -39,22 +41,42 @@ final class ConfigReloader implements AutoCloseable {
   private final Supplier<SupervisorConfig> loader;
   private final Target target;
   private final Map<String, String> env;
+  private final Consumer<SupervisorConfig> hostCheck;
   private ScheduledExecutorService timer;
   private FileTime seen;
 
   /** A reloader that has seen the file as it is now; nothing runs until {@link #check()}. */
   ConfigReloader(
       Path file, Supplier<SupervisorConfig> loader, Target target, Map<String, String> env) {
+    this(file, loader, target, env, c -> {});
+  }
+
+  /**
+   * @param hostCheck checks a loaded configuration against this host beyond its own validation (a
+   *     memory budget's devices); throws a {@link ConfigException} to refuse it
+   */
+  ConfigReloader(
+      Path file,
+      Supplier<SupervisorConfig> loader,
+      Target target,
+      Map<String, String> env,
+      Consumer<SupervisorConfig> hostCheck) {
     this.file = file;
     this.env = env;
     this.loader = loader;
     this.target = target;
+    this.hostCheck = hostCheck;
     this.seen = mtime();
   }
 
   static ConfigReloader watch(
-      Path file, ConfigArgs args, Map<String, String> env, FleetSupervisor fleet) {
-    ConfigReloader r = new ConfigReloader(file, () -> args.load(env), fleet::reconfigure, env);
+      Path file,
+      ConfigArgs args,
+      Map<String, String> env,
+      FleetSupervisor fleet,
+      Consumer<SupervisorConfig> hostCheck) {
+    ConfigReloader r =
+        new ConfigReloader(file, () -> args.load(env), fleet::reconfigure, env, hostCheck);
     r.every(Duration.ofSeconds(2));
     return r;
   }
@@ -92,6 +114,7 @@ final class ConfigReloader implements AutoCloseable {
     seen = now;
     try {
       SupervisorConfig config = loader.get();
+      hostCheck.accept(config);
       LlamaServerBinary binary = ServeCommand.binary(config, env);
       if (!binary.found()) {
         LOG.error(

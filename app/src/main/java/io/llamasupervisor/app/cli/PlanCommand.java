@@ -6,6 +6,7 @@ import io.llamasupervisor.json.JsonMappers;
 import io.llamasupervisor.supervisor.catalog.CatalogEntry;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.config.ConfigException;
+import io.llamasupervisor.supervisor.config.MemoryConfig;
 import io.llamasupervisor.supervisor.config.ServeConfig;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import io.llamasupervisor.supervisor.launch.CpuTopology;
@@ -99,6 +100,17 @@ public final class PlanCommand extends CliCommand {
       DeviceInventory.Reading devices = inventory.apply(config.launch().llamaServer()).read();
       for (String problem : devices.problems()) {
         err().println("note: " + problem);
+      }
+      try {
+        // a serve with this budget would refuse to start: so does its dry run
+        List<String> unverified =
+            MemoryConfig.checkBudgetDevices(MemoryConfig.of(config), devices, true);
+        if (!unverified.isEmpty()) {
+          err().println("note: supervisor.memory.budget names " + unverified + ", not verified");
+        }
+      } catch (ConfigException e) {
+        fail(e.getMessage());
+        return 1;
       }
       err().flush();
       LaunchPlanner planner =

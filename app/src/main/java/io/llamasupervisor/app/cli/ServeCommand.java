@@ -27,6 +27,7 @@ import io.llamasupervisor.registry.RoutingRegistry;
 import io.llamasupervisor.supervisor.catalog.ModelCatalog;
 import io.llamasupervisor.supervisor.config.ConfigException;
 import io.llamasupervisor.supervisor.config.GatewayConfig;
+import io.llamasupervisor.supervisor.config.MemoryConfig;
 import io.llamasupervisor.supervisor.config.ServeConfig;
 import io.llamasupervisor.supervisor.config.SupervisorConfig;
 import io.llamasupervisor.supervisor.launch.LaunchConfig;
@@ -199,6 +200,16 @@ public final class ServeCommand extends CliCommand {
       fail(e.getMessage());
       return 1;
     }
+    LlamaServerBinary binary = binary(config, env);
+    DeviceInventory inventory =
+        DeviceInventory.forHost(binary.path().map(Path::toString).orElse(null));
+    HostDevices hostDevices = new HostDevices(inventory, binary.found());
+    try {
+      hostDevices.check(serve.supervision().memory());
+    } catch (ConfigException e) {
+      fail(e.getMessage());
+      return 1;
+    }
     StateDirLock lock;
     try {
       lock = StateDirLock.acquire(serve.supervision().stateDir());
@@ -206,7 +217,6 @@ public final class ServeCommand extends CliCommand {
       fail(e.getMessage());
       return 1;
     }
-    LlamaServerBinary binary = binary(config, env);
     InetAddress instanceHost;
     try {
       instanceHost = InetAddress.getByName(config.launch().defaults().host());
@@ -236,8 +246,7 @@ public final class ServeCommand extends CliCommand {
             routes,
             clock);
     // devices for an `auto` memory budget and for seeing memory freed by an eviction
-    fleet.setDeviceReader(
-        DeviceInventory.forHost(binary.path().map(Path::toString).orElse(null)).reader());
+    fleet.setDeviceReader(inventory.reader());
     LOG.info(
         "models dir {}, state dir {}, llama-server {}",
         modelsDir,
@@ -324,7 +333,10 @@ public final class ServeCommand extends CliCommand {
       fail(e.getMessage());
       return 1; // the shutdown hook stops the instances
     }
-    parsed.configFile().ifPresent(f -> reloader.set(ConfigReloader.watch(f, parsed, env, fleet)));
+    parsed
+        .configFile()
+        .ifPresent(
+            f -> reloader.set(ConfigReloader.watch(f, parsed, env, fleet, hostCheck(hostDevices))));
     ClassPreload.startInBackground();
     try {
       stopped.await();
@@ -332,6 +344,14 @@ public final class ServeCommand extends CliCommand {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /**
+   * What a reloaded configuration must pass beyond its own validation: its memory budget names
+   * devices of this host ({@link HostDevices#check}).
+   */
+  static java.util.function.Consumer<SupervisorConfig> hostCheck(HostDevices devices) {
+    return c -> devices.check(MemoryConfig.of(c));
   }
 
   /**

@@ -95,4 +95,36 @@ class ConfigReloaderTest {
     assertFalse(reloader.check());
     assertEquals(List.of(), applied);
   }
+
+  /**
+   * Regression: a memory budget naming a device the host does not have ({@code gpu9} on a CPU-only
+   * host) was accepted silently.
+   */
+  @Test
+  void aBudgetNamingADeviceTheHostDoesNotHaveIsRefusedOnReload() throws Exception {
+    HostDevices cpuOnly =
+        new HostDevices(
+            new io.llamasupervisor.supervisor.memory.DeviceInventory(
+                "llama-server",
+                java.time.Duration.ofSeconds(1),
+                (command, timeout) -> "Available devices:\n  (none)\n",
+                () -> "MemTotal: 8000000 kB\nMemAvailable: 4000000 kB\n"),
+            true);
+    ConfigArgs args = new ConfigArgs(file, List.of(), List.of());
+    ConfigReloader checked =
+        new ConfigReloader(
+            file,
+            () -> args.load(env),
+            (p, b) -> applied.add(p),
+            env,
+            ServeCommand.hostCheck(cpuOnly));
+
+    write("supervisor:\n  defaults:\n    parallel: 3\n  memory:\n    budget: {gpu9: 2GiB}\n");
+    assertFalse(checked.check(), "refused");
+    assertEquals(List.of(), applied, "the running configuration is kept");
+
+    write("supervisor:\n  defaults:\n    parallel: 3\n  memory:\n    budget: {cpu: 2GiB}\n");
+    assertTrue(checked.check());
+    assertEquals(3, parallel(applied.get(0)));
+  }
 }

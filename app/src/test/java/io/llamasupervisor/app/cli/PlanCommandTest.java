@@ -64,6 +64,10 @@ class PlanCommandTest {
         new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
+  private String errText() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
   private Map<String, JsonNode> jsonLines() throws Exception {
     Map<String, JsonNode> byId = new TreeMap<>();
     for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
@@ -257,5 +261,31 @@ class PlanCommandTest {
     assertEquals(1, run("--models-dir", models.resolve("missing").toString()));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("is not a directory"));
     assertEquals(0, run("--help"));
+  }
+
+  /**
+   * Regression: a memory budget naming a device the host does not have ({@code gpu9} on a CPU-only
+   * host) was accepted silently; serve now refuses it, and so does its dry run.
+   */
+  @Test
+  void aBudgetNamingADeviceTheHostDoesNotHaveIsRefused() throws Exception {
+    GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve("m.gguf"));
+
+    assertEquals(
+        1,
+        run("--models-dir", models.toString(), "--supervisor.memory.budget.gpu9=2GiB"),
+        errText());
+    assertTrue(
+        errText()
+            .contains(
+                "plan: supervisor.memory.budget.gpu9: device gpu9 does not exist on this host (its"
+                    + " devices: cpu;"),
+        errText());
+
+    devices("Available devices:\n  CUDA0: NVIDIA GeForce RTX 4090 (24564 MiB, 20000 MiB free)\n");
+    assertEquals(
+        0,
+        run("--models-dir", models.toString(), "--supervisor.memory.budget.cuda0=2GiB"),
+        errText());
   }
 }

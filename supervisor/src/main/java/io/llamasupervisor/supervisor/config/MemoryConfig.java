@@ -1,5 +1,7 @@
 package io.llamasupervisor.supervisor.config;
 
+import io.llamasupervisor.supervisor.memory.Device;
+import io.llamasupervisor.supervisor.memory.DeviceInventory;
 import io.llamasupervisor.supervisor.memory.MemorySettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +48,44 @@ public final class MemoryConfig {
         has(f, "margin") ? size(f.get("margin")) : d.marginBytes(),
         has(f, "process-overhead") ? size(f.get("process-overhead")) : null,
         has(f, "min-residency") ? minResidency(f.get("min-residency")) : d.minResidency());
+  }
+
+  /**
+   * Checks that every device a per-device budget names exists on this host: {@code cpu}, or a
+   * device of {@code host} (what {@code llama-server --list-devices} reported). GPU names can only
+   * be checked when the GPUs were listed: with {@code gpusListed} false (no llama-server binary) or
+   * a reading with problems (a failing {@code --list-devices}), a GPU name that is not in the
+   * reading is not refused but returned, for the caller to warn about.
+   *
+   * @param settings the bound {@code supervisor.memory} settings
+   * @param host what the device inventory read
+   * @param gpusListed whether {@code host} includes a {@code --list-devices} of a llama-server
+   * @return the budget's device names that could not be verified; empty when all were
+   * @throws ConfigException naming {@code supervisor.memory.budget.<device>} and the host's
+   *     devices, for a device the complete reading does not have
+   */
+  public static List<String> checkBudgetDevices(
+      MemorySettings settings, DeviceInventory.Reading host, boolean gpusListed) {
+    List<String> known = new ArrayList<>(List.of(MemorySettings.CPU));
+    host.devices().stream().map(Device::id).filter(id -> !known.contains(id)).forEach(known::add);
+    List<String> unverified = new ArrayList<>();
+    for (String id : settings.budget().keySet()) {
+      if (known.contains(id)) {
+        continue;
+      }
+      if (!gpusListed || !host.problems().isEmpty()) {
+        unverified.add(id);
+        continue;
+      }
+      throw new ConfigException(
+          "supervisor.memory.budget." + id,
+          "device "
+              + id
+              + " does not exist on this host (its devices: "
+              + String.join(", ", known)
+              + "; as llama-server --list-devices names them, in lower case)");
+    }
+    return unverified;
   }
 
   private static boolean has(Map<String, ConfigNode> m, String k) {

@@ -127,4 +127,41 @@ class MemoryConfigTest {
     assertEquals(Map.of("cpu", 2L << 30), serve.supervision().memory().budget());
     assertNull(serve.supervision().memory().processOverheadBytes());
   }
+
+  /** Regression: a budget naming a device the host does not have was accepted silently. */
+  @Test
+  void aBudgetDeviceMustExistOnTheHostWhenItsDevicesWereListed() {
+    io.llamasupervisor.supervisor.memory.Device cpu =
+        new io.llamasupervisor.supervisor.memory.Device("cpu", "system RAM", 8L << 30, 4L << 30);
+    io.llamasupervisor.supervisor.memory.Device cuda0 =
+        new io.llamasupervisor.supervisor.memory.Device("cuda0", "RTX", 24L << 30, 20L << 30);
+    var cpuOnly =
+        new io.llamasupervisor.supervisor.memory.DeviceInventory.Reading(List.of(cpu), List.of());
+    MemorySettings gpu9 = bind("supervisor.memory.budget.gpu9=2GiB");
+
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> MemoryConfig.checkBudgetDevices(gpu9, cpuOnly, true));
+    assertEquals("supervisor.memory.budget.gpu9", e.key());
+    assertTrue(e.getMessage().contains("device gpu9 does not exist on this host"), e.getMessage());
+    assertTrue(e.getMessage().contains("its devices: cpu;"), e.getMessage());
+
+    MemorySettings both =
+        bind("supervisor.memory.budget.cuda0=2GiB", "supervisor.memory.budget.cpu=1GiB");
+    var withGpu =
+        new io.llamasupervisor.supervisor.memory.DeviceInventory.Reading(
+            List.of(cpu, cuda0), List.of());
+    assertEquals(List.of(), MemoryConfig.checkBudgetDevices(both, withGpu, true));
+    assertEquals(
+        List.of("cuda0"),
+        MemoryConfig.checkBudgetDevices(both, cpuOnly, false),
+        "without a llama-server the GPUs are unknown: not refused, reported");
+    assertEquals(
+        List.of("gpu9"),
+        MemoryConfig.checkBudgetDevices(
+            gpu9,
+            new io.llamasupervisor.supervisor.memory.DeviceInventory.Reading(
+                List.of(cpu), List.of("llama-server --list-devices failed: exit status 1")),
+            true));
+  }
 }
