@@ -91,6 +91,14 @@ public final class PlanCommand extends CliCommand {
       fail("models directory " + modelsDir + " is not a directory");
       return 1;
     }
+    try {
+      // every section serve binds (API keys, gateway, cache...): plan refuses what serve refuses;
+      // whether an address open to the network needs --insecure is serve's own flag
+      ServeCommand.settings(config, modelsDir, true);
+    } catch (ConfigException | IllegalStateException e) {
+      fail(e.getMessage());
+      return 1;
+    }
 
     // A dry run has no later poll: two back-to-back polls count as "unchanged across two polls".
     try (ModelCatalog catalog =

@@ -188,14 +188,13 @@ public final class ServeCommand extends CliCommand {
         fail("models directory " + modelsDir + " is not a directory");
         return 1;
       }
-      serve = ServeConfig.of(config, defaultStateDir(modelsDir));
-      apiSettings = ApiHandle.settings(config, serve, insecure);
-      clusterSettings = ClusterHandle.settings(config);
-      GatewayConfig gatewayConfig = GatewayConfig.of(config);
-      gatewayOptions =
-          gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig, insecure) : null;
-      cacheConfig = CacheSettings.config(config);
-      conversationSettings = GatewaySettings.conversations(config);
+      Settings settings = settings(config, modelsDir, insecure);
+      serve = settings.serve();
+      apiSettings = settings.api();
+      clusterSettings = settings.cluster();
+      gatewayOptions = settings.gateway();
+      cacheConfig = settings.cache();
+      conversationSettings = settings.conversations();
     } catch (ConfigException | IllegalStateException e) {
       fail(e.getMessage());
       return 1;
@@ -344,6 +343,45 @@ public final class ServeCommand extends CliCommand {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /**
+   * Everything {@code serve} binds from a configuration before it starts anything.
+   *
+   * @param gateway null when {@code supervisor.gateway.enabled} is false
+   */
+  record Settings(
+      ServeConfig serve,
+      ApiSettings api,
+      Optional<ClusterSettings> cluster,
+      GatewayOptions gateway,
+      CacheConfig cache,
+      ConversationSettings conversations) {}
+
+  /**
+   * Binds every section {@code serve} reads (supervision, API and its keys, cluster, gateway,
+   * cache, conversations) and checks the binding rules; {@code plan} calls it too, so that it
+   * refuses what {@code serve} refuses.
+   *
+   * @param insecure {@code --insecure}: API and gateway addresses open to the network without keys
+   *     are allowed
+   * @throws ConfigException naming the key, the value and what is allowed
+   * @throws IllegalStateException when the binding rules refuse an address
+   */
+  static Settings settings(SupervisorConfig config, Path modelsDir, boolean insecure) {
+    ServeConfig serve = ServeConfig.of(config, defaultStateDir(modelsDir));
+    ApiSettings api = ApiHandle.settings(config, serve, insecure);
+    Optional<ClusterSettings> cluster = ClusterHandle.settings(config);
+    GatewayConfig gatewayConfig = GatewayConfig.of(config);
+    GatewayOptions gateway =
+        gatewayConfig.enabled() ? GatewaySettings.options(config, gatewayConfig, insecure) : null;
+    return new Settings(
+        serve,
+        api,
+        cluster,
+        gateway,
+        CacheSettings.config(config),
+        GatewaySettings.conversations(config));
   }
 
   /**

@@ -288,4 +288,29 @@ class PlanCommandTest {
         run("--models-dir", models.toString(), "--supervisor.memory.budget.cuda0=2GiB"),
         errText());
   }
+
+  /**
+   * Regression: plan accepted (exit 0) configurations serve refuses: a top-level {@code supervisor:
+   * hello}, a bad cache value, an API key with an unknown role.
+   */
+  @Test
+  void planRefusesWhatServeRefuses() throws Exception {
+    GgufWriter.llama(2048, 128, 4, 2, 2).write(models.resolve("m.gguf"));
+    Path config =
+        Files.writeString(models.getParent().resolve("plan-refuses.yml"), "supervisor: hello\n");
+
+    assertEquals(1, run("--models-dir", models.toString(), "--config", config.toString()));
+    assertTrue(
+        errText().contains("plan: supervisor: 'hello' is invalid; expected a mapping"), errText());
+
+    assertEquals(1, run("--models-dir", models.toString(), "--supervisor.cache.ttl=soon"));
+    assertTrue(errText().contains("supervisor.cache.ttl"), errText());
+
+    Files.writeString(
+        config,
+        "supervisor:\n  api:\n    keys:\n      - {name: x, role: god, key: a-long-random-secret}\n");
+    assertEquals(1, run("--models-dir", models.toString(), "--config", config.toString()));
+    assertTrue(errText().contains("role"), errText());
+    assertTrue(errText().contains("god"), errText());
+  }
 }

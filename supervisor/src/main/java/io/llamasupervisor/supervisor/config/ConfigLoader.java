@@ -36,12 +36,19 @@ public final class ConfigLoader {
    * @param configFile a YAML file, or {@code null}
    * @param overrides {@code key=value} settings, e.g. {@code supervisor.defaults.parallel=2}, in
    *     order (a later one wins)
-   * @throws ConfigException on an unreadable file, bad YAML or a malformed override
+   * @throws ConfigException on an unreadable file, bad YAML, a top-level section ({@code
+   *     supervisor}, {@code micronaut}) that is not a mapping, or a malformed override
    */
   public ConfigTree loadTree(Path configFile, List<String> overrides) {
     ConfigTree tree = classpathTree();
     if (configFile != null) {
-      tree = tree.merge(ConfigTree.readYaml(configFile));
+      ConfigTree file = ConfigTree.readYaml(configFile);
+      // a section that is not a mapping would be replaced, unseen, by the first override under it
+      // (--models-dir is one): refused here, before any override
+      for (String section : ConfigBinder.ROOT) {
+        file.get(section).ifPresent(v -> new ConfigNode(section, v).entries(null));
+      }
+      tree = tree.merge(file);
     }
     for (String o : overrides) {
       int eq = o.indexOf('=');
