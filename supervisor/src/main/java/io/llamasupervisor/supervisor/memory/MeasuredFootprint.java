@@ -20,13 +20,14 @@ import java.util.regex.Pattern;
  * sched_reserve:        CPU compute buffer size =     3.01 MiB
  * </pre>
  *
- * <p>Buffer-type names map to devices: {@code CPU}, {@code CPU_Mapped}, {@code CPU_REPACK} and
- * every host buffer ({@code CUDA_Host}, {@code Vulkan_Host}...) are {@code cpu}; a device buffer is
- * its device lower-cased without a {@code _Mapped}/{@code _Private}/{@code _Split} suffix ({@code
- * CUDA0} → {@code cuda0}, {@code MTL0_Mapped} → {@code mtl0}). Recurrent-state buffers ({@code RS
- * buffer size}) count as KV. Sizes are logged in MiB with two decimals, so each figure is exact to
- * about 5 KiB. The weights of a memory-mapped model ({@code CPU_Mapped}) are page cache: they count
- * fully, although the kernel may share or drop pages.
+ * <p>Buffer-type names map to devices: {@code CPU}, {@code CPU_Mapped}, {@code CPU_REPACK}, the CPU
+ * backend's other extra buffers ({@code AMX}, {@code KLEIDIAI}) and every host buffer ({@code
+ * CUDA_Host}, {@code Vulkan_Host}...) are {@code cpu}; a device buffer is its device lower-cased
+ * without a {@code _Mapped}/{@code _Private}/{@code _Split} suffix ({@code CUDA0} → {@code cuda0},
+ * {@code MTL0_Mapped} → {@code mtl0}). Recurrent-state buffers ({@code RS buffer size}) count as
+ * KV. Sizes are logged in MiB with two decimals, so each figure is exact to about 5 KiB. The
+ * weights of a memory-mapped model ({@code CPU_Mapped}) are page cache: they count fully, although
+ * the kernel may share or drop pages.
  *
  * @param totalBytes the sum over every device and kind
  * @param devices bytes per device id, ids sorted
@@ -36,6 +37,12 @@ public record MeasuredFootprint(long totalBytes, Map<String, BufferBytes> device
   private static final Pattern BUFFER_LINE =
       Pattern.compile("\\s(\\S+)\\s+(model|KV|RS|output|compute) buffer size =\\s*([0-9.]+) MiB");
   private static final Pattern SUFFIX = Pattern.compile("_(Mapped|Private|Split)$");
+
+  /**
+   * The CPU backend's extra buffer types whose names do not start with {@code CPU} (ggml-cpu:
+   * {@code AMX} on Xeons with AMX, {@code KLEIDIAI} on Arm): weights repacked in host memory.
+   */
+  private static final java.util.Set<String> CPU_EXTRA = java.util.Set.of("AMX", "KLEIDIAI");
 
   /** llama.cpp starts (re)loading the model's tensors: sizes seen before belong to a probe. */
   private static final String LOAD_START = "load_tensors: loading model tensors";
@@ -103,7 +110,10 @@ public record MeasuredFootprint(long totalBytes, Map<String, BufferBytes> device
   /** The device id of a llama.cpp buffer-type name. */
   public static String deviceOf(String bufferType) {
     String b = bufferType.trim();
-    if (b.startsWith("CPU") || b.endsWith("_Host") || b.equalsIgnoreCase("host")) {
+    if (b.startsWith("CPU")
+        || b.endsWith("_Host")
+        || b.equalsIgnoreCase("host")
+        || CPU_EXTRA.contains(b.toUpperCase(Locale.ROOT))) {
       return Device.CPU;
     }
     return SUFFIX.matcher(b).replaceFirst("").toLowerCase(Locale.ROOT);

@@ -85,4 +85,29 @@ class MeasuredFootprintTest {
     assertEquals("vulkan0", MeasuredFootprint.deviceOf("Vulkan0"));
     assertEquals("rocm1", MeasuredFootprint.deviceOf("ROCm1"));
   }
+
+  /**
+   * Regression: llama-server b10470 on an AMX Xeon logs the repacked weights as an {@code AMX}
+   * buffer, which was reported as a separate device {@code amx} next to {@code cpu}.
+   */
+  @Test
+  void cpuSideExtraBuffersLikeAmxCountAsCpu() {
+    List<String> log =
+        List.of(
+            "load_tensors: loading model tensors, this can take a while... (load_mode = mmap)",
+            "load_tensors:          AMX model buffer size =     0.69 MiB",
+            "load_tensors:   CPU_Mapped model buffer size =     0.81 MiB",
+            "load_tensors:   CPU_REPACK model buffer size =     0.50 MiB",
+            "llama_context:        CPU  output buffer size =     0.01 MiB",
+            "llama_kv_cache:        CPU KV buffer size =     0.27 MiB",
+            "sched_reserve:        CPU compute buffer size =     3.01 MiB");
+
+    MeasuredFootprint f = MeasuredFootprint.parse(log).orElseThrow();
+
+    assertEquals(java.util.Set.of("cpu"), f.devices().keySet(), f.toString());
+    assertEquals(
+        mib(0.69) + mib(0.81) + mib(0.50), f.devices().get("cpu").modelBytes(), f.toString());
+    assertEquals("cpu", MeasuredFootprint.deviceOf("AMX"));
+    assertEquals("cpu", MeasuredFootprint.deviceOf("KLEIDIAI"));
+  }
 }
