@@ -55,6 +55,16 @@ abstract class OperatorCommand extends CliCommand {
     }
   }
 
+  /** {@code CODE: message} of a model's last decision, or "" when it has none. */
+  static String decision(JsonNode model) {
+    JsonNode d = model.path("lastDecision");
+    if (!d.isObject()) {
+      return "";
+    }
+    String message = d.path("message").asText();
+    return d.path("code").asText() + (message.isEmpty() ? "" : ": " + message);
+  }
+
   /** Runs the command; returns its exit code. */
   abstract int run(SupervisorApi client) throws IOException, InterruptedException;
 

@@ -208,4 +208,35 @@ class OperatorCommandsTest {
             + " nonexistent.invalid",
         cli.err().strip());
   }
+
+  /**
+   * Regression: {@code logs ID} of a model that never started (or a rejected one) printed nothing
+   * and exited 0, as if its log were empty.
+   */
+  @Test
+  void logsOfAModelThatNeverRanSaysWhyOnStderr() {
+    api.answer(M + "/logs", 200, "{\"model\":\"pub/repo/m\",\"lines\":[]}")
+        .answer(
+            M,
+            200,
+            "{\"id\":\"pub/repo/m\",\"state\":\"idle\",\"instances\":[],"
+                + "\"lastDecision\":{\"code\":\"ON_DEMAND\",\"message\":\"waits\"}}");
+
+    assertEquals(0, cli.run("logs", "pub/repo/m", "--url", api.url()), cli.err());
+    assertEquals("", cli.out());
+    assertEquals(
+        "logs: no log yet: model pub/repo/m has not been started (state idle, reason ON_DEMAND)",
+        cli.err().strip());
+
+    api.answer(
+        M,
+        200,
+        "{\"id\":\"pub/repo/m\",\"state\":\"rejected\",\"instances\":[],"
+            + "\"catalog\":{\"verdict\":\"rejected\",\"reason\":\"BAD_MAGIC\","
+            + "\"message\":\"not a GGUF file\"}}");
+    assertEquals(4, cli.run("logs", "pub/repo/m", "--url", api.url()));
+    assertEquals(
+        "logs: no log: model pub/repo/m is rejected and never runs (BAD_MAGIC: not a GGUF file)",
+        cli.err().strip());
+  }
 }
