@@ -101,6 +101,7 @@ public final class ApiServer implements AutoCloseable {
     Objects.requireNonNull(meters, "meters");
     ApiSecurity security = new ApiSecurity(settings.keys(), settings.insecure());
     checkBinding(settings);
+    checkFree(settings);
     Map<String, Object> props = new LinkedHashMap<>();
     props.put("micronaut.server.host", settings.host());
     props.put("micronaut.server.port", settings.port() == 0 ? -1 : settings.port());
@@ -116,6 +117,11 @@ public final class ApiServer implements AutoCloseable {
     try {
       EmbeddedServer server = context.getBean(EmbeddedServer.class);
       server.start();
+      if (!security.enabled() && server.getHost() != null && isLoopback(settings.host())) {
+        LOG.info(
+            "no API keys configured (supervisor.api.keys): the API is open and listens on {} only",
+            settings.host());
+      }
       LOG.info(
           "API listening on {} ({})",
           server.getURL(),
@@ -126,12 +132,65 @@ public final class ApiServer implements AutoCloseable {
     } catch (RuntimeException e) {
       context.close();
       throw new IllegalStateException(
-          "cannot start the API on " + settings.host() + ":" + settings.port() + ": " + e, e);
+          "cannot start the API on "
+              + settings.host()
+              + ":"
+              + settings.port()
+              + ": "
+              + rootMessage(e),
+          e);
     }
   }
 
   /**
-   * Refuses a non-loopback address without keys unless insecure; logs what an open API means.
+   * Refuses a port that is taken before Micronaut tries it (which logs a stack trace at ERROR).
+   *
+   * @throws IllegalStateException {@code cannot start the API on H:P: address already in use}
+   */
+  private static void checkFree(ApiSettings settings) {
+    if (settings.port() == 0) {
+      return;
+    }
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new java.net.InetSocketAddress(settings.host(), settings.port()));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(
+          "cannot start the API on "
+              + settings.host()
+              + ":"
+              + settings.port()
+              + ": "
+              + rootMessage(e),
+          e);
+    }
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** The innermost message of a cause chain, lower-cased when it is an OS error text. */
+  private static String rootMessage(Throwable e) {
+    String message = e.getClass().getSimpleName();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        message = t.getMessage();
+      }
+      if (t instanceof java.net.SocketException) {
+        return message.toLowerCase(java.util.Locale.ROOT);
+      }
+    }
+    return message;
+  }
+
+  /**
+   * Refuses a non-loopback address without keys unless insecure, and warns about one that is
+   * allowed by {@code --insecure}; {@link #start} logs once that an API on loopback is open.
    *
    * @throws IllegalStateException with a message that says what to do
    */
@@ -146,10 +205,7 @@ public final class ApiServer implements AutoCloseable {
       throw new IllegalStateException("cannot resolve API host " + settings.host(), e);
     }
     if (loopback) {
-      LOG.info(
-          "no API keys configured (supervisor.api.keys): the API is open and listens on {} only",
-          settings.host());
-      return;
+      return; // start() says so once it listens
     }
     if (!settings.insecure()) {
       throw new IllegalStateException(

@@ -329,7 +329,7 @@ public final class ServeCommand extends CliCommand {
                 : new GatewayFleetTraffic(server.traffic(), inCluster::advertisedUrl));
       }
     } catch (RuntimeException e) {
-      fail(e.getMessage());
+      fail(startupProblem(e));
       return 1; // the shutdown hook stops the instances
     }
     parsed
@@ -343,6 +343,28 @@ public final class ServeCommand extends CliCommand {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  private static final java.util.regex.Pattern NATIVE_ERROR =
+      java.util.regex.Pattern.compile("\\S+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ");
+
+  /**
+   * What went wrong starting the API or the gateway, in words and without exception class names: an
+   * {@link java.io.UncheckedIOException} stands for its cause, and an OS error reported by Netty's
+   * native transport ({@code bind(..) failed with error(-98): Address already in use}) reads {@code
+   * address already in use}.
+   */
+  static String startupProblem(RuntimeException e) {
+    Throwable t =
+        e instanceof java.io.UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+    String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    java.util.regex.Matcher m = NATIVE_ERROR.matcher(message);
+    if (m.find()) {
+      message =
+          message.substring(0, m.start())
+              + message.substring(m.end()).toLowerCase(java.util.Locale.ROOT);
+    }
+    return message.replace("Address already in use", "address already in use");
   }
 
   /**

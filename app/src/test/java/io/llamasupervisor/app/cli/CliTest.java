@@ -113,4 +113,30 @@ class CliTest {
     assertEquals(2, cli.run("inspect", "does-not-exist.gguf"));
     assertTrue(cli.out().contains("rejected"), cli.out());
   }
+
+  /**
+   * Regression: serve printed {@code serve: java.io.IOException: gateway cannot listen on
+   * 127.0.0.1:8080: bind(..) failed with error(-98): Address already in use} for a taken port.
+   */
+  @Test
+  void serveStartupProblemsReadWithoutExceptionClassNames() {
+    RuntimeException gateway =
+        new java.io.UncheckedIOException(
+            new java.io.IOException(
+                "gateway cannot listen on 127.0.0.1:8080: bind(..) failed with error(-98): Address"
+                    + " already in use"));
+    assertEquals(
+        "gateway cannot listen on 127.0.0.1:8080: address already in use",
+        ServeCommand.startupProblem(gateway));
+  }
+
+  @Test
+  void serveNamesAMissingConfigFileInWords() {
+    assertEquals(
+        1,
+        cli.run("serve", "--models-dir", "/tmp", "--config", "/tmp/llama-supervisor-no-such.yaml"));
+    assertEquals(
+        "serve: cannot read config file /tmp/llama-supervisor-no-such.yaml: no such file",
+        cli.err().strip());
+  }
 }

@@ -62,8 +62,22 @@ public final class ConfigTree {
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       return parseYaml(r, file.toString());
     } catch (IOException e) {
-      throw new ConfigException(null, "cannot read config file " + file + ": " + e);
+      throw new ConfigException(null, "cannot read config file " + file + ": " + why(e));
     }
+  }
+
+  /** Why a file cannot be read, in words: {@code no such file}, {@code permission denied}... */
+  static String why(IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason().toLowerCase(java.util.Locale.ROOT);
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   static ConfigTree readYaml(InputStream in, String source) throws IOException {

@@ -231,4 +231,17 @@ class ConfigLoaderTest {
     assertFalse(c.catalog().watch());
     assertEquals(Duration.ZERO, c.catalog().stableAfter());
   }
+
+  /**
+   * Regression: a missing file read {@code …: java.nio.file.NoSuchFileException: /tmp/nope.yaml}.
+   */
+  @Test
+  void aMissingConfigFileIsReportedInWords() {
+    java.nio.file.Path nope = java.nio.file.Path.of("/tmp/llama-supervisor-no-such-config.yaml");
+    ConfigException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ConfigException.class, () -> bare.load(nope, List.of()));
+    org.junit.jupiter.api.Assertions.assertEquals(
+        "cannot read config file " + nope + ": no such file", e.getMessage());
+  }
 }
