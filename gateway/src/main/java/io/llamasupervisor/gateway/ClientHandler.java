@@ -114,6 +114,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       onHead(ctx, r);
       if (mode == Mode.ERROR && head != null && HttpUtil.is100ContinueExpected(r)) {
         // refused before its body: answered now, not after a body the client waits to send
+        g.metrics().request("", error.status());
         answerAndClose(ctx, error);
       }
     }
@@ -122,6 +123,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       c.release();
       releaseBody();
       if (!closing) {
+        g.metrics().request("", 400);
         answerAndClose(
             ctx,
             GatewayError.badRequest(
@@ -151,6 +153,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     error = null;
     key = null;
     if (r.decoderResult().isFailure()) {
+      g.metrics().request("", 400);
       answerAndClose(
           ctx,
           GatewayError.badRequest(
@@ -256,7 +259,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       case MODEL -> model(ctx, r, keepAlive);
       case METRICS -> answer(ctx, 200, METRICS_TYPE, g.metricsPage().get().get(), keepAlive);
       case STORED -> stored(ctx, r, keepAlive);
-      case ERROR -> answer(ctx, error, keepAlive);
+      case ERROR -> {
+        g.metrics().request("", error.status()); // 401, 404 unknown_url, 405: no model named yet
+        answer(ctx, error, keepAlive);
+      }
       case PROXY -> proxy(ctx, r);
     }
   }

@@ -184,6 +184,23 @@ class GatewayIT {
     assertEquals(
         400, Http.post(gw.port(), "/v1/chat/completions", chat(null, 3, false)).statusCode());
     assertEquals(404, Http.post(gw.port(), "/v1/nothing", "{}").statusCode());
+    // answered by the gateway before a model was resolved: counted under no model
+    assertEquals(
+        2.0, // the unknown model and the unknown URL
+        meters
+            .get("llama.gateway.requests")
+            .tag("model", "")
+            .tag("status", "404")
+            .counter()
+            .count());
+    assertEquals(
+        1.0,
+        meters
+            .get("llama.gateway.requests")
+            .tag("model", "")
+            .tag("status", "400")
+            .counter()
+            .count());
   }
 
   /** Regression: with one model served, a body that is not JSON went to llama-server (500). */
