@@ -22,8 +22,12 @@ import picocli.CommandLine.Option;
     description =
         "Exit 0 when a running serve is healthy (with --ready: every model ready), else 1.")
 public final class HealthCommand extends CliCommand {
-  /** Model states that do not hold {@code --ready} back: nothing will or should make them ready. */
-  private static final Set<String> NOT_COUNTED = Set.of("rejected", "stopped", "stopping");
+  /**
+   * Model states that do not hold {@code --ready} back: nothing will or should make them ready
+   * ({@code rejected}, operator-stopped), or idle by design until a request starts them ({@code
+   * idle}: on demand, stopped by its ttl, evicted for memory).
+   */
+  private static final Set<String> NOT_COUNTED = Set.of("rejected", "stopped", "stopping", "idle");
 
   private static final ObjectMapper JSON = JsonMappers.mapper();
 
@@ -76,8 +80,9 @@ public final class HealthCommand extends CliCommand {
 
   /**
    * {@code "id (state)"} of every model that holds readiness back: every model that is not {@code
-   * ready}, except on-demand models (idle until a request wants them), rejected ones and ones an
-   * operator stopped ({@code stopped}, {@code stopping}). {@code status} exits 2 by the same rule.
+   * ready}, except on-demand models, {@code idle} ones (on demand, stopped by their ttl, evicted:
+   * the next request starts them), rejected ones and ones an operator stopped ({@code stopped},
+   * {@code stopping}). {@code status} exits 2 by the same rule.
    *
    * @param body {@code GET /api/v1/models}: an array, or an object with a {@code models} array
    */

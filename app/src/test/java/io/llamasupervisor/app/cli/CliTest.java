@@ -85,7 +85,10 @@ class CliTest {
               "[{\"id\":\"a\",\"state\":\"ready\",\"startMode\":\"always\"},"
                   + "{\"id\":\"d\",\"state\":\"idle\",\"startMode\":\"on-demand\","
                   + "\"lastDecision\":{\"code\":\"ON_DEMAND\",\"message\":\"waits\"}},"
-                  + "{\"id\":\"s\",\"state\":\"stopping\",\"startMode\":\"always\"}]");
+                  + "{\"id\":\"s\",\"state\":\"stopping\",\"startMode\":\"always\"},"
+                  // regression: an always-started model its ttl stopped made the fleet unready
+                  + "{\"id\":\"t\",\"state\":\"idle\",\"startMode\":\"always\","
+                  + "\"lastDecision\":{\"code\":\"IDLE_TTL\",\"message\":\"idle 10m\"}}]");
 
       assertEquals(0, cli.run("health", "--url", api.url(), "--ready"), cli.err());
       assertEquals(0, cli.run("status", "--url", api.url()), cli.err());
