@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * received buffers, not copied), checks the key, reads the {@code model} field, and hands the
  * request to an {@link Exchange}; answers {@code /health} and {@code /v1/models} itself. Requests
  * pipelined behind a running one wait until it is done; past {@value #PENDING_LIMIT} bytes of them
- * the connection is not read further until they are served (TCP pushes back on the client).
+ * the connection is not read further until they are served (TCP pushes back on the client). A
+ * client silent for {@code client-timeout} while it sends a request gets 408 and the connection
+ * closes; a kept-alive connection idle for as long between requests is closed; a client waiting for
+ * its answer is never timed out.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
@@ -87,6 +90,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private boolean proxying;
   private long arrived;
+
+  /** When bytes last arrived, or the last answer ended (System.nanoTime). */
+  private long lastActivity = System.nanoTime();
+
+  private io.netty.util.concurrent.ScheduledFuture<?> silenceCheck;
 
   ClientHandler(Shared g) {
     this.g = g;
@@ -539,6 +547,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (active == e) {
       active = null;
     }
+    lastActivity = System.nanoTime(); // an idle connection's time starts when its answer ended
     if (!keepOpen) {
       closing = true;
       releasePending();
@@ -561,6 +570,47 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     contextOrNull = ctx;
+    checkSilenceIn(ctx, g.options().clientTimeout().toNanos());
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    lastActivity = System.nanoTime();
+    ctx.fireChannelReadComplete();
+  }
+
+  private void checkSilenceIn(ChannelHandlerContext ctx, long nanos) {
+    silenceCheck =
+        ctx.executor()
+            .schedule(() -> checkSilence(ctx), nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Ends a connection whose client is silent for {@code client-timeout}: a request cut short gets
+   * 408, an idle kept-alive connection just closes. A client waiting for its answer is not silent.
+   */
+  private void checkSilence(ChannelHandlerContext ctx) {
+    long timeout = g.options().clientTimeout().toNanos();
+    if (closing) {
+      return;
+    }
+    if (active != null || preparing) {
+      checkSilenceIn(ctx, timeout);
+      return;
+    }
+    long silent = System.nanoTime() - lastActivity;
+    if (silent < timeout) {
+      checkSilenceIn(ctx, timeout - silent);
+      return;
+    }
+    if (head != null) {
+      releaseBody();
+      g.metrics().request("", 408);
+      answerAndClose(ctx, GatewayError.requestTimeout(g.options().clientTimeout()));
+    } else {
+      closing = true;
+      ctx.close();
+    }
   }
 
   /**
@@ -639,6 +689,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     closing = true;
+    if (silenceCheck != null) {
+      silenceCheck.cancel(false);
+    }
     if (active != null) {
       Exchange e = active;
       active = null;

@@ -33,6 +33,17 @@ public record GatewayError(
   }
 
   /** 400: the body is not a JSON object, so no model can be read from it. */
+  /** 408 {@code request_timeout}: the client fell silent while it sent its request. */
+  public static GatewayError requestTimeout(java.time.Duration timeout) {
+    return error(
+        408,
+        "request_timeout",
+        "The request did not arrive: nothing was received for "
+            + timeout.toMillis()
+            + " ms (supervisor.gateway.client-timeout)",
+        null);
+  }
+
   /** 400 {@code bad_request}: the request is not well-formed HTTP. */
   public static GatewayError badRequest(String message) {
     return error(400, "bad_request", message, null);
@@ -153,7 +164,7 @@ public record GatewayError(
   private static GatewayError error(int status, String code, String message, Duration retryAfter) {
     String type =
         switch (status) {
-          case 400, 404, 405, 413 -> "invalid_request_error";
+          case 400, 404, 405, 408, 413 -> "invalid_request_error";
           case 401 -> "authentication_error";
           case 403 -> "permission_error";
           case 429 -> "rate_limit_error";

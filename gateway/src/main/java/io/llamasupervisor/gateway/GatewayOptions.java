@@ -21,6 +21,9 @@ import java.util.Objects;
  * @param affinity whether requests with the same conversation prefix prefer the same backend
  * @param ejection when failing backends are taken out of rotation
  * @param ioThreads network threads (event loops), 0 for {@link #defaultIoThreads}
+ * @param clientTimeout longest silence of a client while it sends a request (then 408 and the
+ *     connection closes), and longest idle time of a kept-alive connection between requests (then
+ *     it closes); a client waiting for its answer is never timed out
  */
 public record GatewayOptions(
     String host,
@@ -33,7 +36,8 @@ public record GatewayOptions(
     boolean insecure,
     boolean affinity,
     EjectionPolicy ejection,
-    int ioThreads) {
+    int ioThreads,
+    Duration clientTimeout) {
 
   /**
    * The event loops used when {@code ioThreads} is 0: one per four cores, at least 1 and at most 4.
@@ -47,6 +51,9 @@ public record GatewayOptions(
 
   /** 32 MiB. */
   public static final long DEFAULT_MAX_BODY = 32L * 1024 * 1024;
+
+  /** 60 s, as nginx's {@code client_body_timeout}. */
+  public static final Duration DEFAULT_CLIENT_TIMEOUT = Duration.ofSeconds(60);
 
   public GatewayOptions {
     if (host == null || host.isBlank()) {
@@ -64,6 +71,7 @@ public record GatewayOptions(
     }
     requirePositive(queueTimeout, "queue.timeout");
     requirePositive(startTimeout, "start-timeout");
+    requirePositive(clientTimeout, "client-timeout");
     keys = List.copyOf(Objects.requireNonNull(keys, "keys"));
     ejection = ejection == null ? EjectionPolicy.DEFAULT : ejection;
     if (ioThreads < 0) {
@@ -99,6 +107,7 @@ public record GatewayOptions(
     b.affinity = affinity;
     b.ejection = ejection;
     b.ioThreads = ioThreads;
+    b.clientTimeout = clientTimeout;
     return b;
   }
 
@@ -115,6 +124,7 @@ public record GatewayOptions(
     private boolean affinity;
     private EjectionPolicy ejection = EjectionPolicy.DEFAULT;
     private int ioThreads;
+    private Duration clientTimeout = DEFAULT_CLIENT_TIMEOUT;
 
     private Builder() {}
 
@@ -170,6 +180,11 @@ public record GatewayOptions(
       return this;
     }
 
+    public Builder clientTimeout(Duration value) {
+      clientTimeout = value;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the first invalid field
      */
@@ -185,7 +200,8 @@ public record GatewayOptions(
           insecure,
           affinity,
           ejection,
-          ioThreads);
+          ioThreads,
+          clientTimeout);
     }
   }
 

@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,13 +56,17 @@ class GatewayRelayIT {
   }
 
   private GatewayServer gatewayInFrontOf(ScriptedBackend b) {
+    return gatewayInFrontOf(b, GatewayOptions.builder());
+  }
+
+  private GatewayServer gatewayInFrontOf(ScriptedBackend b, GatewayOptions.Builder options) {
     registry = new RoutingRegistry(Clock.systemUTC());
     BackendRoute route =
         BackendRoute.of("127.0.0.1", b.port(), 1, BackendState.READY, Instant.now(), 4, 4);
     registry.update(t -> t.put(new ModelRoute("m", "m", "ready", List.of(route))));
     gateway =
         new GatewayServer(
-            GatewayOptions.builder().port(0).build(),
+            options.port(0).build(),
             registry::subscribe,
             ModelDirectory.NONE,
             ModelStarter.NONE,
@@ -313,6 +318,57 @@ class GatewayRelayIT {
     HttpResponse<String> next = Http.post(gateway.port(), "/v1/chat/completions", ASK);
     assertEquals(200, next.statusCode(), next.body());
     assertEquals(EVENTS, next.body());
+  }
+
+  /** Regression: a client that fell silent mid-request held its connection (and body) forever. */
+  @Test
+  void aClientSilentMidRequestGets408AndAnIdleKeptAliveConnectionIsClosed() throws Exception {
+    backend = new ScriptedBackend(chunkedSse(""), false);
+    GatewayServer gw =
+        gatewayInFrontOf(backend, GatewayOptions.builder().clientTimeout(Duration.ofMillis(300)));
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gw.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              "POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nContent-Length: 100\r\n\r\n{\"mo"
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertTrue(all.startsWith("HTTP/1.1 408"), all);
+      assertTrue(all.contains("request_timeout"), all);
+    }
+    assertEquals(0, backend.requests.get());
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gw.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(post("1.1", "", ASK).getBytes(StandardCharsets.ISO_8859_1));
+      InputStream in = s.getInputStream();
+      String answer = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+      // answered in full, then the connection idles past the timeout and the gateway closes it
+      assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+      assertTrue(answer.endsWith("0\r\n\r\n"), answer);
+    }
+  }
+
+  @Test
+  void aClientWaitingForItsAnswerIsNotTimedOut() throws Exception {
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    backend = new ScriptedBackend(chunkedSse(""), false, gate);
+    GatewayServer gw =
+        gatewayInFrontOf(backend, GatewayOptions.builder().clientTimeout(Duration.ofMillis(200)));
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> answer =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> Http.post(gw.port(), "/v1/chat/completions", ASK));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> backend.requests.get() == 1);
+    // five timeouts long the client only waits: it keeps its connection
+    org.awaitility.Awaitility.await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> !answer.isDone());
+    gate.countDown();
+    HttpResponse<String> r = answer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals(EVENTS, r.body());
   }
 
   @Test

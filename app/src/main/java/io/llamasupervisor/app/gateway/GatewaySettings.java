@@ -70,6 +70,7 @@ public final class GatewaySettings {
             .startTimeout(gateway.startTimeout())
             .affinity(gateway.affinity())
             .ioThreads(gateway.ioThreads())
+            .clientTimeout(gateway.clientTimeout())
             .keys(keys)
             .insecure(insecure)
             .build();

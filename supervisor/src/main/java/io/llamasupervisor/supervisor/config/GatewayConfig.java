@@ -21,6 +21,8 @@ import java.util.Map;
  *     conversation prefix (default false)
  * @param ioThreads {@code supervisor.gateway.io-threads}: event loops, 0 for one per four cores (at
  *     least 1, at most 4; the default)
+ * @param clientTimeout {@code supervisor.gateway.client-timeout}: longest silence of a client
+ *     sending a request, and longest idle time of a kept-alive connection (default 60 s)
  */
 public record GatewayConfig(
     boolean enabled,
@@ -31,7 +33,8 @@ public record GatewayConfig(
     Duration queueTimeout,
     Duration startTimeout,
     boolean affinity,
-    int ioThreads) {
+    int ioThreads,
+    Duration clientTimeout) {
 
   /** The section's name under {@code supervisor}. */
   static final String SECTION = "gateway";
@@ -46,6 +49,7 @@ public record GatewayConfig(
           "start-timeout",
           "affinity",
           "io-threads",
+          "client-timeout",
           ConversationsConfig.SECTION);
   static final List<String> QUEUE = List.of("max", "timeout");
 
@@ -63,7 +67,8 @@ public record GatewayConfig(
         Duration.ofSeconds(60),
         Duration.ofMinutes(5),
         false,
-        0);
+        0,
+        Duration.ofSeconds(60));
   }
 
   /**
@@ -92,7 +97,8 @@ public record GatewayConfig(
         positive(q, "timeout", d.queueTimeout()),
         positive(g, "start-timeout", d.startTimeout()),
         has(g, "affinity") ? g.get("affinity").bool() : d.affinity(),
-        has(g, "io-threads") ? g.get("io-threads").integer(0, 256) : d.ioThreads());
+        has(g, "io-threads") ? g.get("io-threads").integer(0, 256) : d.ioThreads(),
+        positive(g, "client-timeout", d.clientTimeout()));
   }
 
   private static boolean has(Map<String, ConfigNode> m, String k) {

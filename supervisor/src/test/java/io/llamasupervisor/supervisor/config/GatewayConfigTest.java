@@ -26,6 +26,7 @@ class GatewayConfigTest {
     assertEquals(32L << 20, c.maxBody());
     assertEquals(256, c.queueMax());
     assertEquals(Duration.ofSeconds(60), c.queueTimeout());
+    assertEquals(Duration.ofSeconds(60), c.clientTimeout());
   }
 
   @Test
@@ -40,7 +41,9 @@ class GatewayConfigTest {
             "supervisor.gateway.queue.timeout=5s",
             "supervisor.gateway.start-timeout=2m",
             "supervisor.gateway.affinity=true",
-            "supervisor.gateway.io-threads=3");
+            "supervisor.gateway.io-threads=3",
+            "supervisor.gateway.client-timeout=15s");
+    assertEquals(Duration.ofSeconds(15), c.clientTimeout());
     assertFalse(c.enabled());
     assertEquals("0.0.0.0", c.host());
     assertEquals(9090, c.port());
@@ -63,6 +66,10 @@ class GatewayConfigTest {
     ConfigException zero =
         assertThrows(ConfigException.class, () -> bind("supervisor.gateway.queue.timeout=0s"));
     assertTrue(zero.getMessage().contains("queue.timeout"), zero.getMessage());
+    ConfigException silence =
+        assertThrows(ConfigException.class, () -> bind("supervisor.gateway.client-timeout=0"));
+    assertTrue(
+        silence.getMessage().contains("supervisor.gateway.client-timeout"), silence.getMessage());
     ConfigException threads =
         assertThrows(ConfigException.class, () -> bind("supervisor.gateway.io-threads=-1"));
     assertTrue(
