@@ -33,8 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code serve} with a memory budget for two of three models and its in-process gateway: eight
  * clients ask for A, B, A, C, A, B, A, C … at once. Every request is answered, never are three
- * models resident, and the scheduler loads fewer models than a first-in-first-out switcher would
- * for the same requests.
+ * models resident, and the scheduler loads at most a third of the models a first-in-first-out
+ * switcher would for the same requests issued round by round (every client's i-th request, then the
+ * (i+1)-th).
+ *
+ * <p>Regression (flaky test): the switcher used to be replayed on the order the clients happened to
+ * record their requests in, which varies from run to run (12 to 19 loads for the same pattern), so
+ * a run with a lucky order failed against a scheduler that did as well as ever.
  */
 class MemoryScheduledServeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -79,6 +84,17 @@ class MemoryScheduledServeIT {
   }
 
   /** Loads a first-in-first-out switcher with room for two would make for {@code requests}. */
+  /** The clients' requests round by round: every client's i-th, in client order, then the next. */
+  static List<String> issued() {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < REQUESTS_PER_CLIENT; i++) {
+      for (int c = 0; c < CLIENTS; c++) {
+        out.add(PATTERN.get((i + c) % PATTERN.size()));
+      }
+    }
+    return out;
+  }
+
   static int fifoLoads(List<String> requests, List<String> resident) {
     ArrayDeque<String> loaded = new ArrayDeque<>(resident);
     int loads = 0;
@@ -229,16 +245,26 @@ class MemoryScheduledServeIT {
 
     double loadsAfter = loads(get(api, "/metrics").body());
     int scheduled = (int) (loadsAfter - loadsBefore);
-    int fifo = fifoLoads(sent, resident);
+    int fifo = fifoLoads(issued(), resident);
+    int fifoAsRecorded = fifoLoads(sent, resident);
     System.out.printf(
         "memory scheduling: %d requests from %d clients, %d failed, at most %d resident in %d"
-            + " samples, %d loads (a FIFO switcher: %d)%n",
-        sent.size(), CLIENTS, failures.size(), mostResident.get(), samples.get(), scheduled, fifo);
+            + " samples, %d loads (a FIFO switcher: %d round by round, %d in the order recorded)%n",
+        sent.size(),
+        CLIENTS,
+        failures.size(),
+        mostResident.get(),
+        samples.get(),
+        scheduled,
+        fifo,
+        fifoAsRecorded);
     assertEquals(List.of(), failures, launcher.log("serve"));
     assertTrue(samples.get() > 10, "samples: " + samples.get());
     assertTrue(mostResident.get() <= 2, "at most two resident, saw " + mostResident.get());
     assertTrue(scheduled > 0, "the pattern needs C at some point: " + scheduled);
-    assertTrue(scheduled < fifo, scheduled + " loads, FIFO " + fifo);
+    // the scheduler serves the queued requests of resident models before it switches: a third
+    // of the switcher's loads at most (12-14 against 72 in every run so far)
+    assertTrue(scheduled * 3 < fifo, scheduled + " loads, FIFO " + fifo);
     String metrics = get(api, "/metrics").body();
     assertTrue(metrics.contains("llama_supervisor_evictions_total{reason=\"admission\"}"), metrics);
     assertTrue(metrics.contains("llama_supervisor_memory_budget_bytes{device=\"cpu\"}"), metrics);
