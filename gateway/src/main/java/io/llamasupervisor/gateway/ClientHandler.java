@@ -161,11 +161,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     error = null;
     key = null;
     if (r.decoderResult().isFailure()) {
-      g.metrics().request("", 400);
-      answerAndClose(
-          ctx,
-          GatewayError.badRequest(
-              "Malformed HTTP request: " + r.decoderResult().cause().getMessage()));
+      GatewayError refused = GatewayError.malformedHead(r.decoderResult().cause());
+      g.metrics().request("", refused.status());
+      answerAndClose(ctx, refused);
       return;
     }
     String path = Endpoints.path(r.uri());

@@ -44,6 +44,21 @@ public record GatewayError(
         null);
   }
 
+  /**
+   * A request head the decoder refused: 414 {@code uri_too_long} for a request line over 8 KiB, 431
+   * {@code header_fields_too_large} for headers over 16 KiB, else 400 {@code bad_request}.
+   */
+  public static GatewayError malformedHead(Throwable cause) {
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+      return error(414, "uri_too_long", "The request line is longer than 8 KiB", null);
+    }
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+      return error(
+          431, "header_fields_too_large", "The request's header fields exceed 16 KiB", null);
+    }
+    return badRequest("Malformed HTTP request: " + cause.getMessage());
+  }
+
   /** 400 {@code bad_request}: the request is not well-formed HTTP. */
   public static GatewayError badRequest(String message) {
     return error(400, "bad_request", message, null);
@@ -164,7 +179,7 @@ public record GatewayError(
   private static GatewayError error(int status, String code, String message, Duration retryAfter) {
     String type =
         switch (status) {
-          case 400, 404, 405, 408, 413 -> "invalid_request_error";
+          case 400, 404, 405, 408, 413, 414, 431 -> "invalid_request_error";
           case 401 -> "authentication_error";
           case 403 -> "permission_error";
           case 429 -> "rate_limit_error";

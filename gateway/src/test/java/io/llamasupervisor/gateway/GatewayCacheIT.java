@@ -153,7 +153,7 @@ class GatewayCacheIT {
   @Test
   void aStreamedMissIsReplayedAsTheSameEvents() throws Exception {
     HttpResponse<String> first = post(body("count to three", true, true));
-    assertEquals("miss", xCache(first));
+    assertEquals("miss", xCache(first), first.statusCode() + " " + first.body());
     assertTrue(first.body().endsWith("data: [DONE]\n\n"), first.body());
     HttpResponse<String> hit =
         await()

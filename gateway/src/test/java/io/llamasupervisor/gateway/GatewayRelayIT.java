@@ -320,6 +320,25 @@ class GatewayRelayIT {
     assertEquals(EVENTS, next.body());
   }
 
+  /** Regression: a too-long request line or too-large headers were a plain 400. */
+  @Test
+  void aTooLongRequestLineIs414AndTooLargeHeadersAre431() throws Exception {
+    backend = new ScriptedBackend(chunkedSse(""), false);
+    GatewayServer gw = gatewayInFrontOf(backend);
+    String longLine =
+        exchange(
+            gw.port(), "GET /v1/models?x=" + "a".repeat(9000) + " HTTP/1.1\r\nHost: g\r\n\r\n");
+    assertTrue(longLine.startsWith("HTTP/1.1 414"), longLine);
+    assertTrue(longLine.contains("uri_too_long"), longLine);
+    String bigHeaders =
+        exchange(
+            gw.port(),
+            "GET /v1/models HTTP/1.1\r\nHost: g\r\nX-Big: " + "b".repeat(17000) + "\r\n\r\n");
+    assertTrue(bigHeaders.startsWith("HTTP/1.1 431"), bigHeaders);
+    assertTrue(bigHeaders.contains("header_fields_too_large"), bigHeaders);
+    assertEquals(0, backend.requests.get());
+  }
+
   /** Regression: a client that fell silent mid-request held its connection (and body) forever. */
   @Test
   void aClientSilentMidRequestGets408AndAnIdleKeptAliveConnectionIsClosed() throws Exception {
