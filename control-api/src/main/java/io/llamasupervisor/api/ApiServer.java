@@ -131,15 +131,19 @@ public final class ApiServer implements AutoCloseable {
       return new ApiServer(context, server);
     } catch (RuntimeException e) {
       context.close();
-      throw new IllegalStateException(
-          "cannot start the API on "
-              + settings.host()
-              + ":"
-              + settings.port()
-              + ": "
-              + rootMessage(e),
-          e);
+      throw cannotStart(settings, e);
     }
+  }
+
+  private static IllegalStateException cannotStart(ApiSettings settings, Exception e) {
+    return new IllegalStateException(
+        "cannot start the API on "
+            + settings.host()
+            + ":"
+            + settings.port()
+            + ": "
+            + rootMessage(e),
+        e);
   }
 
   /**
@@ -155,14 +159,7 @@ public final class ApiServer implements AutoCloseable {
       probe.setReuseAddress(true);
       probe.bind(new java.net.InetSocketAddress(settings.host(), settings.port()));
     } catch (java.io.IOException e) {
-      throw new IllegalStateException(
-          "cannot start the API on "
-              + settings.host()
-              + ":"
-              + settings.port()
-              + ": "
-              + rootMessage(e),
-          e);
+      throw cannotStart(settings, e);
     }
   }
 

@@ -44,17 +44,31 @@ public record GatewayError(
         null);
   }
 
+  /** The longest request line the gateway reads (bytes); longer is 414. */
+  static final int MAX_REQUEST_LINE = 8192;
+
+  /** The most header bytes the gateway reads; more is 431. */
+  static final int MAX_HEADER_BYTES = 16384;
+
   /**
-   * A request head the decoder refused: 414 {@code uri_too_long} for a request line over 8 KiB, 431
-   * {@code header_fields_too_large} for headers over 16 KiB, else 400 {@code bad_request}.
+   * A request head the decoder refused: 414 {@code uri_too_long} for a request line over {@link
+   * #MAX_REQUEST_LINE}, 431 {@code header_fields_too_large} for headers over {@link
+   * #MAX_HEADER_BYTES}, else 400 {@code bad_request}.
    */
   public static GatewayError malformedHead(Throwable cause) {
     if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
-      return error(414, "uri_too_long", "The request line is longer than 8 KiB", null);
+      return error(
+          414,
+          "uri_too_long",
+          "The request line is longer than " + MAX_REQUEST_LINE / 1024 + " KiB",
+          null);
     }
     if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
       return error(
-          431, "header_fields_too_large", "The request's header fields exceed 16 KiB", null);
+          431,
+          "header_fields_too_large",
+          "The request's header fields exceed " + MAX_HEADER_BYTES / 1024 + " KiB",
+          null);
     }
     return badRequest("Malformed HTTP request: " + cause.getMessage());
   }

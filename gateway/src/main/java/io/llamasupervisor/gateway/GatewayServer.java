@@ -226,8 +226,8 @@ public final class GatewayServer implements AutoCloseable {
                         .addLast(
                             new HttpRequestDecoder(
                                 new HttpDecoderConfig()
-                                    .setMaxInitialLineLength(8192)
-                                    .setMaxHeaderSize(16384)
+                                    .setMaxInitialLineLength(GatewayError.MAX_REQUEST_LINE)
+                                    .setMaxHeaderSize(GatewayError.MAX_HEADER_BYTES)
                                     .setMaxChunkSize(1 << 20)))
                         // relayed responses are written past the encoder (ClientHandler.rawOut)
                         .addLast(new HttpResponseEncoder())

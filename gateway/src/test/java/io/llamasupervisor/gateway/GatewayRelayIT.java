@@ -252,18 +252,7 @@ class GatewayRelayIT {
   void bytesPipelinedBehindARunningRequestPushBackInsteadOfFillingMemory() throws Exception {
     java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
     backend = new ScriptedBackend(chunkedSse(""), false, gate);
-    registry = new RoutingRegistry(Clock.systemUTC());
-    BackendRoute route =
-        BackendRoute.of("127.0.0.1", backend.port(), 1, BackendState.READY, Instant.now(), 4, 4);
-    registry.update(t -> t.put(new ModelRoute("m", "m", "ready", List.of(route))));
-    gateway =
-        new GatewayServer(
-            GatewayOptions.builder().port(0).maxBody(1024).build(),
-            registry::subscribe,
-            ModelDirectory.NONE,
-            ModelStarter.NONE,
-            new SimpleMeterRegistry());
-    gateway.start();
+    gatewayInFrontOf(backend, GatewayOptions.builder().maxBody(1024));
     long before = io.netty.util.internal.PlatformDependent.usedDirectMemory();
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
       s.setSoTimeout(10_000);
