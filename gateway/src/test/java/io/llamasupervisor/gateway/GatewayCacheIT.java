@@ -79,6 +79,14 @@ class GatewayCacheIT {
             cache);
     closers.add(gateway);
     gateway.start();
+    // until the table arrives a request is a bypass (no plan to key it with): the tests that
+    // assert a first miss would otherwise race the gateway's subscription
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                gateway.dispatcher().table() != null
+                    && gateway.dispatcher().table().model(MODEL).isPresent());
   }
 
   @AfterEach
