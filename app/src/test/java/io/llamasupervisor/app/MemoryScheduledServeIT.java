@@ -83,7 +83,6 @@ class MemoryScheduledServeIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Loads a first-in-first-out switcher with room for two would make for {@code requests}. */
   /** The clients' requests round by round: every client's i-th, in client order, then the next. */
   static List<String> issued() {
     List<String> out = new ArrayList<>();
@@ -95,6 +94,7 @@ class MemoryScheduledServeIT {
     return out;
   }
 
+  /** Loads a first-in-first-out switcher with room for two would make for {@code requests}. */
   static int fifoLoads(List<String> requests, List<String> resident) {
     ArrayDeque<String> loaded = new ArrayDeque<>(resident);
     int loads = 0;

@@ -1,6 +1,8 @@
 package io.llamasupervisor.gateway;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -56,14 +58,14 @@ public record GatewayError(
    * #MAX_HEADER_BYTES}, else 400 {@code bad_request}.
    */
   public static GatewayError malformedHead(Throwable cause) {
-    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+    if (cause instanceof TooLongHttpLineException) {
       return error(
           414,
           "uri_too_long",
           "The request line is longer than " + MAX_REQUEST_LINE / 1024 + " KiB",
           null);
     }
-    if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+    if (cause instanceof TooLongHttpHeaderException) {
       return error(
           431,
           "header_fields_too_large",
